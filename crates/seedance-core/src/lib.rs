@@ -1,0 +1,72 @@
+//! # seedance-core
+//!
+//! The pure heart of the seedance SDK for ByteDance's Seedance 2.0 video
+//! models on the apimart gateway: request and response types, every
+//! validation rule of the API reference, and the maths of polling and retry
+//! backoff. It does no I/O and pulls in no async runtime or HTTP client, so it
+//! can be used anywhere (a web form's validation, a job queue, a build step).
+//!
+//! ```
+//! use seedance_core::{validate_json, Code, GenerationRequest, ImageRole, MediaUrl, Model};
+//!
+//! // Typed construction...
+//! let request = GenerationRequest::new(Model::Seedance2)
+//!     .with_prompt("Day turns to night")
+//!     .with_image_role(MediaUrl::parse("https://example.com/day.jpg")?, ImageRole::FirstFrame)
+//!     .with_image_role(MediaUrl::parse("https://example.com/night.jpg")?, ImageRole::LastFrame);
+//! assert!(request.validate().is_valid());
+//!
+//! // ...or raw JSON, with every problem reported at once.
+//! let body = serde_json::json!({
+//!     "model": "doubao-seedance-2.0-mini",
+//!     "duration": 20,
+//!     "image_urls": ["asset://asset_a"],
+//!     "resolution": "4k"
+//! });
+//! let report = validate_json(&body);
+//! let found: Vec<_> = report.errors.iter().map(|v| (v.code, v.path.as_str())).collect();
+//! assert_eq!(found, [
+//!     (Code::DurationOutOfRange, "duration"),
+//!     (Code::ResolutionNotSupported, "resolution"),
+//!     (Code::AssetNotSupported, "image_urls[0]"),
+//! ]);
+//! # Ok::<(), seedance_core::MediaUrlError>(())
+//! ```
+//!
+//! Modules, one concept each:
+//! - [`model`]: the model ids and fixed choices (size, resolution, role, tool);
+//! - [`media_url`]: http(s) and `asset://` URLs;
+//! - [`request`]: [`GenerationRequest`];
+//! - [`validate`]: the rules, for typed requests and raw JSON, plus the
+//!   media-dependent rules fed with caller-supplied facts;
+//! - [`response`]: submit, task and error bodies, parsed leniently;
+//! - [`poll`]: when to poll next; [`retry`]: how long to back off;
+//! - [`limits`]: every number of the reference; [`rng`]: seeded jitter.
+
+#![warn(missing_docs)]
+
+pub mod limits;
+pub mod media_url;
+pub mod model;
+pub mod poll;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod rng;
+pub mod validate;
+mod wire_enum;
+
+pub use media_url::{MediaUrl, MediaUrlError, UrlKind};
+pub use model::{ImageRole, Model, Resolution, Size, ToolType};
+pub use poll::{PollConfig, PollSchedule};
+pub use request::{GenerationRequest, ImageWithRole, Tool};
+pub use response::{
+    ApiError, ErrorCode, ErrorType, ResponseError, SubmitResponse, Task, TaskResult, TaskStatus,
+    VideoResult, parse_error_body, parse_submit_body, parse_task_body,
+};
+pub use retry::{RetryConfig, parse_retry_after};
+pub use validate::{
+    Code, MediaFacts, MediaInfo, ValidationError, ValidationReport, Violation, validate_json,
+    validate_media,
+};
+pub use wire_enum::UnknownValue;

@@ -1,0 +1,37 @@
+//! What the API sends back: the submit response, task status, and error
+//! bodies. Parsing is lenient where the documentation shows several shapes
+//! and ignores fields it does not know, so new server fields never break
+//! parsing.
+
+mod api_error;
+mod submit;
+mod task;
+
+pub use api_error::{ApiError, ErrorCode, ErrorType, parse_error_body};
+pub use submit::{SubmitResponse, parse_submit_body};
+pub use task::{Task, TaskResult, TaskStatus, VideoResult, parse_task_body};
+
+/// A response body that could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    /// The body is not JSON.
+    #[error("response body is not JSON: {0}")]
+    NotJson(String),
+    /// JSON, but not of the documented shape.
+    #[error("response body has an unexpected shape: {0}")]
+    UnexpectedShape(String),
+}
+
+fn parse_json(body: &[u8]) -> Result<serde_json::Value, ResponseError> {
+    serde_json::from_slice(body).map_err(|e| ResponseError::NotJson(e.to_string()))
+}
+
+/// Reads `data` from the `{"code": .., "data": ..}` envelope.
+fn envelope_data(value: &serde_json::Value) -> Result<&serde_json::Value, ResponseError> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| ResponseError::UnexpectedShape("expected a JSON object".into()))?;
+    obj.get("data")
+        .filter(|d| !d.is_null())
+        .ok_or_else(|| ResponseError::UnexpectedShape("no `data` field".into()))
+}

@@ -1,0 +1,40 @@
+//! The response to `POST /v1/videos/generations`.
+
+use serde_json::Value;
+
+use super::{ResponseError, envelope_data, parse_json};
+
+/// An accepted submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitResponse {
+    /// The task id to poll (`task_...`).
+    pub task_id: String,
+    /// The status at submission (`submitted`), when reported.
+    pub status: Option<String>,
+}
+
+/// Reads a submit response. Accepts the documented array form
+/// (`{"code":200,"data":[{"status":"submitted","task_id":"task_..."}]}`) and the
+/// newer object form (`"data": {"id": "task_...", ...}`).
+pub fn parse_submit_body(body: &[u8]) -> Result<SubmitResponse, ResponseError> {
+    let value = parse_json(body)?;
+    let data = envelope_data(&value)?;
+    let item = match data {
+        Value::Array(items) => items
+            .first()
+            .ok_or_else(|| ResponseError::UnexpectedShape("`data` is an empty array".into()))?,
+        other => other,
+    };
+    let obj = item
+        .as_object()
+        .ok_or_else(|| ResponseError::UnexpectedShape("`data` entry is not an object".into()))?;
+    let task_id = ["task_id", "id"]
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| ResponseError::UnexpectedShape("no `task_id` in `data`".into()))?;
+    Ok(SubmitResponse {
+        task_id: task_id.to_owned(),
+        status: obj.get("status").and_then(Value::as_str).map(str::to_owned),
+    })
+}

@@ -1,0 +1,204 @@
+//! Rules that need facts about the media themselves (duration, size, format).
+//!
+//! The core does no I/O, so the caller supplies what it knows about each URL
+//! (from a probe, an upload step, or its own records); rules whose facts are
+//! missing are skipped, never guessed.
+
+use std::collections::HashMap;
+
+use super::violation::{Code, ValidationReport};
+use crate::limits::*;
+use crate::request::GenerationRequest;
+
+/// What is known about one media file. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MediaInfo {
+    /// Container or file format, lower case: `mp4`, `mov`, `wav`, `mp3`,
+    /// `jpeg`/`jpg`, `png`, `webp`, `bmp`, `tiff`, `gif`.
+    pub format: Option<String>,
+    /// Duration in seconds (videos and audios).
+    pub duration_secs: Option<f64>,
+    /// Width in pixels (images and videos).
+    pub width: Option<u32>,
+    /// Height in pixels (images and videos).
+    pub height: Option<u32>,
+    /// Size in bytes.
+    pub size_bytes: Option<u64>,
+}
+
+/// Facts about media, keyed by the URL exactly as written in the request.
+pub type MediaFacts = HashMap<String, MediaInfo>;
+
+const IMAGE_FORMATS: &[&str] = &["jpeg", "jpg", "png", "webp", "bmp", "tiff", "tif", "gif"];
+const VIDEO_FORMATS: &[&str] = &["mp4", "mov"];
+const AUDIO_FORMATS: &[&str] = &["wav", "mp3"];
+
+/// Checks the media-dependent rules of the reference and the upstream model
+/// documentation against `facts`:
+/// images (format, 300-6000 px a side, aspect ratio 0.4-2.5, under 30 MB),
+/// reference videos (mp4/mov, 2-15 s each, 1.8 s < total < 15.2 s, 480p-720p)
+/// and reference audios (wav/mp3, 2-15 s each, total at most 15 s).
+pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> ValidationReport {
+    let mut report = ValidationReport::default();
+    let images = request
+        .image_urls
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (format!("image_urls[{i}]"), u))
+        .chain(
+            request
+                .image_with_roles
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (format!("image_with_roles[{i}].url"), &r.url)),
+        );
+    for (path, url) in images {
+        if let Some(info) = facts.get(url.as_str()) {
+            check_image(&path, info, &mut report);
+        }
+    }
+
+    let mut video_total = Some(0.0);
+    for (i, url) in request.video_urls.iter().enumerate() {
+        let path = format!("video_urls[{i}]");
+        let info = facts.get(url.as_str());
+        if let Some(info) = info {
+            check_format(&path, info, VIDEO_FORMATS, "reference video", &mut report);
+            check_each_duration(
+                &path,
+                info,
+                VIDEO_EACH_MIN_SECS,
+                VIDEO_EACH_MAX_SECS,
+                "reference video",
+                &mut report,
+            );
+            if let (Some(w), Some(h)) = (info.width, info.height) {
+                let short = w.min(h);
+                if !(VIDEO_MIN_SHORT_SIDE..=VIDEO_MAX_SHORT_SIDE).contains(&short) {
+                    report.error(
+                        Code::VideoResolutionOutOfRange,
+                        &path,
+                        format!("is {w}x{h}; reference videos must be between 480p and 720p (shorter side {VIDEO_MIN_SHORT_SIDE}-{VIDEO_MAX_SHORT_SIDE} px)"),
+                    );
+                }
+            }
+        }
+        video_total = match (video_total, info.and_then(|i| i.duration_secs)) {
+            (Some(t), Some(d)) => Some(t + d),
+            _ => None,
+        };
+    }
+    if let Some(total) = video_total.filter(|_| !request.video_urls.is_empty()) {
+        if !(total > VIDEO_TOTAL_MIN_SECS && total < VIDEO_TOTAL_MAX_SECS) {
+            report.error(
+                Code::MediaTotalDurationOutOfRange,
+                "video_urls",
+                format!("reference videos last {total:.2} s in total; the total must be over {VIDEO_TOTAL_MIN_SECS} s and under {VIDEO_TOTAL_MAX_SECS} s"),
+            );
+        }
+    }
+
+    let mut audio_total = Some(0.0);
+    for (i, url) in request.audio_urls.iter().enumerate() {
+        let path = format!("audio_urls[{i}]");
+        let info = facts.get(url.as_str());
+        if let Some(info) = info {
+            check_format(&path, info, AUDIO_FORMATS, "reference audio", &mut report);
+            check_each_duration(
+                &path,
+                info,
+                AUDIO_EACH_MIN_SECS,
+                AUDIO_EACH_MAX_SECS,
+                "reference audio",
+                &mut report,
+            );
+        }
+        audio_total = match (audio_total, info.and_then(|i| i.duration_secs)) {
+            (Some(t), Some(d)) => Some(t + d),
+            _ => None,
+        };
+    }
+    if let Some(total) = audio_total.filter(|_| !request.audio_urls.is_empty()) {
+        if total > AUDIO_TOTAL_MAX_SECS {
+            report.error(
+                Code::MediaTotalDurationOutOfRange,
+                "audio_urls",
+                format!("reference audios last {total:.2} s in total; at most {AUDIO_TOTAL_MAX_SECS} s are allowed"),
+            );
+        }
+    }
+    report
+}
+
+fn check_format(
+    path: &str,
+    info: &MediaInfo,
+    allowed: &[&str],
+    what: &str,
+    report: &mut ValidationReport,
+) {
+    if let Some(format) = &info.format {
+        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(format)) {
+            report.error(
+                Code::UnsupportedFormat,
+                path,
+                format!(
+                    "is {format}; a {what} must be one of {}",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn check_each_duration(
+    path: &str,
+    info: &MediaInfo,
+    min: f64,
+    max: f64,
+    what: &str,
+    report: &mut ValidationReport,
+) {
+    if let Some(d) = info.duration_secs {
+        if !(min..=max).contains(&d) {
+            report.error(
+                Code::MediaDurationOutOfRange,
+                path,
+                format!("lasts {d:.2} s; each {what} must last {min}-{max} s"),
+            );
+        }
+    }
+}
+
+fn check_image(path: &str, info: &MediaInfo, report: &mut ValidationReport) {
+    check_format(path, info, IMAGE_FORMATS, "image", report);
+    if let (Some(w), Some(h)) = (info.width, info.height) {
+        let side_ok = |s: u32| (IMAGE_MIN_SIDE..=IMAGE_MAX_SIDE).contains(&s);
+        if !side_ok(w) || !side_ok(h) {
+            report.error(
+                Code::ImageDimensionsOutOfRange,
+                path,
+                format!("is {w}x{h}; each side must be {IMAGE_MIN_SIDE}-{IMAGE_MAX_SIDE} px"),
+            );
+        }
+        if h > 0 {
+            let ratio = f64::from(w) / f64::from(h);
+            if !(IMAGE_MIN_ASPECT..=IMAGE_MAX_ASPECT).contains(&ratio) {
+                report.error(
+                    Code::ImageAspectRatioOutOfRange,
+                    path,
+                    format!("has aspect ratio {ratio:.2} (width/height); it must be {IMAGE_MIN_ASPECT}-{IMAGE_MAX_ASPECT}"),
+                );
+            }
+        }
+    }
+    if let Some(bytes) = info.size_bytes {
+        if bytes >= IMAGE_MAX_BYTES {
+            report.error(
+                Code::ImageTooLarge,
+                path,
+                format!("is {bytes} bytes; images must be under 30 MB"),
+            );
+        }
+    }
+}

@@ -36,7 +36,7 @@
 //! Modules, one concept each:
 //! - [`model`]: the model ids and fixed choices (size, resolution, role, tool);
 //! - [`media_url`]: http(s) and `asset://` URLs;
-//! - [`request`]: [`GenerationRequest`];
+//! - [`request`]: the [`GenerationRequest`] type;
 //! - [`validate`]: the rules, for typed requests and raw JSON, plus the
 //!   media-dependent rules fed with caller-supplied facts;
 //! - [`response`]: submit, task and error bodies, parsed leniently;

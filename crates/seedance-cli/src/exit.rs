@@ -1,0 +1,13 @@
+//! Exit codes, the same for every command.
+
+/// What the process exit code means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ExitStatus {
+    /// Success (warnings may have been printed).
+    Ok = 0,
+    /// The request or operation was refused or failed (invalid request, failed task...).
+    Failed = 1,
+    /// Bad usage or unreadable input (missing file, not JSON).
+    Usage = 2,
+}

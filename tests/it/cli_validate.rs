@@ -1,0 +1,99 @@
+//! `seedance validate`: exit codes and output, snapshot-tested in process.
+
+use seedance_tests::{fixture, scenario_files};
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn validate(args: &[&str], stdin: &str) -> Output {
+    let mut input = stdin.as_bytes();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut argv = vec!["seedance", "validate"];
+    argv.extend_from_slice(args);
+    let code = seedance_cli::run(argv, &mut input, &mut out, &mut err);
+    Output {
+        code,
+        stdout: String::from_utf8(out).unwrap(),
+        stderr: String::from_utf8(err).unwrap(),
+    }
+}
+
+const INVALID: &str = r#"{
+  "model": "doubao-seedance-2.0-mini",
+  "duration": 20,
+  "resolution": "4k",
+  "image_with_roles": [
+    {"url": "asset://hero", "role": "last_frame"}
+  ],
+  "audio_urls": ["https://example.com/a.mp3"],
+  "aspect_ratio": "16:9"
+}"#;
+
+#[test]
+fn scenarios_are_valid_with_exit_0() {
+    for path in scenario_files() {
+        let out = validate(&[path.to_str().unwrap()], "");
+        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stdout);
+        assert_eq!(out.stdout, "valid\n");
+    }
+}
+
+#[test]
+fn invalid_request_human_output() {
+    let out = validate(&["-"], INVALID);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("validate_invalid_human", out.stdout);
+}
+
+#[test]
+fn invalid_request_json_output_is_one_object() {
+    let out = validate(&["--json", "-"], INVALID);
+    assert_eq!(out.code, 1);
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(value["valid"], false);
+    insta::assert_json_snapshot!("validate_invalid_json", value);
+}
+
+#[test]
+fn non_object_body_is_invalid_with_empty_path() {
+    let out = validate(&["--json", "-"], "[1, 2]");
+    assert_eq!(out.code, 1);
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(value["errors"][0]["path"], "");
+    assert_eq!(value["errors"][0]["code"], "not_an_object");
+}
+
+#[test]
+fn warnings_keep_exit_0() {
+    let out = validate(&["-"], r#"{"model":"doubao-seedance-2.0","prompt":"p","size":"adaptive"}"#);
+    assert_eq!(out.code, 0);
+    insta::assert_snapshot!("validate_warning_human", out.stdout);
+}
+
+#[test]
+fn unreadable_input_exits_2() {
+    let out = validate(&["-"], "{not json");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("standard input is not valid JSON"), "{}", out.stderr);
+    let missing = fixture("does-not-exist.json");
+    let out = validate(&[missing.to_str().unwrap()], "");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot read"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn print_writes_the_normalized_wire_json() {
+    let out = validate(
+        &["--print", "-"],
+        r#"{"prompt":"p","image_urls":[],"model":"doubao-seedance-2.0","seed":null,"duration":6}"#,
+    );
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        "{\n  \"model\": \"doubao-seedance-2.0\",\n  \"prompt\": \"p\",\n  \"duration\": 6\n}\n"
+    );
+}

@@ -68,7 +68,10 @@ fn non_object_body_is_invalid_with_empty_path() {
 
 #[test]
 fn warnings_keep_exit_0() {
-    let out = validate(&["-"], r#"{"model":"doubao-seedance-2.0","prompt":"p","size":"adaptive"}"#);
+    let out = validate(
+        &["-"],
+        r#"{"model":"doubao-seedance-2.0","prompt":"p","size":"adaptive"}"#,
+    );
     assert_eq!(out.code, 0);
     insta::assert_snapshot!("validate_warning_human", out.stdout);
 }
@@ -77,7 +80,11 @@ fn warnings_keep_exit_0() {
 fn unreadable_input_exits_2() {
     let out = validate(&["-"], "{not json");
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("standard input is not valid JSON"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("standard input is not valid JSON"),
+        "{}",
+        out.stderr
+    );
     let missing = fixture("does-not-exist.json");
     let out = validate(&[missing.to_str().unwrap()], "");
     assert_eq!(out.code, 2);

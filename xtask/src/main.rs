@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("help") | None => {
-            println!("usage: cargo xtask <task>\n\ntasks:\n  ci    fmt --check, clippy -D warnings, test, doc (what CI runs)");
+            println!(
+                "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt --check, clippy -D warnings, test, doc (what CI runs)"
+            );
             Ok(())
         }
         Some(other) => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
@@ -50,8 +52,21 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
 
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     cargo(&["test", "--workspace"], &[])?;
-    cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    cargo(
+        &["doc", "--workspace", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     Ok(())
 }

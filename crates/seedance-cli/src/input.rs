@@ -21,13 +21,18 @@ pub(crate) enum InputError {
 }
 
 /// Reads and parses JSON from `path`, or from `stdin` when `path` is `-`.
-pub(crate) fn read_json(path: &Path, stdin: &mut dyn Read) -> Result<serde_json::Value, InputError> {
+pub(crate) fn read_json(
+    path: &Path,
+    stdin: &mut dyn Read,
+) -> Result<serde_json::Value, InputError> {
     let (name, bytes) = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        stdin.read_to_end(&mut buf).map_err(|source| InputError::Io {
-            name: "standard input".into(),
-            source,
-        })?;
+        stdin
+            .read_to_end(&mut buf)
+            .map_err(|source| InputError::Io {
+                name: "standard input".into(),
+                source,
+            })?;
         ("standard input".to_owned(), buf)
     } else {
         let name = path.display().to_string();

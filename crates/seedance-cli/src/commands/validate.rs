@@ -23,7 +23,11 @@ pub(crate) fn run(
         }
     };
     let report = validate_json(&value);
-    let status = if report.is_valid() { ExitStatus::Ok } else { ExitStatus::Failed };
+    let status = if report.is_valid() {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Failed
+    };
     let written = if args.json {
         write_json(&report, stdout)
     } else if args.print && report.is_valid() {
@@ -48,7 +52,11 @@ fn write_json(report: &ValidationReport, out: &mut dyn Write) -> std::io::Result
 }
 
 fn line(v: &Violation) -> String {
-    if v.path.is_empty() { format!("(body): {}", v.message) } else { format!("{}: {}", v.path, v.message) }
+    if v.path.is_empty() {
+        format!("(body): {}", v.message)
+    } else {
+        format!("{}: {}", v.path, v.message)
+    }
 }
 
 fn write_human(report: &ValidationReport, out: &mut dyn Write) -> std::io::Result<()> {
@@ -64,7 +72,12 @@ fn write_human(report: &ValidationReport, out: &mut dyn Write) -> std::io::Resul
         (0, 0) => writeln!(out, "valid"),
         (0, w) => writeln!(out, "valid ({})", plural(w, "warning")),
         (e, 0) => writeln!(out, "invalid: {}", plural(e, "error")),
-        (e, w) => writeln!(out, "invalid: {}, {}", plural(e, "error"), plural(w, "warning")),
+        (e, w) => writeln!(
+            out,
+            "invalid: {}, {}",
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
     }
 }
 

@@ -1,0 +1,149 @@
+//! The client's error: one enum, keeping the HTTP status, the API's error
+//! type and message, `Retry-After`, and whether a task may have been created.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use seedance_core::{ApiError, ErrorCode, ErrorType, TaskStatus, ValidationError};
+
+use crate::error::TransportError;
+
+/// Everything that can go wrong between a request and a video on disk.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The request breaks the API's rules; nothing was sent.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The API answered with an error status.
+    #[error("the API answered HTTP {status}{}: {message}", kind.as_ref().map(|k| format!(" ({k})")).unwrap_or_default())]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The API's error type, when the body had one.
+        kind: Option<ErrorType>,
+        /// The API's error code, when the body had one.
+        code: Option<ErrorCode>,
+        /// The API's message, or a description of the body.
+        message: String,
+        /// The server's `Retry-After`, when sent.
+        retry_after: Option<Duration>,
+    },
+    /// The network failed and retrying did not help (or was not safe).
+    #[error("network error: {source}")]
+    Transport {
+        /// What happened on the wire.
+        #[source]
+        source: TransportError,
+    },
+    /// A submit may have reached the server but its answer was lost or
+    /// unreadable: a task may exist and may have been billed. It was not
+    /// resubmitted (see `ClientConfig::resubmit_when_uncertain`).
+    #[error(
+        "the submit may have reached the server ({reason}): a task may exist and may have been billed, so it was not sent again"
+    )]
+    SubmitUncertain {
+        /// What happened.
+        reason: String,
+        /// The transport error, if that was the cause.
+        #[source]
+        source: Option<TransportError>,
+    },
+    /// A response that does not have the documented shape.
+    #[error("unexpected response (HTTP {status}): {detail}")]
+    UnexpectedResponse {
+        /// HTTP status.
+        status: u16,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The task ended `failed`.
+    #[error("task {task_id} failed: {}", error.as_ref().map(ToString::to_string).unwrap_or_else(|| "no reason given".into()))]
+    TaskFailed {
+        /// The task.
+        task_id: String,
+        /// The server's reason.
+        error: Option<ApiError>,
+    },
+    /// The task ended `cancelled`.
+    #[error("task {task_id} was cancelled")]
+    TaskCancelled {
+        /// The task.
+        task_id: String,
+    },
+    /// The task did not finish before the deadline. It may still finish:
+    /// wait again with its id.
+    #[error("task {task_id} did not finish within {waited:?} (last status: {})", last_status.as_ref().map(TaskStatus::as_str).unwrap_or("unknown"))]
+    WaitTimeout {
+        /// The task.
+        task_id: String,
+        /// The last status seen.
+        last_status: Option<TaskStatus>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+    /// A result URL is past its expiry: the file is gone from the server.
+    #[error("the result URL expired at unix time {expires_at}; the video must be generated again")]
+    Expired {
+        /// When it expired (unix seconds).
+        expires_at: i64,
+    },
+    /// The media server refused the download.
+    #[error("the media server answered HTTP {status}")]
+    MediaUnavailable {
+        /// HTTP status.
+        status: u16,
+    },
+    /// The download did not match its `Content-Length`.
+    #[error("download was {received} bytes but the server announced {expected}")]
+    LengthMismatch {
+        /// Announced length.
+        expected: u64,
+        /// Bytes received.
+        received: u64,
+    },
+    /// A body was larger than the configured cap.
+    #[error("response larger than the {limit}-byte limit")]
+    TooLarge {
+        /// The cap.
+        limit: u64,
+    },
+    /// A local file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ClientError {
+    /// The HTTP status, when the API or media server answered with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. }
+            | ClientError::UnexpectedResponse { status, .. }
+            | ClientError::MediaUnavailable { status } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether a submit that returned this error may nevertheless have
+    /// created (and billed) a task.
+    pub fn may_have_created_task(&self) -> bool {
+        matches!(self, ClientError::SubmitUncertain { .. })
+    }
+
+    /// Whether the same call might succeed later (rate limits, server errors,
+    /// network failures, a wait that ran out of time).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Api { status, .. } => *status == 429 || *status >= 500,
+            ClientError::Transport { source } => source.kind().is_transient(),
+            ClientError::WaitTimeout { .. } | ClientError::LengthMismatch { .. } => true,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The typed client: submit, status, wait, download and generate, with
+//! retries, over any [`Transport`].
+
+mod call;
+mod download;
+mod error;
+mod naming;
+mod wait;
+
+pub use download::Download;
+pub use error::ClientError;
+pub use naming::safe_file_stem;
+pub use wait::WaitEvent;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use seedance_core::rng::SplitMix64;
+use seedance_core::{
+    GenerationRequest, PollConfig, RetryConfig, Task, Violation, parse_submit_body,
+};
+
+use crate::transport::Transport;
+use crate::wire::ApiRequest;
+
+/// Path of the generation endpoint.
+pub const SUBMIT_PATH: &str = "/v1/videos/generations";
+/// Path prefix of the task endpoint.
+pub const TASK_PATH: &str = "/v1/tasks/";
+
+/// Client behaviour. `Default` suits interactive use and long batches alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    /// Retries of 429, 5xx and network failures.
+    pub retry: RetryConfig,
+    /// The poll schedule.
+    pub poll: PollConfig,
+    /// Longest wait for one API response (also bounds a server that never answers).
+    pub request_timeout: Duration,
+    /// Longest `wait` for a task to finish.
+    pub wait_timeout: Duration,
+    /// Longest wait for the next chunk of a download.
+    pub download_idle_timeout: Duration,
+    /// Resend a submit whose outcome is unknown (timeout or cut connection
+    /// after sending). Off by default: it may pay twice.
+    pub resubmit_when_uncertain: bool,
+    /// Largest API response body accepted.
+    pub max_response_bytes: usize,
+    /// Largest download accepted.
+    pub max_download_bytes: u64,
+    /// Consecutive unreadable status responses tolerated while waiting.
+    pub max_bad_polls: u32,
+    /// Seed of retry and poll jitter.
+    pub jitter_seed: u64,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            retry: RetryConfig::default(),
+            poll: PollConfig::default(),
+            request_timeout: Duration::from_secs(60),
+            wait_timeout: Duration::from_secs(30 * 60),
+            download_idle_timeout: Duration::from_secs(60),
+            resubmit_when_uncertain: false,
+            max_response_bytes: 4 * 1024 * 1024,
+            max_download_bytes: 16 * 1024 * 1024 * 1024,
+            max_bad_polls: 5,
+            jitter_seed: 0x5EED,
+        }
+    }
+}
+
+/// A source of unix time (seconds), used to check result expiry. Injectable
+/// so tests can share the simulator's clock.
+pub type UnixClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+fn system_unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// An accepted submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The task id to poll.
+    pub task_id: String,
+    /// Validation warnings of the request sent.
+    pub warnings: Vec<Violation>,
+}
+
+/// What [`Client::generate`] produced.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The completed task.
+    pub task: Task,
+    /// The video file.
+    pub video: Download,
+    /// The last frame image, when the request asked for it.
+    pub last_frame: Option<Download>,
+}
+
+/// The Seedance client. Cheap to share behind an `Arc`; every method takes `&self`.
+pub struct Client {
+    transport: Arc<dyn Transport>,
+    config: ClientConfig,
+    rng: Mutex<SplitMix64>,
+    clock: UnixClock,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.transport)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client over `transport` with the default configuration.
+    pub fn new(transport: impl Transport + 'static) -> Self {
+        Client::with_config(Arc::new(transport), ClientConfig::default())
+    }
+
+    /// A client over a shared transport with `config`.
+    pub fn with_config(transport: Arc<dyn Transport>, config: ClientConfig) -> Self {
+        let rng = Mutex::new(SplitMix64::new(config.jitter_seed));
+        Client {
+            transport,
+            config,
+            rng,
+            clock: Arc::new(system_unix_now),
+        }
+    }
+
+    /// Replaces the unix clock used for expiry checks.
+    pub fn with_unix_clock(mut self, clock: UnixClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
+    }
+
+    pub(crate) fn unix_now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    pub(crate) fn jitter(&self) -> f64 {
+        self.rng
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .next_unit()
+    }
+
+    /// Validates `request` and submits it. Invalid requests are refused
+    /// without sending. Retries 429 and 5xx; a submit that may have reached
+    /// the server is not resent unless configured, and the error says a task
+    /// may exist.
+    pub async fn submit(&self, request: &GenerationRequest) -> Result<Submitted, ClientError> {
+        let warnings = request.validate().into_result()?;
+        let body = serde_json::to_vec(request).map_err(|e| ClientError::UnexpectedResponse {
+            status: 0,
+            detail: format!("cannot serialize the request: {e}"),
+        })?;
+        let response = self
+            .call(
+                ApiRequest::post_json(SUBMIT_PATH, body),
+                call::Idempotency::Submit,
+            )
+            .await?;
+        match parse_submit_body(&response.body) {
+            Ok(r) => {
+                tracing::info!(task_id = %r.task_id, "submitted");
+                Ok(Submitted {
+                    task_id: r.task_id,
+                    warnings,
+                })
+            }
+            // A 2xx means the server accepted the job: a task exists, but
+            // we cannot tell its id. Never resubmit on our own.
+            Err(e) => Err(ClientError::SubmitUncertain {
+                reason: format!("HTTP {} with an unreadable body: {e}", response.status),
+                source: None,
+            }),
+        }
+    }
+
+    /// Fetches a task's status once.
+    pub async fn task(&self, task_id: &str) -> Result<Task, ClientError> {
+        let path = format!("{TASK_PATH}{}", crate::wire::percent_encode(task_id));
+        let response = self
+            .call(ApiRequest::get(path), call::Idempotency::Idempotent)
+            .await?;
+        seedance_core::parse_task_body(&response.body).map_err(|e| {
+            ClientError::UnexpectedResponse {
+                status: response.status,
+                detail: e.to_string(),
+            }
+        })
+    }
+
+    /// Submits, waits and downloads the video (and the last frame when the
+    /// request asks for it) into `out_dir`, named after the task id.
+    pub async fn generate(
+        &self,
+        request: &GenerationRequest,
+        out_dir: &Path,
+    ) -> Result<Generated, ClientError> {
+        let submitted = self.submit(request).await?;
+        self.finish(&submitted.task_id, out_dir, |_| {}).await
+    }
+
+    /// Waits for an existing task and downloads its files into `out_dir`.
+    pub async fn finish(
+        &self,
+        task_id: &str,
+        out_dir: &Path,
+        on_event: impl FnMut(&WaitEvent) + Send,
+    ) -> Result<Generated, ClientError> {
+        let task = self.wait_with(task_id, on_event).await?;
+        let result = task
+            .result
+            .as_ref()
+            .ok_or_else(|| ClientError::UnexpectedResponse {
+                status: 200,
+                detail: format!("task {task_id} completed without a result"),
+            })?;
+        let url = result
+            .video_url()
+            .ok_or_else(|| ClientError::UnexpectedResponse {
+                status: 200,
+                detail: format!("task {task_id} completed without a video URL"),
+            })?;
+        let stem = safe_file_stem(task_id);
+        let expires = result.expires_at();
+        let video = self
+            .download(url, &out_dir.join(format!("{stem}.mp4")), expires)
+            .await?;
+        let last_frame = match &result.last_frame_url {
+            Some(u) => Some(
+                self.download(u, &out_dir.join(format!("{stem}_last_frame.png")), expires)
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(Generated {
+            task,
+            video,
+            last_frame,
+        })
+    }
+}
+
+/// Where [`Client::finish`] puts a task's video.
+pub fn video_path(out_dir: &Path, task_id: &str) -> PathBuf {
+    out_dir.join(format!("{}.mp4", safe_file_stem(task_id)))
+}

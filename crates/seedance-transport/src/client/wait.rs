@@ -1,0 +1,114 @@
+//! Waiting for a task: poll on the schedule from `seedance_core::poll` until a
+//! terminal status or the deadline.
+
+use std::time::Duration;
+
+use seedance_core::{PollSchedule, Task, TaskStatus};
+use tokio::time::Instant;
+
+use super::{Client, ClientError};
+
+/// What a wait observed at one poll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitEvent {
+    /// The task.
+    pub task_id: String,
+    /// Its status.
+    pub status: TaskStatus,
+    /// Progress 0-100, when reported.
+    pub progress: Option<u8>,
+    /// The server's estimate of total generation time.
+    pub estimated_time: Option<Duration>,
+    /// Time since the wait began.
+    pub elapsed: Duration,
+    /// Status requests made so far.
+    pub polls: u32,
+}
+
+impl Client {
+    /// Polls `task_id` until it completes (returning it), fails or is
+    /// cancelled (typed errors with the server's reason), or the configured
+    /// deadline passes. Unknown statuses keep polling. Dropping the future
+    /// cancels the wait (not the task).
+    pub async fn wait(&self, task_id: &str) -> Result<Task, ClientError> {
+        self.wait_with(task_id, |_| {}).await
+    }
+
+    /// [`Client::wait`], calling `on_event` after every poll.
+    pub async fn wait_with(
+        &self,
+        task_id: &str,
+        mut on_event: impl FnMut(&WaitEvent) + Send,
+    ) -> Result<Task, ClientError> {
+        let started = Instant::now();
+        let deadline = started + self.config.wait_timeout;
+        let mut schedule = PollSchedule::new(self.config.poll.clone());
+        let mut last_status = None;
+        let mut bad_polls = 0;
+        let mut polls = 0;
+        let timeout = |last_status: Option<TaskStatus>| ClientError::WaitTimeout {
+            task_id: task_id.to_owned(),
+            last_status,
+            waited: started.elapsed(),
+        };
+        loop {
+            let task = match tokio::time::timeout_at(deadline, self.task(task_id)).await {
+                Err(_) => return Err(timeout(last_status)),
+                Ok(Ok(task)) => {
+                    bad_polls = 0;
+                    task
+                }
+                Ok(Err(e @ ClientError::UnexpectedResponse { .. }))
+                | Ok(Err(e @ ClientError::Transport { .. })) => {
+                    bad_polls += 1;
+                    if bad_polls > self.config.max_bad_polls {
+                        return Err(e);
+                    }
+                    tracing::warn!(task_id, error = %e, "status poll failed; polling on");
+                    let delay = self.config.poll.min_interval * 2u32.pow(bad_polls.min(5));
+                    if Instant::now() + delay >= deadline {
+                        return Err(timeout(last_status));
+                    }
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                Ok(Err(e)) => return Err(e),
+            };
+            polls += 1;
+            let elapsed = started.elapsed();
+            let estimated = task.estimated_time.map(Duration::from_secs);
+            on_event(&WaitEvent {
+                task_id: task_id.to_owned(),
+                status: task.status.clone(),
+                progress: task.progress,
+                estimated_time: estimated,
+                elapsed,
+                polls,
+            });
+            match &task.status {
+                TaskStatus::Completed => return Ok(task),
+                TaskStatus::Failed => {
+                    return Err(ClientError::TaskFailed {
+                        task_id: task_id.to_owned(),
+                        error: task.error,
+                    });
+                }
+                TaskStatus::Cancelled => {
+                    return Err(ClientError::TaskCancelled {
+                        task_id: task_id.to_owned(),
+                    });
+                }
+                TaskStatus::Pending | TaskStatus::Processing | TaskStatus::Unknown(_) => {}
+            }
+            schedule.observe(elapsed, &task.status, task.progress, estimated);
+            last_status = Some(task.status);
+            let delay = schedule.next_delay(elapsed, self.jitter());
+            let wake = Instant::now() + delay;
+            if wake >= deadline {
+                tokio::time::sleep_until(deadline).await;
+                return Err(timeout(last_status));
+            }
+            tokio::time::sleep_until(wake).await;
+        }
+    }
+}

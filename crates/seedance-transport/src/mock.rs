@@ -1,0 +1,88 @@
+//! [`MockTransport`]: the simulator in process, behind the [`Transport`] trait.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream;
+
+use crate::api_key::ApiKey;
+use crate::error::{TransportError, TransportErrorKind};
+use crate::sim::{MediaReply, SimConfig, SimReply, Simulator};
+use crate::transport::Transport;
+use crate::wire::{ApiRequest, ApiResponse, MediaResponse};
+
+/// A transport that talks to an in-process [`Simulator`]. Faults the
+/// simulator injects surface exactly as a network transport reports them.
+#[derive(Debug, Clone)]
+pub struct MockTransport {
+    sim: Simulator,
+    key: Option<ApiKey>,
+}
+
+impl MockTransport {
+    /// A transport presenting `key` to `sim` (`None`: no `Authorization` header).
+    pub fn new(sim: Simulator, key: Option<ApiKey>) -> Self {
+        MockTransport { sim, key }
+    }
+
+    /// A fresh simulator with `config`, and a transport presenting its key.
+    pub fn with_config(config: SimConfig) -> Self {
+        let key = ApiKey::new(config.api_key.clone()).ok();
+        MockTransport::new(Simulator::new(config), key)
+    }
+
+    /// The simulator behind this transport.
+    pub fn simulator(&self) -> &Simulator {
+        &self.sim
+    }
+}
+
+async fn reply(r: SimReply) -> Result<ApiResponse, TransportError> {
+    match r {
+        SimReply::Respond { response, delay } => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            Ok(response)
+        }
+        SimReply::Refuse => Err(TransportError::new(
+            TransportErrorKind::Connect,
+            "connection refused",
+        )),
+        SimReply::Drop => Err(TransportError::new(
+            TransportErrorKind::ConnectionClosed,
+            "connection closed before the response arrived",
+        )),
+        SimReply::Hang => std::future::pending().await,
+    }
+}
+
+#[async_trait]
+impl Transport for MockTransport {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let auth = self.key.as_ref().map(ApiKey::bearer);
+        let r = self.sim.handle(&request, auth.as_deref());
+        reply(r).await
+    }
+
+    async fn fetch(&self, url: &str) -> Result<MediaResponse, TransportError> {
+        match self.sim.fetch(url, false) {
+            MediaReply::Api(r) => {
+                let response = reply(r).await?;
+                let len = response.body.len() as u64;
+                let body: Bytes = response.body;
+                Ok(MediaResponse {
+                    status: response.status,
+                    headers: response.headers,
+                    content_length: Some(len),
+                    body: Box::pin(stream::iter([Ok(body)])),
+                })
+            }
+            MediaReply::Body(b) => Ok(MediaResponse {
+                status: b.status,
+                headers: b.headers.clone(),
+                content_length: Some(b.content_length),
+                body: b.into_stream(),
+            }),
+        }
+    }
+}

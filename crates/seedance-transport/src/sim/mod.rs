@@ -1,0 +1,128 @@
+//! An in-process simulator of the apimart Seedance API, faithful to the
+//! reference: bearer-key check (401), request validation through
+//! `seedance-core` (400), a prepaid balance charged per video-second (402), a
+//! submit rate limit (429 with `Retry-After`), tasks that queue, progress and
+//! complete on tokio's clock (so tests with paused time run instantly),
+//! results shaped as `task-status.md` documents, media URLs that expire, and
+//! injectable faults.
+//!
+//! It is deterministic from [`SimConfig::seed`]. Serve it in process with
+//! [`crate::MockTransport`] or over loopback HTTP with [`SimServer`].
+
+mod fault;
+mod http;
+pub(crate) mod media;
+mod state;
+
+pub use fault::{Fault, FaultRates, Route};
+pub use http::SimServer;
+pub use media::{SAMPLE_MP4, SAMPLE_PNG};
+pub use state::{MediaBody, MediaReply, SimReply, SimStats, Simulator};
+
+use std::time::Duration;
+
+/// The key the simulator accepts unless configured otherwise.
+pub const DEFAULT_SIM_KEY: &str = "sk-simulator";
+
+/// How long generation takes: log-normal around a median, clipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerationTime {
+    /// Median generation time, seconds.
+    pub median_secs: f64,
+    /// Spread (sigma of the underlying normal); 0 makes every task take the median.
+    pub sigma: f64,
+    /// Shortest, seconds.
+    pub min_secs: f64,
+    /// Longest, seconds.
+    pub max_secs: f64,
+}
+
+impl Default for GenerationTime {
+    fn default() -> Self {
+        GenerationTime {
+            median_secs: 90.0,
+            sigma: 0.45,
+            min_secs: 20.0,
+            max_secs: 600.0,
+        }
+    }
+}
+
+/// Simulator settings. `Default` behaves like a healthy service with
+/// generous limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// The bearer key accepted.
+    pub api_key: String,
+    /// Prepaid balance in video-seconds at 720p (480p costs half, 1080p
+    /// double, 4k four times); `None` is unlimited.
+    pub balance_video_seconds: Option<f64>,
+    /// Submits accepted per second; `None` is unlimited.
+    pub submits_per_second: Option<u32>,
+    /// Generation time distribution.
+    pub generation: GenerationTime,
+    /// Queueing before generation starts, seconds (uniform in the range).
+    pub queue_secs: (f64, f64),
+    /// `estimated_time` is the true generation time scaled by a factor
+    /// uniform in `1 ± estimate_error`.
+    pub estimate_error: f64,
+    /// How long result URLs live after completion (the service: 24 h).
+    pub url_ttl: Duration,
+    /// Unix time at simulator start; `None` takes the system clock's.
+    pub unix_start: Option<i64>,
+    /// Extra bytes appended (as an MP4 `free` box) to every video, to
+    /// simulate large downloads without memory cost.
+    pub video_padding_bytes: u64,
+    /// Random fault rates.
+    pub faults: FaultRates,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 1,
+            api_key: DEFAULT_SIM_KEY.to_owned(),
+            balance_video_seconds: None,
+            submits_per_second: None,
+            generation: GenerationTime::default(),
+            queue_secs: (0.0, 5.0),
+            estimate_error: 0.3,
+            url_ttl: Duration::from_secs(24 * 3600),
+            unix_start: None,
+            video_padding_bytes: 0,
+            faults: FaultRates::default(),
+        }
+    }
+}
+
+impl SimConfig {
+    /// A near-instant simulator for loopback tests: tasks take well under a second.
+    pub fn instant() -> Self {
+        SimConfig {
+            generation: GenerationTime {
+                median_secs: 0.3,
+                sigma: 0.2,
+                min_secs: 0.1,
+                max_secs: 0.6,
+            },
+            queue_secs: (0.0, 0.1),
+            ..SimConfig::default()
+        }
+    }
+
+    /// A fast simulator for demos and tests: tasks take a few seconds.
+    pub fn quick() -> Self {
+        SimConfig {
+            generation: GenerationTime {
+                median_secs: 3.0,
+                sigma: 0.2,
+                min_secs: 1.0,
+                max_secs: 8.0,
+            },
+            queue_secs: (0.0, 0.5),
+            ..SimConfig::default()
+        }
+    }
+}

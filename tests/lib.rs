@@ -28,3 +28,27 @@ pub fn scenario_files() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// A client over an in-process simulator, sharing the simulator's clock.
+pub fn sim_client(
+    config: seedance_transport::sim::SimConfig,
+    client: seedance_transport::ClientConfig,
+) -> (
+    seedance_transport::Client,
+    seedance_transport::sim::Simulator,
+) {
+    let transport = seedance_transport::MockTransport::with_config(config);
+    let sim = transport.simulator().clone();
+    let clock_sim = sim.clone();
+    let client = seedance_transport::Client::with_config(std::sync::Arc::new(transport), client)
+        .with_unix_clock(std::sync::Arc::new(move || clock_sim.unix_now()));
+    (client, sim)
+}
+
+/// A small valid request.
+pub fn small_request() -> seedance_core::GenerationRequest {
+    seedance_core::GenerationRequest::new(seedance_core::Model::Seedance2Fast)
+        .with_prompt("A paper boat drifts down a gutter stream")
+        .with_duration(4)
+        .with_resolution(seedance_core::Resolution::P480)
+}

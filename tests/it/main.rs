@@ -2,7 +2,12 @@
 //! Tests"): one module per feature.
 
 mod cli_validate;
+mod client_download;
+mod client_retry;
+mod client_wait;
 mod responses;
 mod scenarios;
+mod secrets;
+mod transport_conformance;
 mod validation_props;
 mod validation_rules;

@@ -1,0 +1,162 @@
+//! Downloads and `generate`: streaming to disk, integrity, expiry, and bodies
+//! that do not match their length.
+
+use std::path::Path;
+use std::time::Duration;
+
+use seedance_tests::{sim_client, small_request};
+use seedance_transport::sim::{Fault, Route, SimConfig};
+use seedance_transport::{ClientConfig, ClientError};
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(path: &Path) -> String {
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part"))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn generate_writes_the_video_and_last_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let generated = client
+        .generate(&small_request().with_return_last_frame(true), dir.path())
+        .await
+        .unwrap();
+    let video = std::fs::read(&generated.video.path).unwrap();
+    assert_eq!(&video[4..8], b"ftyp");
+    assert_eq!(generated.video.bytes, video.len() as u64);
+    assert_eq!(generated.video.sha256, sha256_hex(&generated.video.path));
+    let frame = generated.last_frame.expect("last frame asked for");
+    assert_eq!(
+        &std::fs::read(&frame.path).unwrap()[..8],
+        b"\x89PNG\r\n\x1a\n"
+    );
+    assert!(frame.path.starts_with(dir.path()));
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_return_last_frame_there_is_no_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let generated = client.generate(&small_request(), dir.path()).await.unwrap();
+    assert!(generated.last_frame.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn segments_differ_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let a = client.generate(&small_request(), dir.path()).await.unwrap();
+    let b = client.generate(&small_request(), dir.path()).await.unwrap();
+    assert_ne!(a.video.sha256, b.video.sha256);
+}
+
+#[tokio::test(start_paused = true)]
+async fn expired_url_is_reported_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let id = client.submit(&small_request()).await.unwrap().task_id;
+    let task = client.wait(&id).await.unwrap();
+    let result = task.result.unwrap();
+    tokio::time::advance(Duration::from_secs(25 * 3600)).await;
+    let before = sim.stats().media_requests;
+    let err = client
+        .download(
+            result.video_url().unwrap(),
+            &dir.path().join("v.mp4"),
+            result.expires_at(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Expired { .. }), "{err:?}");
+    assert_eq!(
+        sim.stats().media_requests,
+        before,
+        "an expired URL was fetched"
+    );
+    // Without the expiry time, the server's refusal is reported, once.
+    let err = client
+        .download(result.video_url().unwrap(), &dir.path().join("v.mp4"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(sim.stats().media_requests, before + 1);
+    assert!(!dir.path().join("v.mp4").exists());
+}
+
+#[tokio::test(start_paused = true)]
+async fn short_and_long_bodies_are_detected_and_retried() {
+    for fault in [Fault::ShortBody, Fault::LongBody] {
+        let dir = tempfile::tempdir().unwrap();
+        let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+        sim.inject(Route::Media, fault.clone());
+        let generated = client.generate(&small_request(), dir.path()).await.unwrap();
+        assert_eq!(
+            generated.video.sha256,
+            sha256_hex(&generated.video.path),
+            "{fault:?}"
+        );
+        assert_eq!(sim.stats().media_requests, 2, "{fault:?}");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn downloads_over_the_size_cap_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ClientConfig {
+        max_download_bytes: 1000,
+        ..ClientConfig::default()
+    };
+    let (client, _sim) = sim_client(SimConfig::quick(), config);
+    let err = client
+        .generate(&small_request(), dir.path())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::TooLarge { limit: 1000 }),
+        "{err:?}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "something was left behind"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn generated_mp4_is_h264_for_ffprobe() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let generated = client.generate(&small_request(), dir.path()).await.unwrap();
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&generated.video.path)
+        .output()
+        .expect("ffprobe is required for this test (.ci/run installs ffmpeg)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "h264");
+}

@@ -1,0 +1,104 @@
+//! The API key never appears in Debug output, errors or logs, and the
+//! Authorization header reaches only the API origin.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use seedance_tests::small_request;
+use seedance_transport::sim::{Fault, Route, SimConfig, SimServer, Simulator};
+use seedance_transport::{ApiKey, Client, ClientConfig, ReqwestTransport};
+
+const KEY: &str = "sk-test-SECRET-4f9a2b";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn key_stays_out_of_debug_errors_and_logs_and_off_the_media_origin() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let config = SimConfig {
+        api_key: KEY.to_owned(),
+        ..SimConfig::instant()
+    };
+    let server = SimServer::start_loopback(Simulator::new(config))
+        .await
+        .unwrap();
+    let transport = ReqwestTransport::builder()
+        .base_url(server.api_url())
+        .api_key(ApiKey::new(KEY).unwrap())
+        .build()
+        .unwrap();
+    let client = Client::with_config(Arc::new(transport), ClientConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+
+    // A retry (logged) and a full generate, including downloads.
+    server.simulator().inject(Route::Submit, Fault::Status(503));
+    let generated = client
+        .generate(&small_request().with_return_last_frame(true), dir.path())
+        .await
+        .unwrap();
+    // An error that carries the server's answer.
+    server.simulator().inject(Route::Submit, Fault::Status(403));
+    let err = client.submit(&small_request()).await.unwrap_err();
+
+    let stats = server.simulator().stats();
+    assert_eq!(stats.media_requests, 2);
+    assert_eq!(
+        stats.media_requests_with_auth, 0,
+        "Authorization reached the media origin"
+    );
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("retrying"),
+        "the retry was not logged: {logs}"
+    );
+    for (what, text) in [
+        ("client debug", format!("{client:?}")),
+        ("error display", err.to_string()),
+        ("error debug", format!("{err:?}")),
+        ("result debug", format!("{generated:?}")),
+        ("logs", logs),
+    ] {
+        assert!(!text.contains(KEY), "the key leaked into {what}");
+        assert!(
+            !text.contains("SECRET"),
+            "part of the key leaked into {what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_key_is_a_clear_401_without_the_key() {
+    let server = SimServer::start_loopback(Simulator::new(SimConfig::instant()))
+        .await
+        .unwrap();
+    let transport = ReqwestTransport::builder()
+        .base_url(server.api_url())
+        .api_key(ApiKey::new(KEY).unwrap())
+        .build()
+        .unwrap();
+    let client = Client::new(transport);
+    let err = client.submit(&small_request()).await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("authentication"), "{text}");
+    assert!(!text.contains(KEY));
+}

@@ -1,0 +1,44 @@
+//! The conformance suite against every built-in transport: the mock in
+//! process (paused time), and reqwest pointed at the simulator over loopback.
+
+use seedance_transport::conformance;
+use seedance_transport::sim::{SimConfig, SimServer, Simulator};
+use seedance_transport::{ApiKey, MockTransport, ReqwestTransport};
+
+#[tokio::test(start_paused = true)]
+async fn mock_transport_conforms() {
+    let config = SimConfig::quick();
+    let key = ApiKey::new(config.api_key.clone()).unwrap();
+    let sim = Simulator::new(config);
+    let with_key = MockTransport::new(sim.clone(), Some(key));
+    let without_key = MockTransport::new(sim.clone(), None);
+    conformance::run_all(&with_key, &without_key).await;
+    assert_eq!(sim.stats().tasks_created, 1);
+}
+
+#[tokio::test]
+async fn reqwest_transport_over_loopback_conforms() {
+    let config = SimConfig::instant();
+    let key = ApiKey::new(config.api_key.clone()).unwrap();
+    let server = SimServer::start_loopback(Simulator::new(config))
+        .await
+        .unwrap();
+    let with_key = ReqwestTransport::builder()
+        .base_url(server.api_url())
+        .api_key(key)
+        .build()
+        .unwrap();
+    let wrong_key = ReqwestTransport::builder()
+        .base_url(server.api_url())
+        .api_key(ApiKey::new("sk-wrong").unwrap())
+        .build()
+        .unwrap();
+    conformance::run_all(&with_key, &wrong_key).await;
+    let stats = server.simulator().stats();
+    assert_eq!(stats.tasks_created, 1);
+    assert!(stats.media_requests >= 1);
+    assert_eq!(
+        stats.media_requests_with_auth, 0,
+        "the API key reached the media origin"
+    );
+}

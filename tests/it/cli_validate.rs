@@ -50,7 +50,7 @@ fn invalid_request_human_output() {
 
 #[test]
 fn invalid_request_json_output_is_one_object() {
-    let out = validate(&["--json", "-"], INVALID);
+    let out = validate_json(INVALID);
     assert_eq!(out.code, 1);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(value["valid"], false);
@@ -59,7 +59,7 @@ fn invalid_request_json_output_is_one_object() {
 
 #[test]
 fn non_object_body_is_invalid_with_empty_path() {
-    let out = validate(&["--json", "-"], "[1, 2]");
+    let out = validate_json("[1, 2]");
     assert_eq!(out.code, 1);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(value["errors"][0]["path"], "");
@@ -103,4 +103,21 @@ fn print_writes_the_normalized_wire_json() {
         out.stdout,
         "{\n  \"model\": \"doubao-seedance-2.0\",\n  \"prompt\": \"p\",\n  \"duration\": 6\n}\n"
     );
+}
+
+/// `seedance --json validate -` (`--json` is a global option).
+fn validate_json(stdin: &str) -> Output {
+    let mut input = stdin.as_bytes();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = seedance_cli::run(
+        ["seedance", "--json", "validate", "-"],
+        &mut input,
+        &mut out,
+        &mut err,
+    );
+    Output {
+        code,
+        stdout: String::from_utf8(out).unwrap(),
+        stderr: String::from_utf8(err).unwrap(),
+    }
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary (see matklad, "Delete Cargo Integration
 //! Tests"): one module per feature.
 
+mod cli_api;
 mod cli_validate;
 mod client_download;
 mod client_retry;

@@ -5,12 +5,41 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// Seedance 2.0 video generation on the apimart gateway.
+///
+/// The API key comes from APIMART_API_KEY or --api-key-file (never from an
+/// argument: the process list is readable by other users). The base URL comes
+/// from --base-url or APIMART_BASE_URL, and defaults to api.apimart.ai over HTTPS.
 #[derive(Debug, Parser)]
 #[command(name = "seedance", version, about, long_about = None)]
 pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Use the built-in simulator in this process instead of the real API
+    /// (no key needed; tasks take a few seconds; state lives only as long as
+    /// the process: use `seedance mock-server` to share it between commands).
+    #[arg(long, global = true)]
+    pub mock: bool,
+    /// The API base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Read the API key from the first line of this file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Refused: a key on the command line is visible to every user of the machine.
+    #[arg(long, global = true, hide = true, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Machine-readable output: one JSON object on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// The subcommands.
@@ -21,6 +50,18 @@ pub enum Command {
     /// Exit 0 when valid (warnings are printed), 1 when invalid, 2 when the
     /// input cannot be read or is not JSON.
     Validate(ValidateArgs),
+    /// Validate and submit a request; prints the task id.
+    Submit(FileArg),
+    /// Show a task's status once.
+    Status(TaskArg),
+    /// Wait for a task to finish; prints its final state.
+    Wait(WaitArgs),
+    /// Download a URL to a file (streamed, checked, atomically renamed).
+    Download(DownloadArgs),
+    /// Submit, wait and download: the whole job in one command.
+    Generate(GenerateArgs),
+    /// Serve the simulator over loopback HTTP for your own code to test against.
+    MockServer(MockServerArgs),
 }
 
 /// Arguments of `seedance validate`.
@@ -28,10 +69,84 @@ pub enum Command {
 pub struct ValidateArgs {
     /// The request body: a JSON file, or `-` for standard input.
     pub file: PathBuf,
-    /// Print one JSON object: {"valid", "errors", "warnings"}.
-    #[arg(long)]
-    pub json: bool,
     /// When valid, print the exact wire JSON that would be sent (a dry run).
     #[arg(long)]
     pub print: bool,
+}
+
+/// A request file.
+#[derive(Debug, Args)]
+pub struct FileArg {
+    /// The request body: a JSON file, or `-` for standard input.
+    pub file: PathBuf,
+}
+
+/// A task id.
+#[derive(Debug, Args)]
+pub struct TaskArg {
+    /// The task id (`task_...`).
+    pub task_id: String,
+}
+
+/// Arguments of `seedance wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The task id.
+    pub task_id: String,
+    /// Give up after this long: `90s`, `10m`, `1h`, or seconds.
+    #[arg(long, value_parser = crate::duration::parse, default_value = "30m")]
+    pub timeout: std::time::Duration,
+}
+
+/// Arguments of `seedance download`.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The URL.
+    pub url: String,
+    /// Where to write the file.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `seedance generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The request body (omit with --task).
+    #[arg(required_unless_present = "task")]
+    pub file: Option<PathBuf>,
+    /// Directory for the video (and last frame).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Resume: wait for and download an already submitted task instead of submitting.
+    #[arg(long, value_name = "TASK_ID", conflicts_with = "file")]
+    pub task: Option<String>,
+    /// Give up waiting after this long: `90s`, `10m`, `1h`, or seconds.
+    #[arg(long, value_parser = crate::duration::parse, default_value = "30m")]
+    pub timeout: std::time::Duration,
+}
+
+/// Arguments of `seedance mock-server`.
+#[derive(Debug, Args)]
+pub struct MockServerArgs {
+    /// API port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Media port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub media_port: u16,
+    /// Seed of the simulator's random choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Realistic generation times (about 90 s) instead of a few seconds.
+    #[arg(long)]
+    pub realistic: bool,
+    /// Submits accepted per second (unlimited when absent).
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Prepaid balance in video-seconds at 720p (unlimited when absent).
+    #[arg(long)]
+    pub balance: Option<f64>,
+    /// Pad every video with this many bytes (for download benchmarks).
+    #[arg(long, default_value_t = 0)]
+    pub video_padding: u64,
 }

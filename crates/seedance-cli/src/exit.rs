@@ -10,4 +10,6 @@ pub enum ExitStatus {
     Failed = 1,
     /// Bad usage or unreadable input (missing file, not JSON).
     Usage = 2,
+    /// Interrupted by Ctrl-C (the task, if any, keeps running on the server).
+    Interrupted = 130,
 }

@@ -16,14 +16,22 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 
 use clap::Parser;
+use seedance_transport::ClientConfig;
 
 mod cli;
 mod commands;
+mod context;
+mod duration;
 mod exit;
+mod failure;
 mod input;
+mod output;
+mod progress;
 
 pub use cli::{Cli, Command};
 pub use exit::ExitStatus;
+
+use failure::Failure;
 
 /// Runs the CLI with `args` (the first is the program name) over the given
 /// streams and returns the process exit code.
@@ -54,8 +62,61 @@ where
             return code as i32;
         }
     };
-    let status = match cli.command {
-        Command::Validate(args) => commands::validate::run(&args, stdin, stdout, stderr),
+    let outcome = match &cli.command {
+        Command::Validate(args) => {
+            return commands::validate::run(&cli.global, args, stdin, stdout, stderr) as i32;
+        }
+        _ => run_async(&cli, stdin, stdout, stderr),
     };
-    status as i32
+    match outcome {
+        Ok(()) => ExitStatus::Ok as i32,
+        Err(f) => {
+            if cli.global.json {
+                let _ = output::write_json(
+                    stdout,
+                    &serde_json::json!({"error": f.message, "hint": f.hint, "exit_code": f.status as i32}),
+                );
+            }
+            let _ = writeln!(stderr, "error: {}", f.message);
+            if let Some(hint) = &f.hint {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            f.status as i32
+        }
+    }
+}
+
+fn run_async(
+    cli: &Cli,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let global = &cli.global;
+        if let Command::MockServer(args) = &cli.command {
+            context::refuse_key_argument(global)?;
+            return commands::mock_server::run(global, args, out).await;
+        }
+        let mut config = ClientConfig::default();
+        match &cli.command {
+            Command::Wait(a) => config.wait_timeout = a.timeout,
+            Command::Generate(a) => config.wait_timeout = a.timeout,
+            _ => {}
+        }
+        let ctx = context::build(global, config)?;
+        match &cli.command {
+            Command::Submit(a) => commands::submit::run(&ctx, global, a, stdin, out).await,
+            Command::Status(a) => commands::status::run(&ctx, global, a, out).await,
+            Command::Wait(a) => commands::wait::run(&ctx, global, a, out).await,
+            Command::Download(a) => commands::download::run(&ctx, global, a, out).await,
+            Command::Generate(a) => commands::generate::run(&ctx, global, a, stdin, out, err).await,
+            Command::Validate(_) | Command::MockServer(_) => Ok(()),
+        }
+    })
 }

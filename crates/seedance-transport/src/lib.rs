@@ -19,6 +19,39 @@
 //! # Ok::<(), seedance_transport::ClientError>(())
 //! # }).unwrap();
 //! ```
+//!
+//! ## Plugging in your own transport
+//!
+//! Implement [`Transport`] (two methods) to add a proxy, logging, metrics or
+//! your own HTTP stack; wrapping an existing transport is the usual way. The
+//! full version, which records every exchange to a file, is
+//! `examples/recording_transport.rs`.
+//!
+//! ```
+//! use async_trait::async_trait;
+//! use seedance_transport::{ApiRequest, ApiResponse, MediaResponse, Transport, TransportError};
+//!
+//! /// Counts API calls made through `inner`.
+//! #[derive(Debug)]
+//! struct Counting<T> {
+//!     inner: T,
+//!     calls: std::sync::atomic::AtomicU64,
+//! }
+//!
+//! #[async_trait]
+//! impl<T: Transport> Transport for Counting<T> {
+//!     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+//!         self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+//!         self.inner.send(request).await
+//!     }
+//!     async fn fetch(&self, url: &str) -> Result<MediaResponse, TransportError> {
+//!         self.inner.fetch(url).await
+//!     }
+//! }
+//! ```
+//!
+//! Every implementation should pass the conformance suite in `conformance`
+//! (feature `test-util`), as the built-in ones do.
 
 pub mod api_key;
 pub mod client;

@@ -5,11 +5,12 @@ use std::io::{Read, Write};
 use seedance_core::{GenerationRequest, ValidationReport, Violation, validate_json};
 use serde_json::json;
 
-use crate::cli::ValidateArgs;
+use crate::cli::{GlobalArgs, ValidateArgs};
 use crate::exit::ExitStatus;
 use crate::input::read_json;
 
 pub(crate) fn run(
+    global: &GlobalArgs,
     args: &ValidateArgs,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
@@ -28,7 +29,7 @@ pub(crate) fn run(
     } else {
         ExitStatus::Failed
     };
-    let written = if args.json {
+    let written = if global.json {
         write_json(&report, stdout)
     } else if args.print && report.is_valid() {
         write_wire(&value, &report, stdout, stderr)

@@ -1,0 +1,66 @@
+//! `seedance mock-server`: the simulator over loopback HTTP.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use seedance_transport::sim::{GenerationTime, SimConfig, SimServer, Simulator};
+use serde_json::json;
+
+use crate::cli::{GlobalArgs, MockServerArgs};
+use crate::failure::Failure;
+use crate::output::write_json;
+
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    args: &MockServerArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let base = if args.realistic {
+        SimConfig::default()
+    } else {
+        SimConfig::quick()
+    };
+    let config = SimConfig {
+        seed: args.seed,
+        submits_per_second: args.rate_limit,
+        balance_video_seconds: args.balance,
+        video_padding_bytes: args.video_padding,
+        generation: if args.realistic {
+            GenerationTime::default()
+        } else {
+            base.generation.clone()
+        },
+        ..base
+    };
+    let key = config.api_key.clone();
+    let api: SocketAddr = ([127, 0, 0, 1], args.port).into();
+    let media: SocketAddr = ([127, 0, 0, 1], args.media_port).into();
+    let server = SimServer::start(Simulator::new(config), api, media)
+        .await
+        .map_err(|e| Failure::failed(format!("cannot listen on {api}: {e}")))?;
+    let written = if global.json {
+        write_json(
+            out,
+            &json!({"api_url": server.api_url(), "media_url": server.media_url(), "api_key": key}),
+        )
+    } else {
+        writeln!(
+            out,
+            "simulator listening: API {} (media {})\nkey: {key}\ntry:  APIMART_BASE_URL={} APIMART_API_KEY={key} seedance generate examples/requests/01-text-to-video.json --out out/\nCtrl-C to stop",
+            server.api_url(),
+            server.media_url(),
+            server.api_url()
+        )
+    };
+    written
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
+    let _ = tokio::signal::ctrl_c().await;
+    let stats = server.simulator().stats();
+    let _ = writeln!(
+        out,
+        "stopped: {} tasks created, {} status requests, {} media requests",
+        stats.tasks_created, stats.status_requests, stats.media_requests
+    );
+    Ok(())
+}

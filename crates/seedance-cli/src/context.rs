@@ -1,0 +1,89 @@
+//! Building the client from the global options: the simulator in process
+//! (`--mock`) or the real API over reqwest.
+
+use std::sync::Arc;
+
+use seedance_transport::sim::{SimConfig, Simulator};
+use seedance_transport::{
+    API_KEY_ENV, ApiKey, ApiKeyError, Client, ClientConfig, DEFAULT_BASE_URL, MockTransport,
+    ReqwestTransport,
+};
+
+use crate::cli::GlobalArgs;
+use crate::failure::Failure;
+
+/// The environment variable that overrides the base URL.
+pub(crate) const BASE_URL_ENV: &str = "APIMART_BASE_URL";
+
+/// A ready client; `mock` says it runs on the in-process simulator.
+pub(crate) struct Context {
+    pub(crate) client: Client,
+    pub(crate) mock: bool,
+}
+
+fn api_key(global: &GlobalArgs) -> Result<ApiKey, Failure> {
+    if let Some(path) = &global.api_key_file {
+        return ApiKey::from_file(path)
+            .map_err(|e| Failure::usage(format!("{e} ({})", path.display())));
+    }
+    ApiKey::from_env().map_err(|e| match e {
+        ApiKeyError::Missing => Failure::usage(format!(
+            "no API key: set {API_KEY_ENV} or pass --api-key-file (or use --mock to run on the built-in simulator)"
+        )),
+        other => Failure::usage(other.to_string()),
+    })
+}
+
+/// Refuses `--api-key VALUE`: other users can read it from the process list.
+pub(crate) fn refuse_key_argument(global: &GlobalArgs) -> Result<(), Failure> {
+    if global.api_key.is_some() {
+        return Err(Failure::usage(format!(
+            "--api-key is refused: command-line arguments are visible to every user of this machine (ps). \
+             Set {API_KEY_ENV} or pass --api-key-file instead"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn build(global: &GlobalArgs, config: ClientConfig) -> Result<Context, Failure> {
+    refuse_key_argument(global)?;
+    if global.mock {
+        // Seeded from the clock so task ids (and file names) differ between runs.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64);
+        let sim_config = SimConfig {
+            seed,
+            ..SimConfig::quick()
+        };
+        let key = ApiKey::new(sim_config.api_key.clone()).ok();
+        let sim = Simulator::new(sim_config);
+        let clock = sim.clone();
+        let client = Client::with_config(Arc::new(MockTransport::new(sim, key)), config)
+            .with_unix_clock(Arc::new(move || clock.unix_now()));
+        return Ok(Context { client, mock: true });
+    }
+    let base_url = global
+        .base_url
+        .clone()
+        .or_else(|| {
+            std::env::var(BASE_URL_ENV)
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        })
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        return Err(Failure::usage(format!(
+            "--base-url must start with http:// or https://, not `{base_url}`"
+        )));
+    }
+    let transport = ReqwestTransport::builder()
+        .base_url(base_url.trim())
+        .api_key(api_key(global)?)
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot set up HTTP: {e}")))?;
+    Ok(Context {
+        client: Client::with_config(Arc::new(transport), config),
+        mock: false,
+    })
+}

@@ -21,7 +21,7 @@ impl WaitBar {
         let bar = ProgressBar::with_draw_target(Some(100), target);
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} {prefix} {msg:12} [{bar:30}] {pos:>3}%  {elapsed}",
+                "{spinner} {prefix} {msg:24} [{bar:30}] {pos:>3}%  {elapsed}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
@@ -32,7 +32,11 @@ impl WaitBar {
     }
 
     pub(crate) fn update(&self, e: &WaitEvent) {
-        self.bar.set_message(e.status.as_str().to_owned());
+        let eta = e
+            .eta
+            .map(|d| format!(" ~{}s left", d.as_secs()))
+            .unwrap_or_default();
+        self.bar.set_message(format!("{}{eta}", e.status.as_str()));
         if let Some(p) = e.progress {
             self.bar.set_position(u64::from(p));
         }

@@ -41,6 +41,7 @@
 //!   media-dependent rules fed with caller-supplied facts;
 //! - [`response`]: submit, task and error bodies, parsed leniently;
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
+//!   [`pacing`]: how far apart to space submits after a 429;
 //! - [`limits`]: every number of the reference; [`rng`]: seeded jitter.
 
 #![warn(missing_docs)]
@@ -48,6 +49,7 @@
 pub mod limits;
 pub mod media_url;
 pub mod model;
+pub mod pacing;
 pub mod poll;
 pub mod request;
 pub mod response;

@@ -2,7 +2,7 @@
 //! whether the call is idempotent; how long to wait comes from
 //! `seedance_core::RetryConfig`.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use seedance_core::{parse_error_body, parse_retry_after};
 use tokio::time::Instant;
@@ -69,6 +69,12 @@ impl Client {
         let started = Instant::now();
         let mut retry = 0u32;
         loop {
+            if idempotency == Idempotency::Submit {
+                let wait = self.pacer().reserve(self.since_origin());
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
             let outcome = match tokio::time::timeout(
                 self.config.request_timeout,
                 self.transport.send(request.clone()),
@@ -83,6 +89,9 @@ impl Client {
             };
             let (error, retry_after) = match outcome {
                 Ok(response) if (200..300).contains(&response.status) => {
+                    if idempotency == Idempotency::Submit {
+                        self.pacer().on_accepted();
+                    }
                     if response.body.len() > self.config.max_response_bytes {
                         return Err(ClientError::TooLarge {
                             limit: self.config.max_response_bytes as u64,
@@ -99,6 +108,22 @@ impl Client {
                         ClientError::Api { retry_after, .. } => *retry_after,
                         _ => None,
                     };
+                    if response.status == 429 && idempotency == Idempotency::Submit {
+                        let now = self.since_origin();
+                        self.pacer().on_rate_limited(now, retry_after);
+                        // The pacer now holds every submitter back until
+                        // `Retry-After`; this one waits in `reserve` too.
+                        tracing::warn!(retry = retry + 1, "rate limited; slowing submits down");
+                        retry += 1;
+                        if !self
+                            .config
+                            .retry
+                            .allows(retry - 1, started.elapsed(), Duration::ZERO)
+                        {
+                            return Err(err);
+                        }
+                        continue;
+                    }
                     (err, retry_after)
                 }
                 Err(source) => {

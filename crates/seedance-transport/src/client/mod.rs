@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use seedance_core::pacing::{Pacer, PacerConfig};
 use seedance_core::rng::SplitMix64;
 use seedance_core::{
     GenerationRequest, PollConfig, RetryConfig, Task, Violation, parse_submit_body,
@@ -54,6 +55,9 @@ pub struct ClientConfig {
     pub max_bad_polls: u32,
     /// Seed of retry and poll jitter.
     pub jitter_seed: u64,
+    /// Adaptive spacing of submits after a 429, shared by every concurrent
+    /// submit through this client.
+    pub pacing: PacerConfig,
 }
 
 impl Default for ClientConfig {
@@ -69,6 +73,7 @@ impl Default for ClientConfig {
             max_download_bytes: 16 * 1024 * 1024 * 1024,
             max_bad_polls: 5,
             jitter_seed: 0x5EED,
+            pacing: PacerConfig::default(),
         }
     }
 }
@@ -109,6 +114,8 @@ pub struct Client {
     config: ClientConfig,
     rng: Mutex<SplitMix64>,
     clock: UnixClock,
+    pacer: Mutex<Pacer>,
+    origin: tokio::time::Instant,
 }
 
 impl fmt::Debug for Client {
@@ -129,11 +136,14 @@ impl Client {
     /// A client over a shared transport with `config`.
     pub fn with_config(transport: Arc<dyn Transport>, config: ClientConfig) -> Self {
         let rng = Mutex::new(SplitMix64::new(config.jitter_seed));
+        let pacer = Mutex::new(Pacer::new(config.pacing.clone()));
         Client {
             transport,
             config,
             rng,
             clock: Arc::new(system_unix_now),
+            pacer,
+            origin: tokio::time::Instant::now(),
         }
     }
 
@@ -153,8 +163,17 @@ impl Client {
         &self.transport
     }
 
-    pub(crate) fn unix_now(&self) -> i64 {
+    /// The current unix time by this client's clock (used for expiry checks).
+    pub fn unix_now(&self) -> i64 {
         (self.clock)()
+    }
+
+    pub(crate) fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn since_origin(&self) -> Duration {
+        self.origin.elapsed()
     }
 
     pub(crate) fn jitter(&self) -> f64 {

@@ -23,6 +23,8 @@ pub struct WaitEvent {
     pub elapsed: Duration,
     /// Status requests made so far.
     pub polls: u32,
+    /// Predicted time left, from the server's estimate and the progress rate.
+    pub eta: Option<Duration>,
 }
 
 impl Client {
@@ -77,6 +79,11 @@ impl Client {
             polls += 1;
             let elapsed = started.elapsed();
             let estimated = task.estimated_time.map(Duration::from_secs);
+            schedule.observe(elapsed, &task.status, task.progress, estimated);
+            let eta = schedule
+                .predicted_finish()
+                .or_else(|| estimated.filter(|_| !task.status.is_terminal()))
+                .map(|finish| finish.saturating_sub(elapsed));
             on_event(&WaitEvent {
                 task_id: task_id.to_owned(),
                 status: task.status.clone(),
@@ -84,6 +91,7 @@ impl Client {
                 estimated_time: estimated,
                 elapsed,
                 polls,
+                eta: if task.status.is_terminal() { None } else { eta },
             });
             match &task.status {
                 TaskStatus::Completed => return Ok(task),
@@ -100,7 +108,6 @@ impl Client {
                 }
                 TaskStatus::Pending | TaskStatus::Processing | TaskStatus::Unknown(_) => {}
             }
-            schedule.observe(elapsed, &task.status, task.progress, estimated);
             last_status = Some(task.status);
             let delay = schedule.next_delay(elapsed, self.jitter());
             let wake = Instant::now() + delay;

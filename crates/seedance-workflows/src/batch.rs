@@ -1,0 +1,215 @@
+//! Batches: independent jobs with bounded concurrency. Submits are paced by
+//! the client, which slows down on 429 and speeds up again; the manifest
+//! (here a journal of jobs) makes a rerun resume like a chain.
+
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use seedance_core::{GenerationRequest, Violation, validate_json};
+use seedance_transport::Client;
+
+use crate::chain::open_store;
+use crate::error::WorkflowError;
+use crate::events::{Event, EventSink, ignore};
+use crate::job::JobRunner;
+use crate::manifest::{JobState, ManifestKind, sha256_hex};
+use crate::plan::PlanError;
+
+/// How a batch runs.
+#[derive(Clone)]
+pub struct BatchOptions {
+    /// Jobs in flight at once.
+    pub concurrency: usize,
+    /// Send again jobs whose earlier submit may have created a task.
+    pub resubmit_uncertain: bool,
+    /// Jobs to generate again from scratch.
+    pub regenerate: Vec<usize>,
+    /// Where events go.
+    pub events: EventSink,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            concurrency: 4,
+            resubmit_uncertain: false,
+            regenerate: Vec::new(),
+            events: ignore(),
+        }
+    }
+}
+
+impl std::fmt::Debug for BatchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchOptions")
+            .field("concurrency", &self.concurrency)
+            .field("resubmit_uncertain", &self.resubmit_uncertain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchSummary {
+    /// Jobs whose files are on disk.
+    pub done: Vec<usize>,
+    /// Jobs that did not finish, with the reason.
+    pub failed: Vec<(usize, String)>,
+}
+
+impl BatchSummary {
+    /// Whether every job finished.
+    pub fn all_done(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// File stem of job `k`.
+pub fn job_stem(k: usize) -> String {
+    format!("job_{k:04}")
+}
+
+/// Parses a JSON Lines jobs file (one request per line; blank lines and
+/// lines starting with `#` skipped). Every invalid line is reported, with
+/// paths like `line 3: duration`.
+pub fn parse_jobs(text: &str) -> Result<Vec<GenerationRequest>, PlanError> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut jobs = Vec::new();
+    let at = |line: usize, v: Violation| Violation {
+        path: if v.path.is_empty() {
+            format!("line {line}")
+        } else {
+            format!("line {line}: {}", v.path)
+        },
+        ..v
+    };
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let value: serde_json::Value = match serde_json::from_str(trimmed) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(Violation::new(
+                    seedance_core::Code::NotAnObject,
+                    format!("line {}", i + 1),
+                    format!("not valid JSON: {e}"),
+                ));
+                continue;
+            }
+        };
+        let report = validate_json(&value);
+        warnings.extend(report.warnings.iter().cloned().map(|v| at(i + 1, v)));
+        if !report.is_valid() {
+            errors.extend(report.errors.into_iter().map(|v| at(i + 1, v)));
+            continue;
+        }
+        match GenerationRequest::from_json(&value) {
+            Ok((r, _)) => jobs.push(r),
+            Err(e) => errors.extend(e.report.errors.into_iter().map(|v| at(i + 1, v))),
+        }
+    }
+    if jobs.is_empty() && errors.is_empty() {
+        errors.push(Violation::new(
+            seedance_core::Code::Required,
+            "",
+            "the jobs file has no jobs",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(jobs)
+    } else {
+        Err(PlanError { errors, warnings })
+    }
+}
+
+/// Runs (or resumes) `jobs` into `out_dir`. Individual failures do not stop
+/// the batch; they are listed in the summary.
+pub async fn run_batch(
+    client: &Client,
+    jobs: &[GenerationRequest],
+    out_dir: &Path,
+    options: &BatchOptions,
+) -> Result<BatchSummary, WorkflowError> {
+    let fingerprints: Vec<String> = jobs
+        .iter()
+        .map(|r| sha256_hex(serde_json::to_string(r).unwrap_or_default().as_bytes()))
+        .collect();
+    let store = open_store(
+        out_dir,
+        ManifestKind::Batch,
+        &fingerprints,
+        &options.regenerate,
+        "job",
+    )?;
+    let runner = JobRunner {
+        client,
+        store: &store,
+        out_dir,
+        resubmit_uncertain: options.resubmit_uncertain,
+        events: options.events.clone(),
+        what: "job",
+        stem: job_stem,
+    };
+    let runner = &runner;
+    let results: Vec<(usize, Result<(), WorkflowError>)> =
+        futures_util::stream::iter(0..jobs.len())
+            .map(|k| async move { (k, run_one(runner, k, &jobs[k]).await) })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+    let mut summary = BatchSummary::default();
+    for (k, r) in results {
+        match r {
+            Ok(()) => summary.done.push(k),
+            Err(e @ WorkflowError::Manifest(_)) => return Err(e),
+            Err(e) => {
+                (options.events)(&Event::Failed {
+                    index: k,
+                    message: e.to_string(),
+                });
+                summary.failed.push((k, e.to_string()));
+            }
+        }
+    }
+    summary.done.sort_unstable();
+    summary.failed.sort_by_key(|(k, _)| *k);
+    (options.events)(&Event::Done);
+    Ok(summary)
+}
+
+/// Rate limits and server errors that outlast the client's own retries
+/// are waited out here, a few times, before the job counts as failed.
+const SUBMIT_ROUNDS: u32 = 5;
+
+async fn run_one(
+    runner: &JobRunner<'_>,
+    k: usize,
+    request: &GenerationRequest,
+) -> Result<(), WorkflowError> {
+    let job = runner.store.job(k);
+    if matches!(
+        job.state,
+        JobState::Planned | JobState::Failed | JobState::Submitting
+    ) {
+        let mut round = 0;
+        loop {
+            match runner.submit(k, request).await {
+                Ok(_) => break,
+                Err(WorkflowError::Client { source, .. })
+                    if source.is_transient() && round + 1 < SUBMIT_ROUNDS =>
+                {
+                    round += 1;
+                    tracing::warn!(job = k, error = %source, "submit not accepted yet; waiting");
+                    tokio::time::sleep(Duration::from_secs(5 * u64::from(round))).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    runner.complete(k).await?;
+    runner.download(k).await
+}

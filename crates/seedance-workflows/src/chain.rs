@@ -1,0 +1,192 @@
+//! Chains: segment k+1 starts from segment k's last frame. Downloads of
+//! segment k run while segment k+1 generates, so the wall time is the sum of
+//! generation times plus little more.
+
+use std::path::{Path, PathBuf};
+
+use seedance_core::MediaUrl;
+use seedance_transport::Client;
+use tokio::sync::mpsc;
+
+use crate::error::WorkflowError;
+use crate::events::{Event, EventSink, ignore};
+use crate::job::JobRunner;
+use crate::manifest::{JobState, Manifest, ManifestKind, ManifestStore};
+use crate::plan::Plan;
+
+/// How a chain runs.
+#[derive(Clone)]
+pub struct ChainOptions {
+    /// Send again a segment whose earlier submit may have created a task
+    /// (it may pay twice).
+    pub resubmit_uncertain: bool,
+    /// Segments to generate again from scratch (e.g. one whose result expired).
+    pub regenerate: Vec<usize>,
+    /// Where events go.
+    pub events: EventSink,
+}
+
+impl Default for ChainOptions {
+    fn default() -> Self {
+        ChainOptions {
+            resubmit_uncertain: false,
+            regenerate: Vec::new(),
+            events: ignore(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ChainOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainOptions")
+            .field("resubmit_uncertain", &self.resubmit_uncertain)
+            .field("regenerate", &self.regenerate)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A finished chain.
+#[derive(Debug, Clone)]
+pub struct ChainOutcome {
+    /// The manifest at the end.
+    pub manifest: Manifest,
+    /// The segment videos, in order.
+    pub videos: Vec<PathBuf>,
+}
+
+/// File stem of segment `k`.
+pub fn segment_stem(k: usize) -> String {
+    format!("segment_{k:03}")
+}
+
+/// Opens the manifest and reconciles it with the plan: refuses a plan that
+/// changed under segments already sent, resets segments to regenerate.
+pub(crate) fn open_store(
+    out_dir: &Path,
+    kind: ManifestKind,
+    fingerprints: &[String],
+    regenerate: &[usize],
+    what: &'static str,
+) -> Result<ManifestStore, WorkflowError> {
+    let store = ManifestStore::open(out_dir, kind, fingerprints)?;
+    let mut changed = Vec::new();
+    store.update(|m| {
+        for job in &mut m.jobs {
+            if regenerate.contains(&job.index) {
+                let submissions = job.submissions;
+                *job = crate::manifest::JobRecord::planned(job.index, job.fingerprint.clone());
+                job.submissions = submissions;
+            }
+            match fingerprints.get(job.index) {
+                Some(fp) if *fp == job.fingerprint => {}
+                Some(fp) if job.state == JobState::Planned => job.fingerprint = fp.clone(),
+                _ if job.state == JobState::Planned => {}
+                _ => changed.push(job.index),
+            }
+        }
+        if changed.is_empty() {
+            m.jobs.truncate(fingerprints.len());
+        }
+    })?;
+    if !changed.is_empty() {
+        return Err(WorkflowError::PlanChanged {
+            what,
+            indices: changed,
+        });
+    }
+    Ok(store)
+}
+
+/// Runs (or resumes) `plan` into `out_dir`.
+pub async fn run_chain(
+    client: &Client,
+    plan: &Plan,
+    out_dir: &Path,
+    options: &ChainOptions,
+) -> Result<ChainOutcome, WorkflowError> {
+    let n = plan.len();
+    let fingerprints: Vec<String> = (0..n).map(|k| plan.fingerprint(k)).collect();
+    let store = open_store(
+        out_dir,
+        ManifestKind::Chain,
+        &fingerprints,
+        &options.regenerate,
+        "segment",
+    )?;
+    let runner = JobRunner {
+        client,
+        store: &store,
+        out_dir,
+        resubmit_uncertain: options.resubmit_uncertain,
+        events: options.events.clone(),
+        what: "segment",
+        stem: segment_stem,
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
+    let generate = async {
+        let tx = tx; // dropped when generation ends, which ends the download loop
+        for k in 0..n {
+            let job = store.job(k);
+            let needs_submit = matches!(
+                job.state,
+                JobState::Planned | JobState::Failed | JobState::Submitting
+            );
+            if needs_submit {
+                let previous = if k == 0 {
+                    None
+                } else {
+                    Some(link_from(client, &store, k)?)
+                };
+                let request = plan.segment_request(k, previous.as_ref())?;
+                runner.submit(k, &request).await?;
+            }
+            runner.complete(k).await?;
+            let _ = tx.send(k);
+        }
+        Ok::<(), WorkflowError>(())
+    };
+    let download = async {
+        let mut first_error = None;
+        while let Some(k) = rx.recv().await {
+            if let Err(e) = runner.download(k).await {
+                tracing::error!(segment = k, error = %e, "download failed");
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error
+    };
+    let (generated, download_error) = tokio::join!(generate, download);
+    generated?;
+    if let Some(e) = download_error {
+        return Err(e);
+    }
+    (options.events)(&Event::Done);
+    let manifest = store.snapshot();
+    let videos = manifest
+        .jobs
+        .iter()
+        .filter_map(|j| j.video.as_ref().map(|v| out_dir.join(&v.path)))
+        .collect();
+    Ok(ChainOutcome { manifest, videos })
+}
+
+/// The last frame of segment `k - 1`, which must still be live.
+fn link_from(client: &Client, store: &ManifestStore, k: usize) -> Result<MediaUrl, WorkflowError> {
+    let prev = store.job(k - 1);
+    let url = prev
+        .last_frame_url
+        .as_deref()
+        .and_then(|u| MediaUrl::parse(u).ok())
+        .ok_or(WorkflowError::NoLastFrame {
+            index: k,
+            previous: k - 1,
+        })?;
+    if let Some(expires_at) = prev.expires_at.filter(|e| client.unix_now() >= *e) {
+        return Err(WorkflowError::LinkExpired {
+            index: k,
+            previous: k - 1,
+            expires_at,
+        });
+    }
+    Ok(url)
+}

@@ -1,0 +1,107 @@
+//! The workflows' error: what went wrong, on which job, and what to do.
+
+use seedance_transport::ClientError;
+
+use crate::manifest::ManifestError;
+use crate::plan::PlanError;
+use crate::stitch::StitchError;
+
+/// A chain or batch that could not finish. Every variant that concerns one
+/// job names its index; messages say how to recover.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkflowError {
+    /// The plan or jobs file is invalid; nothing was sent.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The manifest could not be read or written.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The plan changed for jobs that were already sent.
+    #[error(
+        "the plan changed for {what} {indices:?}, which were already sent; use a new output directory, or restore the plan"
+    )]
+    PlanChanged {
+        /// "segment" or "job".
+        what: &'static str,
+        /// The changed jobs.
+        indices: Vec<usize>,
+    },
+    /// A submit may have created a billed task whose id was lost.
+    #[error(
+        "{what} {index}: the submit may have reached the server but its answer was lost ({reason}); a task may exist and may have been billed. Not resubmitted: check your apimart task list, then rerun with --resubmit-uncertain to send it again"
+    )]
+    Uncertain {
+        /// "segment" or "job".
+        what: &'static str,
+        /// The job.
+        index: usize,
+        /// What happened.
+        reason: String,
+    },
+    /// The task failed on the server.
+    #[error("{what} {index} (task {task_id}) failed: {message}; rerun to submit it again")]
+    TaskFailed {
+        /// "segment" or "job".
+        what: &'static str,
+        /// The job.
+        index: usize,
+        /// The task.
+        task_id: String,
+        /// The server's reason.
+        message: String,
+    },
+    /// A result expired before it was downloaded: it is lost.
+    #[error(
+        "{what} {index} (task {task_id}) is lost: its {file} URL expired at unix time {expires_at} before it was downloaded. Regenerate it with --regenerate {index} (this pays for it again)"
+    )]
+    Expired {
+        /// "segment" or "job".
+        what: &'static str,
+        /// The job.
+        index: usize,
+        /// The task.
+        task_id: String,
+        /// "video" or "last frame".
+        file: &'static str,
+        /// When it expired.
+        expires_at: i64,
+    },
+    /// The previous segment's last-frame URL expired, so the next segment
+    /// cannot start from it (the API fetches the image by URL).
+    #[error(
+        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and the API can only fetch live URLs. Regenerate segment {previous} with --regenerate {previous}"
+    )]
+    LinkExpired {
+        /// The segment that cannot start.
+        index: usize,
+        /// The segment whose last frame expired.
+        previous: usize,
+        /// When it expired.
+        expires_at: i64,
+    },
+    /// The previous segment completed without a last frame.
+    #[error(
+        "segment {index} cannot start: segment {previous} has no last frame (was return_last_frame false?)"
+    )]
+    NoLastFrame {
+        /// The segment that cannot start.
+        index: usize,
+        /// The segment without a last frame.
+        previous: usize,
+    },
+    /// A client error on one job.
+    #[error("{what} {index}: {source}")]
+    Client {
+        /// "segment" or "job".
+        what: &'static str,
+        /// The job.
+        index: usize,
+        /// The error.
+        #[source]
+        source: ClientError,
+    },
+    /// Stitching failed.
+    #[error(transparent)]
+    Stitch(#[from] StitchError),
+}

@@ -1,0 +1,47 @@
+//! # seedance-workflows
+//!
+//! Longer films from 4-15 second generations: a [`Plan`] (shot list) runs as
+//! a chain in which each segment starts from the previous segment's last
+//! frame (`return_last_frame`), and [`run_batch`] runs independent jobs.
+//! Both keep a manifest in the output directory, written before every step,
+//! so a run killed at any moment resumes without a duplicate paid submit and
+//! without losing a paid result.
+//!
+//! ```
+//! use seedance_transport::{Client, MockTransport, sim::SimConfig};
+//! use seedance_workflows::{ChainOptions, Plan, run_chain};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+//! let plan = serde_json::json!({
+//!     "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4},
+//!     "segments": [
+//!         {"prompt": "A paper boat sets off down a gutter stream"},
+//!         {"prompt": "The boat rides a small waterfall into a puddle"}
+//!     ]
+//! });
+//! let (plan, _warnings) = Plan::from_json(&plan)?;
+//! let client = Client::new(MockTransport::with_config(SimConfig::quick()));
+//! let out = std::env::temp_dir().join(format!("seedance-doc-{}", std::process::id()));
+//! let outcome = run_chain(&client, &plan, &out, &ChainOptions::default()).await?;
+//! assert_eq!(outcome.videos.len(), 2);
+//! # std::fs::remove_dir_all(&out).ok();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+pub mod batch;
+pub mod chain;
+pub mod error;
+pub mod events;
+mod job;
+pub mod manifest;
+pub mod plan;
+pub mod stitch;
+
+pub use batch::{BatchOptions, BatchSummary, parse_jobs, run_batch};
+pub use chain::{ChainOptions, ChainOutcome, run_chain};
+pub use error::WorkflowError;
+pub use events::{Event, EventSink};
+pub use manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestStore};
+pub use plan::{LinkMode, Plan, PlanError};
+pub use stitch::{StitchError, StitchOptions, stitch};

@@ -1,0 +1,309 @@
+//! The manifest: every job's state, written atomically (temp file, fsync,
+//! rename) before the next step, so a run killed at any moment can resume
+//! without paying twice or losing a paid result.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Where a job is. Each state is recorded before the step that follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Not sent yet.
+    Planned,
+    /// About to be (or being) sent: recorded *before* the POST. A job left
+    /// here without a task id may have been created and billed.
+    Submitting,
+    /// Accepted; `task_id` is known.
+    Submitted,
+    /// Finished on the server; result URLs and expiry recorded.
+    Completed,
+    /// Files downloaded and their sha256 recorded.
+    Downloaded,
+    /// The task failed on the server (a rerun submits it again).
+    Failed,
+}
+
+/// A downloaded file, relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Path relative to the output directory.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+/// One job (a chain segment or a batch line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Position in the plan or jobs file.
+    pub index: usize,
+    /// Fingerprint of the job as planned; a mismatch on resume means the
+    /// plan changed.
+    pub fingerprint: String,
+    /// Where the job is.
+    pub state: JobState,
+    /// The task id, once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// The exact request body sent (recorded when submitting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+    /// The video URL, once completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    /// The last frame URL, once completed (when asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame_url: Option<String>,
+    /// When the result URLs expire (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// The downloaded video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<FileRecord>,
+    /// The downloaded last frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame: Option<FileRecord>,
+    /// The last error met, for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How many times this job was sent (more than one only after an
+    /// explicit resubmission of an uncertain submit or of a failed task).
+    #[serde(default)]
+    pub submissions: u32,
+}
+
+impl JobRecord {
+    /// A planned job.
+    pub fn planned(index: usize, fingerprint: String) -> Self {
+        JobRecord {
+            index,
+            fingerprint,
+            state: JobState::Planned,
+            task_id: None,
+            request: None,
+            video_url: None,
+            last_frame_url: None,
+            expires_at: None,
+            video: None,
+            last_frame: None,
+            error: None,
+            submissions: 0,
+        }
+    }
+}
+
+/// What kind of run a manifest belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestKind {
+    /// A chain of segments.
+    Chain,
+    /// A batch of independent jobs.
+    Batch,
+}
+
+/// The whole manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format version (1).
+    pub version: u32,
+    /// Chain or batch.
+    pub kind: ManifestKind,
+    /// Every job, by index.
+    pub jobs: Vec<JobRecord>,
+    /// The stitched film, when made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stitched: Option<FileRecord>,
+}
+
+/// Why the manifest could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Reading or writing failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a manifest this version understands.
+    #[error("{} is not a readable manifest: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The manifest on disk, shared by concurrent steps of a run.
+#[derive(Debug)]
+pub struct ManifestStore {
+    path: PathBuf,
+    manifest: Mutex<Manifest>,
+}
+
+impl ManifestStore {
+    /// The manifest's file name in an output directory.
+    pub const FILE_NAME: &'static str = "manifest.json";
+
+    /// Opens `dir/manifest.json`, or creates it for `kind` with `jobs`
+    /// planned (fingerprints given). An existing manifest keeps its records;
+    /// jobs beyond its end are added as planned.
+    pub fn open(
+        dir: &Path,
+        kind: ManifestKind,
+        fingerprints: &[String],
+    ) -> Result<ManifestStore, ManifestError> {
+        std::fs::create_dir_all(dir).map_err(|source| ManifestError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(Self::FILE_NAME);
+        let mut manifest = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let m: Manifest =
+                    serde_json::from_slice(&bytes).map_err(|e| ManifestError::Corrupt {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
+                if m.version != 1 || m.kind != kind {
+                    return Err(ManifestError::Corrupt {
+                        path: path.clone(),
+                        reason: format!(
+                            "version {} {:?}, expected version 1 {kind:?}",
+                            m.version, m.kind
+                        ),
+                    });
+                }
+                m
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest {
+                version: 1,
+                kind,
+                jobs: Vec::new(),
+                stitched: None,
+            },
+            Err(source) => return Err(ManifestError::Io { path, source }),
+        };
+        for (i, fp) in fingerprints.iter().enumerate().skip(manifest.jobs.len()) {
+            manifest.jobs.push(JobRecord::planned(i, fp.clone()));
+        }
+        let store = ManifestStore {
+            path,
+            manifest: Mutex::new(manifest),
+        };
+        store.update(|_| ())?;
+        Ok(store)
+    }
+
+    /// The manifest's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Manifest> {
+        self.manifest.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the manifest.
+    pub fn snapshot(&self) -> Manifest {
+        self.lock().clone()
+    }
+
+    /// A copy of job `index`.
+    pub fn job(&self, index: usize) -> JobRecord {
+        self.lock().jobs[index].clone()
+    }
+
+    /// Applies `change` and writes the manifest atomically before returning.
+    pub fn update<R>(&self, change: impl FnOnce(&mut Manifest) -> R) -> Result<R, ManifestError> {
+        let mut m = self.lock();
+        let r = change(&mut m);
+        write_atomically(&self.path, &m)?;
+        Ok(r)
+    }
+
+    /// Applies `change` to job `index` and saves.
+    pub fn update_job<R>(
+        &self,
+        index: usize,
+        change: impl FnOnce(&mut JobRecord) -> R,
+    ) -> Result<R, ManifestError> {
+        self.update(|m| change(&mut m.jobs[index]))
+    }
+}
+
+fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestError> {
+    let io = |source| ManifestError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| io(std::io::Error::other(e)))?;
+    let tmp = path.with_extension("json.tmp");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(&bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_survive_a_reopen_and_new_jobs_are_appended() {
+        let dir = std::env::temp_dir().join(format!("seedance-manifest-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store =
+            ManifestStore::open(&dir, ManifestKind::Chain, &["a".into(), "b".into()]).unwrap();
+        store
+            .update_job(0, |j| {
+                j.state = JobState::Submitted;
+                j.task_id = Some("task_1".into());
+            })
+            .unwrap();
+        drop(store);
+        let store = ManifestStore::open(
+            &dir,
+            ManifestKind::Chain,
+            &["a".into(), "b".into(), "c".into()],
+        )
+        .unwrap();
+        let m = store.snapshot();
+        assert_eq!(m.jobs.len(), 3);
+        assert_eq!(m.jobs[0].state, JobState::Submitted);
+        assert_eq!(m.jobs[0].task_id.as_deref(), Some("task_1"));
+        assert_eq!(m.jobs[2].state, JobState::Planned);
+        assert!(
+            ManifestStore::open(&dir, ManifestKind::Batch, &[]).is_err(),
+            "kind mismatch"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

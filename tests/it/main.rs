@@ -12,3 +12,5 @@ mod secrets;
 mod transport_conformance;
 mod validation_props;
 mod validation_rules;
+mod workflows_batch;
+mod workflows_chain;

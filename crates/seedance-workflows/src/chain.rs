@@ -22,6 +22,10 @@ pub struct ChainOptions {
     pub resubmit_uncertain: bool,
     /// Segments to generate again from scratch (e.g. one whose result expired).
     pub regenerate: Vec<usize>,
+    /// Live URLs standing in for segments' last frames (segment index to
+    /// URL): after result URLs expire, upload the last-frame PNG kept on disk
+    /// and continue the chain from it without regenerating anything.
+    pub frame_urls: std::collections::BTreeMap<usize, MediaUrl>,
     /// Where events go.
     pub events: EventSink,
 }
@@ -31,6 +35,7 @@ impl Default for ChainOptions {
         ChainOptions {
             resubmit_uncertain: false,
             regenerate: Vec::new(),
+            frame_urls: std::collections::BTreeMap::new(),
             events: ignore(),
         }
     }
@@ -135,7 +140,7 @@ pub async fn run_chain(
                 let previous = if k == 0 {
                     None
                 } else {
-                    Some(link_from(client, &store, k)?)
+                    Some(link_from(client, &store, k, &options.frame_urls)?)
                 };
                 let request = plan.segment_request(k, previous.as_ref())?;
                 runner.submit(k, &request).await?;
@@ -171,7 +176,15 @@ pub async fn run_chain(
 }
 
 /// The last frame of segment `k - 1`, which must still be live.
-fn link_from(client: &Client, store: &ManifestStore, k: usize) -> Result<MediaUrl, WorkflowError> {
+fn link_from(
+    client: &Client,
+    store: &ManifestStore,
+    k: usize,
+    overrides: &std::collections::BTreeMap<usize, MediaUrl>,
+) -> Result<MediaUrl, WorkflowError> {
+    if let Some(url) = overrides.get(&(k - 1)) {
+        return Ok(url.clone());
+    }
     let prev = store.job(k - 1);
     let url = prev
         .last_frame_url

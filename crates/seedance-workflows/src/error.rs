@@ -70,7 +70,7 @@ pub enum WorkflowError {
     /// The previous segment's last-frame URL expired, so the next segment
     /// cannot start from it (the API fetches the image by URL).
     #[error(
-        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and the API can only fetch live URLs. Regenerate segment {previous} with --regenerate {previous}"
+        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and the API only fetches live URLs. Either upload segment_{previous:03}_last_frame.png (kept in the output directory) somewhere public and pass --frame-url {previous}=URL, or regenerate segment {previous} too with --regenerate {previous}"
     )]
     LinkExpired {
         /// The segment that cannot start.

@@ -155,6 +155,7 @@ struct SimTask {
     outcome: Outcome,
     return_last_frame: bool,
     tag: String,
+    request: Value,
 }
 
 struct State {
@@ -276,6 +277,19 @@ impl Simulator {
             state.tasks.iter().map(|(id, t)| (&t.created, id)).collect();
         ids.sort();
         ids.into_iter().map(|(_, id)| id.clone()).collect()
+    }
+
+    /// The request body a task was created from.
+    pub fn task_request(&self, task_id: &str) -> Option<Value> {
+        self.lock().tasks.get(task_id).map(|t| t.request.clone())
+    }
+
+    /// How long a task queues and generates.
+    pub fn task_timing(&self, task_id: &str) -> Option<(Duration, Duration)> {
+        self.lock()
+            .tasks
+            .get(task_id)
+            .map(|t| (t.queue, t.generation))
     }
 
     /// Sets the origin media URLs point at (the HTTP server's media listener).
@@ -401,7 +415,7 @@ impl Simulator {
             let message = format!("Invalid request parameters: {first}");
             return error_response(400, "invalid_request_error", &message);
         }
-        let Ok(req) = serde_json::from_value::<GenerationRequest>(body) else {
+        let Ok(req) = serde_json::from_value::<GenerationRequest>(body.clone()) else {
             state.stats.rejected += 1;
             return error_response(400, "invalid_request_error", "Invalid request parameters");
         };
@@ -452,6 +466,7 @@ impl Simulator {
                 outcome,
                 return_last_frame: req.return_last_frame == Some(true),
                 tag,
+                request: body,
             },
         );
         ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))

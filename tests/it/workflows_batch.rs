@@ -1,0 +1,71 @@
+//! Batches: bounded concurrency under a rate limit, resume, and the summary.
+
+use seedance_tests::sim_client;
+use seedance_transport::ClientConfig;
+use seedance_transport::sim::SimConfig;
+use seedance_workflows::{BatchOptions, parse_jobs, run_batch};
+
+fn jobs(n: usize) -> String {
+    (0..n)
+        .map(|i| format!(r#"{{"model":"doubao-seedance-2.0-fast","prompt":"job {i}","duration":4,"resolution":"480p"}}"#))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_under_a_rate_limit_finishes_every_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SimConfig {
+        submits_per_second: Some(2),
+        ..SimConfig::quick()
+    };
+    let (client, sim) = sim_client(config, ClientConfig::default());
+    let jobs = parse_jobs(&jobs(30)).unwrap();
+    let options = BatchOptions {
+        concurrency: 10,
+        ..BatchOptions::default()
+    };
+    let summary = run_batch(&client, &jobs, dir.path(), &options)
+        .await
+        .unwrap();
+    assert!(summary.all_done(), "{:?}", summary.failed);
+    assert_eq!(summary.done.len(), 30);
+    let stats = sim.stats();
+    assert_eq!(stats.tasks_created, 30);
+    assert!(
+        stats.rate_limited > 0,
+        "the limit was never reached, the test proves nothing"
+    );
+
+    // A rerun resumes: nothing is sent again.
+    let again = run_batch(&client, &jobs, dir.path(), &options)
+        .await
+        .unwrap();
+    assert_eq!(again.done.len(), 30);
+    assert_eq!(sim.stats().tasks_created, 30);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_jobs_are_listed_and_the_rest_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SimConfig {
+        balance_video_seconds: Some(10.0), // 480p costs 2 per 4 s job: five jobs
+        ..SimConfig::quick()
+    };
+    let (client, _sim) = sim_client(config, ClientConfig::default());
+    let jobs = parse_jobs(&jobs(7)).unwrap();
+    let summary = run_batch(&client, &jobs, dir.path(), &BatchOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(summary.done.len(), 5);
+    assert_eq!(summary.failed.len(), 2);
+    assert!(summary.failed[0].1.contains("402"), "{:?}", summary.failed);
+}
+
+#[test]
+fn every_bad_line_is_reported_with_its_number() {
+    let text = "{\"model\":\"doubao-seedance-2.0\",\"prompt\":\"ok\"}\n\n# comment\n{\"model\":\"x\",\"prompt\":\"p\"}\nnot json\n";
+    let err = parse_jobs(text).unwrap_err();
+    let paths: Vec<&str> = err.errors.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(paths, ["line 4: model", "line 5"]);
+}

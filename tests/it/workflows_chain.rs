@@ -1,0 +1,423 @@
+//! Chains over the simulator with paused time: linking, resume after a crash
+//! at any moment without duplicate submits, lost task ids, expiry,
+//! pipelining and stitching.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use seedance_tests::sim_client;
+use seedance_transport::ClientConfig;
+use seedance_transport::sim::{Fault, GenerationTime, Route, SimConfig, Simulator};
+use seedance_workflows::manifest::sha256_hex;
+use seedance_workflows::{
+    ChainOptions, Event, JobState, Manifest, Plan, StitchOptions, WorkflowError, run_chain, stitch,
+};
+use serde_json::{Value, json};
+
+fn plan(value: Value) -> Plan {
+    Plan::from_json(&value).unwrap().0
+}
+
+fn four_segments() -> Plan {
+    plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4, "generate_audio": false},
+        "segments": [{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}]
+    }))
+}
+
+fn manifest(dir: &Path) -> Manifest {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn assert_complete(dir: &Path, n: usize) {
+    let m = manifest(dir);
+    assert_eq!(m.jobs.len(), n);
+    for job in &m.jobs {
+        assert_eq!(job.state, JobState::Downloaded, "segment {}", job.index);
+        for f in [job.video.as_ref(), job.last_frame.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let bytes = std::fs::read(dir.join(&f.path)).unwrap();
+            assert_eq!(sha256_hex(&bytes), f.sha256, "{}", f.path);
+        }
+    }
+}
+
+fn quick() -> SimConfig {
+    SimConfig {
+        queue_secs: (0.0, 1.0),
+        ..SimConfig::quick()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_and_end_images_and_links_by_image_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let plan = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0", "duration": 5},
+        "start_image": "https://example.com/start.png",
+        "end_image": "https://example.com/end.png",
+        "segments": [{"prompt": "a"}, {"prompt": "b"}, {"prompt": "c"}]
+    }));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let options = ChainOptions {
+        events: Arc::new(move |e: &Event| sink.lock().unwrap().push(e.clone())),
+        ..ChainOptions::default()
+    };
+    let outcome = run_chain(&client, &plan, dir.path(), &options)
+        .await
+        .unwrap();
+    assert_eq!(outcome.videos.len(), 3);
+    assert_complete(dir.path(), 3);
+    let m = manifest(dir.path());
+    let sent: Vec<Value> = m
+        .jobs
+        .iter()
+        .map(|j| sim.task_request(j.task_id.as_ref().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        sent[0]["image_urls"],
+        json!(["https://example.com/start.png"])
+    );
+    assert_eq!(
+        sent[1]["image_urls"],
+        json!([m.jobs[0].last_frame_url.as_ref().unwrap()])
+    );
+    assert_eq!(
+        sent[2]["image_with_roles"],
+        json!([
+            {"url": m.jobs[1].last_frame_url.as_ref().unwrap(), "role": "first_frame"},
+            {"url": "https://example.com/end.png", "role": "last_frame"}
+        ])
+    );
+    assert!(sent.iter().all(|r| r["return_last_frame"] == json!(true)));
+    let events = events.lock().unwrap();
+    let submitted = events
+        .iter()
+        .filter(|e| matches!(e, Event::Submitted { .. }))
+        .count();
+    let downloaded = events
+        .iter()
+        .filter(|e| matches!(e, Event::Downloaded { .. }))
+        .count();
+    assert_eq!((submitted, downloaded), (3, 3));
+    assert_eq!(events.last(), Some(&Event::Done));
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_frame_link_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let plan = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0-mini"},
+        "link": "first_frame",
+        "segments": [{"prompt": "a"}, {"prompt": "b"}]
+    }));
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    let m = manifest(dir.path());
+    let second = sim
+        .task_request(m.jobs[1].task_id.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(
+        second["image_with_roles"],
+        json!([{"url": m.jobs[0].last_frame_url.as_ref().unwrap(), "role": "first_frame"}])
+    );
+    assert!(second.get("image_urls").is_none());
+}
+
+/// Kills the run (drops its future) at `at`, then resumes to the end.
+async fn crash_then_resume(
+    sim_config: SimConfig,
+    at: Duration,
+) -> (Simulator, tempfile::TempDir, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(sim_config, ClientConfig::default());
+    let plan = four_segments();
+    let crashed = tokio::time::timeout(
+        at,
+        run_chain(&client, &plan, dir.path(), &ChainOptions::default()),
+    )
+    .await
+    .is_err();
+    // The manifest is always readable after a kill.
+    let _ = manifest(dir.path());
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    (sim, dir, crashed)
+}
+
+#[tokio::test(start_paused = true)]
+async fn killed_at_any_moment_resumes_without_paying_twice() {
+    let mut crashes = 0;
+    for tenth in (0..200).step_by(3) {
+        let at = Duration::from_millis(tenth * 100);
+        let (sim, dir, crashed) = crash_then_resume(quick(), at).await;
+        crashes += usize::from(crashed);
+        assert_eq!(
+            sim.stats().tasks_created,
+            4,
+            "crash at {at:?}: a segment was paid twice"
+        );
+        assert_complete(dir.path(), 4);
+    }
+    assert!(
+        crashes >= 30,
+        "only {crashes} runs were actually interrupted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn lost_task_id_is_not_resubmitted_without_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let plan = four_segments();
+    // Segment 0 goes through; segment 1's answer is lost after the server created it.
+    sim.inject(Route::Submit, Fault::Slow(Duration::ZERO));
+    sim.inject(Route::Submit, Fault::DropAfterHandling);
+    let err = run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::Uncertain { index: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--resubmit-uncertain"), "{err}");
+    assert_eq!(manifest(dir.path()).jobs[1].state, JobState::Submitting);
+    // Segment 0 was still downloaded: nothing paid for is lost.
+    assert_eq!(manifest(dir.path()).jobs[0].state, JobState::Downloaded);
+
+    let before = sim.stats().submits_received;
+    let again = run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(again, WorkflowError::Uncertain { index: 1, .. }));
+    assert_eq!(
+        sim.stats().submits_received,
+        before,
+        "resubmitted without consent"
+    );
+
+    let consent = ChainOptions {
+        resubmit_uncertain: true,
+        ..ChainOptions::default()
+    };
+    run_chain(&client, &plan, dir.path(), &consent)
+        .await
+        .unwrap();
+    assert_complete(dir.path(), 4);
+    assert_eq!(
+        sim.stats().tasks_created,
+        5,
+        "exactly the uncertain one was paid twice"
+    );
+    assert_eq!(manifest(dir.path()).jobs[1].submissions, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn expired_result_on_resume_names_the_lost_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let plan = four_segments();
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    // The file of segment 2 disappears, and a day passes.
+    std::fs::remove_file(dir.path().join("segment_002.mp4")).unwrap();
+    tokio::time::advance(Duration::from_secs(25 * 3600)).await;
+    let err = run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::Expired { index: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--regenerate 2"), "{err}");
+    assert_eq!(sim.stats().tasks_created, 4);
+    // Regenerating it needs a live last frame from segment 1.
+    let regenerate = ChainOptions {
+        regenerate: vec![2],
+        ..ChainOptions::default()
+    };
+    let err = run_chain(&client, &plan, dir.path(), &regenerate)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WorkflowError::LinkExpired {
+                index: 2,
+                previous: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--frame-url 1=URL"), "{err}");
+    // The user uploads segment 1's last frame (kept on disk) and points at it.
+    let mut frame_urls = std::collections::BTreeMap::new();
+    frame_urls.insert(
+        1,
+        seedance_core::MediaUrl::parse("https://my-bucket.example.com/seg1.png").unwrap(),
+    );
+    let resume = ChainOptions {
+        regenerate: vec![2],
+        frame_urls,
+        ..ChainOptions::default()
+    };
+    run_chain(&client, &plan, dir.path(), &resume)
+        .await
+        .unwrap();
+    assert_complete(dir.path(), 4);
+    assert_eq!(
+        sim.stats().tasks_created,
+        5,
+        "only the lost segment was paid again"
+    );
+    let m = manifest(dir.path());
+    let resent = sim
+        .task_request(m.jobs[2].task_id.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(
+        resent["image_urls"],
+        json!(["https://my-bucket.example.com/seg1.png"])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn changed_plan_is_refused_and_appended_segments_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &four_segments(),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let changed = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4, "generate_audio": false},
+        "segments": [{"prompt": "ONE"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}]
+    }));
+    let err = run_chain(&client, &changed, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::PlanChanged { indices, .. } if indices == &[0]),
+        "{err}"
+    );
+    let extended = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4, "generate_audio": false},
+        "segments": [{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}, {"prompt": "five"}]
+    }));
+    run_chain(&client, &extended, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    assert_complete(dir.path(), 5);
+    assert_eq!(sim.stats().tasks_created, 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn downloads_overlap_generation_so_wall_time_is_the_sum_of_generations() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SimConfig {
+        queue_secs: (0.0, 0.0),
+        generation: GenerationTime::default(),
+        ..SimConfig::default()
+    };
+    let (client, sim) = sim_client(config, ClientConfig::default());
+    let plan = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0", "duration": 5},
+        "segments": (0..6).map(|i| json!({"prompt": format!("shot {i}")})).collect::<Vec<_>>()
+    }));
+    let start = tokio::time::Instant::now();
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    let wall = start.elapsed().as_secs_f64();
+    let generation: f64 = sim
+        .task_ids()
+        .iter()
+        .map(|id| sim.task_timing(id).unwrap().1.as_secs_f64())
+        .sum();
+    assert!(
+        wall <= generation * 1.05,
+        "wall {wall:.1} s vs generation {generation:.1} s"
+    );
+    assert!(wall >= generation);
+}
+
+fn frames(path: &Path) -> u64 {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe is required (.ci/run installs ffmpeg)");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn stitch_joins_segments_and_can_drop_the_seam_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, _sim) = sim_client(quick(), ClientConfig::default());
+    let plan = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast"},
+        "segments": [{"prompt": "a"}, {"prompt": "b"}, {"prompt": "c"}]
+    }));
+    let outcome = run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    let per_segment = frames(&outcome.videos[0]);
+    let film = dir.path().join("final.mp4");
+    stitch(&outcome.videos, &film, &StitchOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(frames(&film), 3 * per_segment);
+    let seamless = dir.path().join("final_seamless.mp4");
+    stitch(
+        &outcome.videos,
+        &seamless,
+        &StitchOptions {
+            drop_seam_frame: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(frames(&seamless), 3 * per_segment - 2);
+}
+
+#[test]
+fn a_plan_that_fails_at_segment_7_fails_before_segment_1_is_paid() {
+    let segments: Vec<Value> = (0..8)
+        .map(|i| {
+            if i == 7 {
+                json!({"prompt": "x", "duration": 99})
+            } else {
+                json!({"prompt": "x"})
+            }
+        })
+        .collect();
+    let err = Plan::from_json(
+        &json!({"defaults": {"model": "doubao-seedance-2.0"}, "segments": segments}),
+    )
+    .unwrap_err();
+    assert_eq!(err.errors.len(), 1);
+    assert_eq!(err.errors[0].path, "segments[7].duration");
+}

@@ -3,6 +3,7 @@
 
 mod cli_api;
 mod cli_validate;
+mod cli_workflows;
 mod client_download;
 mod client_retry;
 mod client_wait;

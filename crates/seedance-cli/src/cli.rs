@@ -60,8 +60,76 @@ pub enum Command {
     Download(DownloadArgs),
     /// Submit, wait and download: the whole job in one command.
     Generate(GenerateArgs),
+    /// Turn a shot list into continuous segments, each starting from the
+    /// previous one's last frame; resumable (rerun the same command).
+    Chain(ChainArgs),
+    /// Run independent jobs (one request per line) with bounded concurrency;
+    /// resumable (rerun the same command).
+    Batch(BatchArgs),
     /// Serve the simulator over loopback HTTP for your own code to test against.
     MockServer(MockServerArgs),
+}
+
+/// Options shared by chains and batches.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Output directory (holds manifest.json, which makes reruns resume).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Send again jobs whose earlier submit may have created a (billed) task
+    /// whose id was lost. Check your apimart task list first: this may pay twice.
+    #[arg(long)]
+    pub resubmit_uncertain: bool,
+    /// Generate this segment or job again from scratch (repeatable), e.g.
+    /// one whose result expired before it was downloaded.
+    #[arg(long, value_name = "INDEX")]
+    pub regenerate: Vec<usize>,
+    /// Give up waiting on one task after this long: `90s`, `10m`, `1h`.
+    #[arg(long, value_parser = crate::duration::parse, default_value = "30m")]
+    pub timeout: std::time::Duration,
+}
+
+/// Arguments of `seedance chain`.
+#[derive(Debug, Args)]
+pub struct ChainArgs {
+    /// The plan (JSON): {"defaults", "start_image", "end_image", "link", "segments"}.
+    pub plan: PathBuf,
+    /// Resume and output options.
+    #[command(flatten)]
+    pub resume: ResumeArgs,
+    /// Join the segments into final.mp4 with ffmpeg (stream copy).
+    #[arg(long)]
+    pub stitch: bool,
+    /// With --stitch: drop the repeated frame at each seam (re-encodes).
+    #[arg(long, requires = "stitch")]
+    pub drop_seam_frame: bool,
+    /// Continue from your own live copy of a segment's last frame once its
+    /// URL expired: `--frame-url 3=https://...` (repeatable).
+    #[arg(long, value_name = "INDEX=URL", value_parser = parse_frame_url)]
+    pub frame_url: Vec<(usize, seedance_core::MediaUrl)>,
+}
+
+fn parse_frame_url(s: &str) -> Result<(usize, seedance_core::MediaUrl), String> {
+    let (k, url) = s.split_once('=').ok_or("expected INDEX=URL")?;
+    let k = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a segment index"))?;
+    let url = seedance_core::MediaUrl::parse(url.trim()).map_err(|e| e.to_string())?;
+    Ok((k, url))
+}
+
+/// Arguments of `seedance batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The jobs: JSON Lines, one request body per line.
+    pub jobs: PathBuf,
+    /// Resume and output options.
+    #[command(flatten)]
+    pub resume: ResumeArgs,
+    /// Jobs in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
 }
 
 /// Arguments of `seedance validate`.

@@ -27,6 +27,7 @@ mod failure;
 mod input;
 mod output;
 mod progress;
+mod progress_multi;
 
 pub use cli::{Cli, Command};
 pub use exit::ExitStatus;
@@ -107,6 +108,8 @@ fn run_async(
         match &cli.command {
             Command::Wait(a) => config.wait_timeout = a.timeout,
             Command::Generate(a) => config.wait_timeout = a.timeout,
+            Command::Chain(a) => config.wait_timeout = a.resume.timeout,
+            Command::Batch(a) => config.wait_timeout = a.resume.timeout,
             _ => {}
         }
         let ctx = context::build(global, config)?;
@@ -116,6 +119,8 @@ fn run_async(
             Command::Wait(a) => commands::wait::run(&ctx, global, a, out).await,
             Command::Download(a) => commands::download::run(&ctx, global, a, out).await,
             Command::Generate(a) => commands::generate::run(&ctx, global, a, stdin, out, err).await,
+            Command::Chain(a) => commands::chain::run(&ctx, global, a, stdin, out, err).await,
+            Command::Batch(a) => commands::batch::run(&ctx, global, a, out, err).await,
             Command::Validate(_) | Command::MockServer(_) => Ok(()),
         }
     })

@@ -99,7 +99,7 @@ pub enum WorkflowError {
         index: usize,
         /// The error.
         #[source]
-        source: ClientError,
+        source: Box<ClientError>,
     },
     /// Stitching failed.
     #[error(transparent)]

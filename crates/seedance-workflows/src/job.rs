@@ -46,7 +46,7 @@ impl JobRunner<'_> {
         WorkflowError::Client {
             what: self.what,
             index,
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub(crate) mod batch;
+pub(crate) mod chain;
 pub(crate) mod download;
 pub(crate) mod generate;
 pub(crate) mod mock_server;

@@ -1,0 +1,88 @@
+//! `seedance chain`: a shot list into continuous segments (and a film).
+
+use std::io::Write;
+
+use seedance_workflows::{ChainOptions, Plan, StitchOptions, run_chain, stitch};
+use serde_json::json;
+
+use crate::cli::{ChainArgs, GlobalArgs};
+use crate::commands::interruptible;
+use crate::context::Context;
+use crate::failure::Failure;
+use crate::input::read_json;
+use crate::output::write_json;
+use crate::progress_multi::RunBars;
+
+pub(crate) async fn run(
+    ctx: &Context,
+    global: &GlobalArgs,
+    args: &ChainArgs,
+    stdin: &mut dyn std::io::Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let value = read_json(&args.plan, stdin).map_err(|e| Failure::usage(e.to_string()))?;
+    let (plan, warnings) = Plan::from_json(&value).map_err(|e| Failure::failed(e.to_string()))?;
+    for w in &warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    let bars = RunBars::new("segment", plan.len());
+    let options = ChainOptions {
+        resubmit_uncertain: args.resume.resubmit_uncertain,
+        regenerate: args.resume.regenerate.clone(),
+        frame_urls: args.frame_url.iter().cloned().collect(),
+        events: bars.sink(),
+    };
+    let resume = || {
+        let rerun = std::env::args().collect::<Vec<_>>().join(" ");
+        if ctx.mock {
+            "--mock keeps tasks only in this process; use `seedance mock-server` to resume across runs".to_owned()
+        } else {
+            format!(
+                "the manifest in {} records every step; rerun to resume: {rerun}",
+                args.resume.out.display()
+            )
+        }
+    };
+    let work = async {
+        run_chain(&ctx.client, &plan, &args.resume.out, &options)
+            .await
+            .map_err(|e| Failure::failed(e.to_string()))
+    };
+    let outcome = interruptible(work, resume).await;
+    bars.clear();
+    let outcome = outcome?;
+    let film = args.resume.out.join("final.mp4");
+    if args.stitch {
+        let stitch_options = StitchOptions {
+            drop_seam_frame: args.drop_seam_frame,
+        };
+        stitch(&outcome.videos, &film, &stitch_options)
+            .await
+            .map_err(|e| Failure::failed(e.to_string()))?;
+    }
+    let written = if global.json {
+        let segments: Vec<_> = outcome
+            .manifest
+            .jobs
+            .iter()
+            .map(|j| {
+                json!({"index": j.index, "task_id": j.task_id, "video": j.video, "last_frame": j.last_frame})
+            })
+            .collect();
+        write_json(
+            out,
+            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string())}),
+        )
+    } else {
+        let mut r = Ok(());
+        for v in &outcome.videos {
+            r = r.and_then(|_| writeln!(out, "{}", v.display()));
+        }
+        if args.stitch {
+            r = r.and_then(|_| writeln!(out, "{}", film.display()));
+        }
+        r
+    };
+    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+}

@@ -45,7 +45,13 @@ pub(crate) fn refuse_key_argument(global: &GlobalArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn build(global: &GlobalArgs, config: ClientConfig) -> Result<Context, Failure> {
+/// `needs_key`: false for commands that only fetch media (which never
+/// carries the key), so `download` works without one.
+pub(crate) fn build(
+    global: &GlobalArgs,
+    config: ClientConfig,
+    needs_key: bool,
+) -> Result<Context, Failure> {
     refuse_key_argument(global)?;
     if global.mock {
         // Seeded from the clock so task ids (and file names) differ between runs.
@@ -77,9 +83,13 @@ pub(crate) fn build(global: &GlobalArgs, config: ClientConfig) -> Result<Context
             "--base-url must start with http:// or https://, not `{base_url}`"
         )));
     }
-    let transport = ReqwestTransport::builder()
-        .base_url(base_url.trim())
-        .api_key(api_key(global)?)
+    let mut builder = ReqwestTransport::builder().base_url(base_url.trim());
+    match api_key(global) {
+        Ok(key) => builder = builder.api_key(key),
+        Err(e) if needs_key => return Err(e),
+        Err(_) => {}
+    }
+    let transport = builder
         .build()
         .map_err(|e| Failure::usage(format!("cannot set up HTTP: {e}")))?;
     Ok(Context {

@@ -112,7 +112,7 @@ fn run_async(
             Command::Batch(a) => config.wait_timeout = a.resume.timeout,
             _ => {}
         }
-        let ctx = context::build(global, config)?;
+        let ctx = context::build(global, config, !matches!(cli.command, Command::Download(_)))?;
         match &cli.command {
             Command::Submit(a) => commands::submit::run(&ctx, global, a, stdin, out).await,
             Command::Status(a) => commands::status::run(&ctx, global, a, out).await,

@@ -1,27 +1,40 @@
-//! Adaptive spacing of submits: slow down when the server says 429, speed
-//! up again while it accepts. A pure state machine over elapsed time, so a
-//! client shares one across concurrent submitters.
+//! Adaptive spacing of submits: slow down to the rate the server accepts
+//! when it says 429, and speed up again while it accepts. A pure state
+//! machine over elapsed time, so a client shares one across concurrent
+//! submitters.
+//!
+//! At a 429 the pacer counts the submits accepted in the last window (one
+//! second, like the usual rate-limit window) and spaces submits so that
+//! slightly fewer than that go out per window. Each accepted submit then
+//! shortens the spacing a little, probing whether the limit was raised.
 //!
 //! ```
 //! use std::time::Duration;
 //! use seedance_core::pacing::{Pacer, PacerConfig};
 //!
+//! let ms = Duration::from_millis;
 //! let mut p = Pacer::new(PacerConfig::default());
-//! assert_eq!(p.reserve(Duration::ZERO), Duration::ZERO); // no limit seen yet
-//! p.on_rate_limited(Duration::ZERO, Some(Duration::from_secs(1)));
-//! assert_eq!(p.reserve(Duration::ZERO), Duration::from_secs(1)); // honour Retry-After
+//! assert_eq!(p.reserve(ms(0)), ms(0)); // no limit seen yet: no waiting
+//! for t in [0, 200, 400, 600, 800] {
+//!     p.on_accepted(ms(t));
+//! }
+//! p.on_rate_limited(ms(900)); // five accepted in the last second
+//! assert_eq!(p.interval(), ms(204)); // 1 s / 5, with a 2 % margin
 //! ```
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Tuning of the pacer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PacerConfig {
-    /// Spacing adopted at the first 429.
+    /// The window over which accepted submits are counted.
+    pub window: Duration,
+    /// Spacing adopted at a 429 when nothing was accepted in the window.
     pub initial_interval: Duration,
-    /// Spacing is multiplied by this at each 429.
-    pub backoff_factor: f64,
-    /// Spacing is multiplied by this at each accepted submit.
+    /// The learned spacing is stretched by this factor, to stay under the limit.
+    pub margin: f64,
+    /// Spacing is multiplied by this at each accepted submit (probing).
     pub recovery_factor: f64,
     /// Below this the spacing drops to zero (no pacing).
     pub floor: Duration,
@@ -32,9 +45,10 @@ pub struct PacerConfig {
 impl Default for PacerConfig {
     fn default() -> Self {
         PacerConfig {
+            window: Duration::from_secs(1),
             initial_interval: Duration::from_millis(100),
-            backoff_factor: 1.5,
-            recovery_factor: 0.97,
+            margin: 1.02,
+            recovery_factor: 0.995,
             floor: Duration::from_millis(5),
             ceiling: Duration::from_secs(10),
         }
@@ -47,6 +61,8 @@ pub struct Pacer {
     config: PacerConfig,
     interval: Duration,
     next_slot: Duration,
+    accepted: VecDeque<Duration>,
+    last_reaction: Option<Duration>,
 }
 
 impl Pacer {
@@ -56,6 +72,8 @@ impl Pacer {
             config,
             interval: Duration::ZERO,
             next_slot: Duration::ZERO,
+            accepted: VecDeque::new(),
+            last_reaction: None,
         }
     }
 
@@ -71,18 +89,42 @@ impl Pacer {
         slot - now
     }
 
-    /// A submit was refused with 429 at `now`.
-    pub fn on_rate_limited(&mut self, now: Duration, retry_after: Option<Duration>) {
-        let grown = self.interval.mul_f64(self.config.backoff_factor);
-        self.interval = grown
-            .max(self.config.initial_interval)
-            .min(self.config.ceiling);
-        let resume = now + retry_after.unwrap_or(self.interval);
-        self.next_slot = self.next_slot.max(resume);
+    /// Drops accepted submits older than one window before `now`.
+    fn forget_before(&mut self, now: Duration) {
+        let Some(start) = now.checked_sub(self.config.window) else {
+            return;
+        };
+        while self.accepted.front().is_some_and(|t| *t < start) {
+            self.accepted.pop_front();
+        }
     }
 
-    /// A submit was accepted.
-    pub fn on_accepted(&mut self) {
+    /// A submit was refused with 429 at `now`. (The refused request itself
+    /// should wait for the server's `Retry-After` before trying again.)
+    ///
+    /// Only the first 429 of a window changes the spacing: the others were
+    /// already in flight when it arrived and say nothing new.
+    pub fn on_rate_limited(&mut self, now: Duration) {
+        if self
+            .last_reaction
+            .is_some_and(|t| now.saturating_sub(t) < self.config.window)
+        {
+            return;
+        }
+        self.last_reaction = Some(now);
+        self.forget_before(now);
+        let learned = match self.accepted.len() {
+            0 => self.interval.mul_f64(2.0).max(self.config.initial_interval),
+            n => (self.config.window / n as u32).mul_f64(self.config.margin),
+        };
+        self.interval = learned.min(self.config.ceiling);
+        self.next_slot = self.next_slot.max(now);
+    }
+
+    /// A submit was accepted at `now`.
+    pub fn on_accepted(&mut self, now: Duration) {
+        self.accepted.push_back(now);
+        self.forget_before(now);
         let shrunk = self.interval.mul_f64(self.config.recovery_factor);
         self.interval = if shrunk < self.config.floor {
             Duration::ZERO
@@ -96,15 +138,47 @@ impl Pacer {
 mod tests {
     use super::*;
 
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
-    fn spacing_grows_on_429_and_decays_on_success() {
+    fn learns_the_accepted_rate_at_a_429() {
         let mut p = Pacer::new(PacerConfig::default());
-        p.on_rate_limited(Duration::ZERO, None);
-        assert_eq!(p.interval(), Duration::from_millis(100));
-        p.on_rate_limited(Duration::ZERO, None);
-        assert_eq!(p.interval(), Duration::from_millis(150));
-        for _ in 0..200 {
-            p.on_accepted();
+        for t in 0..10 {
+            p.on_accepted(ms(t * 100));
+        }
+        p.on_rate_limited(ms(950));
+        assert_eq!(p.interval(), ms(102)); // 10 per second, 2 % margin
+    }
+
+    #[test]
+    fn a_burst_at_time_zero_is_counted() {
+        let mut p = Pacer::new(PacerConfig::default());
+        for _ in 0..5 {
+            p.on_accepted(ms(0));
+        }
+        p.on_rate_limited(ms(0));
+        assert_eq!(p.interval(), ms(204));
+    }
+
+    #[test]
+    fn a_429_with_nothing_accepted_backs_off_and_doubles() {
+        let mut p = Pacer::new(PacerConfig::default());
+        p.on_rate_limited(ms(0));
+        assert_eq!(p.interval(), ms(100));
+        p.on_rate_limited(ms(10)); // same window: already reacted
+        assert_eq!(p.interval(), ms(100));
+        p.on_rate_limited(ms(1010));
+        assert_eq!(p.interval(), ms(200));
+    }
+
+    #[test]
+    fn spacing_decays_while_accepted() {
+        let mut p = Pacer::new(PacerConfig::default());
+        p.on_rate_limited(ms(0));
+        for t in 0..5000 {
+            p.on_accepted(ms(t));
         }
         assert_eq!(p.interval(), Duration::ZERO);
     }
@@ -112,15 +186,8 @@ mod tests {
     #[test]
     fn concurrent_reservations_are_spaced() {
         let mut p = Pacer::new(PacerConfig::default());
-        p.on_rate_limited(Duration::ZERO, Some(Duration::ZERO));
+        p.on_rate_limited(Duration::ZERO);
         let waits: Vec<Duration> = (0..3).map(|_| p.reserve(Duration::from_secs(1))).collect();
-        assert_eq!(
-            waits,
-            [
-                Duration::ZERO,
-                Duration::from_millis(100),
-                Duration::from_millis(200)
-            ]
-        );
+        assert_eq!(waits, [Duration::ZERO, ms(100), ms(200)]);
     }
 }

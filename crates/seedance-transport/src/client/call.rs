@@ -2,7 +2,7 @@
 //! whether the call is idempotent; how long to wait comes from
 //! `seedance_core::RetryConfig`.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use seedance_core::{parse_error_body, parse_retry_after};
 use tokio::time::Instant;
@@ -68,6 +68,7 @@ impl Client {
     ) -> Result<ApiResponse, ClientError> {
         let started = Instant::now();
         let mut retry = 0u32;
+        let mut rate_limited = 0u32;
         loop {
             if idempotency == Idempotency::Submit {
                 let wait = self.pacer().reserve(self.since_origin());
@@ -90,7 +91,8 @@ impl Client {
             let (error, retry_after) = match outcome {
                 Ok(response) if (200..300).contains(&response.status) => {
                     if idempotency == Idempotency::Submit {
-                        self.pacer().on_accepted();
+                        let now = self.since_origin();
+                        self.pacer().on_accepted(now);
                     }
                     if response.body.len() > self.config.max_response_bytes {
                         return Err(ClientError::TooLarge {
@@ -109,19 +111,27 @@ impl Client {
                         _ => None,
                     };
                     if response.status == 429 && idempotency == Idempotency::Submit {
+                        // Slow every submitter down to the accepted rate; this
+                        // one waits for the server's Retry-After. Rate-limited
+                        // submits are bounded by total time, not by count.
                         let now = self.since_origin();
-                        self.pacer().on_rate_limited(now, retry_after);
-                        // The pacer now holds every submitter back until
-                        // `Retry-After`; this one waits in `reserve` too.
-                        tracing::warn!(retry = retry + 1, "rate limited; slowing submits down");
-                        retry += 1;
-                        if !self
-                            .config
-                            .retry
-                            .allows(retry - 1, started.elapsed(), Duration::ZERO)
-                        {
+                        self.pacer().on_rate_limited(now);
+                        let delay = retry_after
+                            .map(|d| d.min(self.config.retry.max_retry_after))
+                            .unwrap_or_else(|| {
+                                self.config
+                                    .retry
+                                    .backoff(rate_limited.min(8), self.jitter())
+                            });
+                        rate_limited += 1;
+                        if started.elapsed() + delay > self.config.retry.max_elapsed {
                             return Err(err);
                         }
+                        tracing::warn!(
+                            delay_ms = delay.as_millis() as u64,
+                            "rate limited; slowing submits down"
+                        );
+                        tokio::time::sleep(delay).await;
                         continue;
                     }
                     (err, retry_after)

@@ -77,6 +77,10 @@ pub struct SimConfig {
     pub video_padding_bytes: u64,
     /// Random fault rates.
     pub faults: FaultRates,
+    /// Whether status responses carry `progress` (some services report none).
+    pub report_progress: bool,
+    /// Media download speed; `None` is as fast as the consumer reads.
+    pub media_bytes_per_second: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -93,6 +97,8 @@ impl Default for SimConfig {
             unix_start: None,
             video_padding_bytes: 0,
             faults: FaultRates::default(),
+            report_progress: true,
+            media_bytes_per_second: None,
         }
     }
 }

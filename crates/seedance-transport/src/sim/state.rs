@@ -86,6 +86,8 @@ pub struct MediaBody {
     pub padding: u64,
     /// Stop after this many bytes (a short body), if set.
     pub truncate_at: Option<u64>,
+    /// Throttle: bytes per second, if set.
+    pub bytes_per_second: Option<u64>,
 }
 
 static ZEROS: [u8; CHUNK] = [0; CHUNK];
@@ -108,14 +110,22 @@ impl MediaBody {
             chunks.push(head.slice(..head_len.min(total) as usize));
         }
         let state = (chunks.into_iter(), head_len.min(total), total, truncated);
+        let rate = self.bytes_per_second.filter(|r| *r > 0);
         Box::pin(stream::unfold(
             state,
-            |(mut first, sent, total, truncated)| async move {
+            move |(mut first, sent, total, truncated)| async move {
+                let throttle = |n: usize| async move {
+                    if let Some(rate) = rate {
+                        tokio::time::sleep(Duration::from_secs_f64(n as f64 / rate as f64)).await;
+                    }
+                };
                 if let Some(c) = first.next() {
+                    throttle(c.len()).await;
                     return Some((Ok(c), (first, sent, total, truncated)));
                 }
                 if sent < total {
                     let n = (total - sent).min(CHUNK as u64) as usize;
+                    throttle(n).await;
                     return Some((
                         Ok(Bytes::from_static(&ZEROS[..n])),
                         (first, sent + n as u64, total, truncated),
@@ -492,7 +502,9 @@ impl Simulator {
         } else if elapsed < done_after {
             let p = ((elapsed - task.queue).as_secs_f64() / task.generation.as_secs_f64() * 100.0)
                 .floor();
-            data["progress"] = json!((p as u64).min(99));
+            if self.config.report_progress {
+                data["progress"] = json!((p as u64).min(99));
+            }
             "processing"
         } else {
             let completed = task.created_unix + done_after.as_secs() as i64;
@@ -577,6 +589,7 @@ impl Simulator {
             head,
             padding,
             truncate_at,
+            bytes_per_second: self.config.media_bytes_per_second,
         })
     }
 }

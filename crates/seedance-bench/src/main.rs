@@ -1,0 +1,68 @@
+//! The simulation benchmarks behind `cargo xtask bench`. Each prints a
+//! Markdown section on stdout; xtask assembles `docs/performance.md`.
+//!
+//! - `polling [--tasks N]`: detection latency and requests per task, our
+//!   schedule against fixed intervals (simulator, paused tokio time).
+//! - `throughput [--jobs N] [--rate R]`: achieved submit rate at a rate limit,
+//!   against a client that retries 429 after a fixed 1 s sleep.
+//! - `chain [--segments N]`: wall time of a chain over the sum of generation
+//!   times, against a sequential generate-then-download loop.
+//! - `download --seedance PATH [--mib N] [--runs N]`: `seedance download`
+//!   against curl over real loopback HTTP, with peak RSS.
+
+mod chain;
+mod download;
+mod polling;
+mod stats;
+mod throughput;
+
+use std::process::ExitCode;
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime")
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let section = match args.first().map(String::as_str) {
+        Some("polling") => paused_runtime().block_on(polling::run(arg(&args, "--tasks", 1000))),
+        Some("throughput") => paused_runtime().block_on(throughput::run(
+            arg(&args, "--jobs", 500),
+            arg(&args, "--rate", 5),
+        )),
+        Some("chain") => paused_runtime().block_on(chain::run(arg(&args, "--segments", 10))),
+        Some("download") => {
+            let seedance: String = arg(&args, "--seedance", "target/release/seedance".to_owned());
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            match runtime.block_on(download::run(
+                &seedance,
+                arg(&args, "--mib", 256),
+                arg(&args, "--runs", 3),
+            )) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("download benchmark failed: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => {
+            eprintln!("usage: seedance-bench polling|throughput|chain|download [options]");
+            return ExitCode::from(2);
+        }
+    };
+    println!("{section}");
+    ExitCode::SUCCESS
+}

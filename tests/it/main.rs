@@ -10,6 +10,7 @@ mod client_wait;
 mod responses;
 mod scenarios;
 mod secrets;
+mod torture;
 mod transport_conformance;
 mod validation_props;
 mod validation_rules;

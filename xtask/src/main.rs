@@ -2,6 +2,9 @@
 //!
 //! - `ci`: format check, clippy with warnings denied, tests, docs with
 //!   warnings denied: exactly what CI runs.
+//! - `bench [--quick]`: runs every benchmark and writes `docs/performance.md`
+//!   (`--quick`: a seconds-long smoke run written to `target/`, which CI runs
+//!   so the harness cannot rot).
 //! - `fixtures`: regenerates the simulator's media (a tiny H.264 MP4 and a
 //!   PNG of its last frame) with ffmpeg.
 
@@ -13,6 +16,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("fixtures") => fixtures(),
+        Some("bench") => bench(args.iter().any(|a| a == "--quick")),
         Some("help") | None => {
             println!(
                 "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt --check, clippy -D warnings, test, doc (what CI runs)"
@@ -144,5 +148,180 @@ fn fixtures() -> Result<(), String> {
         ],
     )?;
     eprintln!("wrote {mp4} and {png}");
+    Ok(())
+}
+
+fn output(program: &str, args: &[&str]) -> Result<String, String> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{program} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .map_or("?".into(), |kb| {
+            format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0)
+        });
+    let rustc = output("rustc", &["--version"]).unwrap_or_default();
+    format!("{cpu}, {cores} cores, {mem} RAM, {}", rustc.trim())
+}
+
+/// Mean time of a criterion benchmark, nanoseconds.
+fn criterion_mean(id: &str) -> Option<f64> {
+    let path = workspace_root()
+        .join("target/criterion")
+        .join(id)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    // {"mean":{"confidence_interval":{...},"point_estimate":123.4,...},...}
+    let mean = text.split("\"mean\"").nth(1)?;
+    let point = mean.split("\"point_estimate\":").nth(1)?;
+    point.split([',', '}']).next()?.trim().parse().ok()
+}
+
+fn bench(quick: bool) -> Result<(), String> {
+    let profile: &[&str] = if quick { &[] } else { &["--release"] };
+    let mut build = vec!["build", "-p", "seedance-cli", "-p", "seedance-bench"];
+    build.extend_from_slice(profile);
+    cargo(&build, &[])?;
+    let dir = if quick {
+        "target/debug"
+    } else {
+        "target/release"
+    };
+    let bench_bin = format!("{dir}/seedance-bench");
+    let seedance = format!("{dir}/seedance");
+    let sizes: [(&str, Vec<&str>); 4] = if quick {
+        [
+            ("polling", vec!["--tasks", "50"]),
+            ("throughput", vec!["--jobs", "60", "--rate", "5"]),
+            ("chain", vec!["--segments", "3"]),
+            (
+                "download",
+                vec!["--seedance", &seedance, "--mib", "8", "--runs", "1"],
+            ),
+        ]
+    } else {
+        [
+            ("polling", vec!["--tasks", "1000"]),
+            ("throughput", vec!["--jobs", "500", "--rate", "5"]),
+            ("chain", vec!["--segments", "10"]),
+            (
+                "download",
+                vec!["--seedance", &seedance, "--mib", "256", "--runs", "3"],
+            ),
+        ]
+    };
+    let mut sections = Vec::new();
+    for (name, args) in &sizes {
+        let mut all = vec![*name];
+        all.extend(args.iter().copied());
+        sections.push(output(&bench_bin, &all)?);
+    }
+    if !quick {
+        // A second rate, to show the pacer is not tuned to one limit.
+        sections.insert(
+            2,
+            output(&bench_bin, &["throughput", "--jobs", "500", "--rate", "20"])?,
+        );
+    }
+    // Criterion: a real measurement, or (quick) one pass of each function.
+    let overhead = if quick {
+        cargo(
+            &["test", "-p", "seedance-bench", "--bench", "overhead"],
+            &[],
+        )?;
+        "## 5. Client overhead\n\nSmoke run only (`--quick` runs each criterion function once).\n"
+            .to_owned()
+    } else {
+        cargo(
+            &[
+                "bench",
+                "-p",
+                "seedance-bench",
+                "--bench",
+                "overhead",
+                "--",
+                "--noplot",
+            ],
+            &[],
+        )?;
+        let get =
+            |id: &str| criterion_mean(id).ok_or_else(|| format!("no criterion estimate for {id}"));
+        let (ser, val, parse) = (
+            get("serialize_only")?,
+            get("validate_and_serialize")?,
+            get("parse_completed_task")?,
+        );
+        let ratio = val / ser;
+        let verdict = if ratio <= 2.0 {
+            "meets target"
+        } else {
+            "**misses target**"
+        };
+        format!(
+            "## 5. Client overhead\n\nCriterion, mean time per call. The maximal request has a 4000-character prompt \
+             (half Hangul, half ASCII), 9 images, 3 videos, 3 audios, web search, and every option set.\n\n\
+             | measure | mean | |\n|---|---|---|\n\
+             | `serde_json::to_vec` of the maximal request | {ser:.0} ns | |\n\
+             | `validate()` + `to_vec` | {val:.0} ns | |\n\
+             | ratio (target ≤ 2) | {ratio:.2} | {verdict} |\n\
+             | `parse_task_body` of a completed task | {parse:.0} ns | |\n"
+        )
+    };
+    sections.push(overhead);
+    let command = if quick {
+        "cargo xtask bench --quick"
+    } else {
+        "cargo xtask bench"
+    };
+    let date = output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+    let doc = format!(
+        "# Performance\n\nGenerated by `{command}` on {}, {}.\n\n\
+         For a job API, speed is how soon the client notices a finished video, how few requests it spends \
+         doing so, how close a batch runs to the service's rate limit, and how little memory a large download \
+         takes. Sections 1-3 run on the simulator with paused tokio time (deterministic, seconds of real time); \
+         section 4 uses real loopback HTTP; section 5 is criterion.\n\n{}",
+        date.trim(),
+        machine(),
+        sections.join("\n")
+    );
+    let target = if quick {
+        "target/performance-quick.md"
+    } else {
+        "docs/performance.md"
+    };
+    std::fs::write(workspace_root().join(target), doc)
+        .map_err(|e| format!("cannot write {target}: {e}"))?;
+    eprintln!("wrote {target}");
     Ok(())
 }

@@ -206,8 +206,11 @@ pub struct MockServerArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Realistic generation times (about 90 s) instead of a few seconds.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "instant")]
     pub realistic: bool,
+    /// Near-instant generation (well under a second), for tests.
+    #[arg(long)]
+    pub instant: bool,
     /// Submits accepted per second (unlimited when absent).
     #[arg(long)]
     pub rate_limit: Option<u32>,

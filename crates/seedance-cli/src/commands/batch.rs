@@ -62,10 +62,20 @@ pub(crate) async fn run(
         Ok(())
     } else {
         let _ = err;
-        Err(Failure::failed(format!(
+        let uncertain = summary
+            .failed
+            .iter()
+            .any(|(_, e)| e.contains("may have been billed"));
+        let mut failure = Failure::failed(format!(
             "{} of {} jobs failed; rerun the same command to retry them",
             summary.failed.len(),
             jobs.len()
-        )))
+        ));
+        if uncertain {
+            failure.hint = Some(
+                "some submits may have created billed tasks whose ids were lost: check your apimart task list, then rerun with --resubmit-uncertain".to_owned(),
+            );
+        }
+        Err(failure)
     }
 }

@@ -17,6 +17,8 @@ pub(crate) async fn run(
 ) -> Result<(), Failure> {
     let base = if args.realistic {
         SimConfig::default()
+    } else if args.instant {
+        SimConfig::instant()
     } else {
         SimConfig::quick()
     };

@@ -18,6 +18,10 @@ use super::state::{MediaReply, SimReply, Simulator};
 use crate::wire::{ApiRequest, ApiResponse, Headers, Method};
 
 const MAX_HEAD: usize = 32 * 1024;
+
+/// The simulator's own counters (tasks created, requests...), as JSON, for
+/// tests that drive it from another process. Not part of the apimart API.
+pub const STATS_PATH: &str = "/_sim/stats";
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// A running HTTP server for a [`Simulator`]; stops when dropped.
@@ -264,6 +268,21 @@ async fn serve_api(
         .target
         .split_once('?')
         .unwrap_or((req.target.as_str(), ""));
+    if path == STATS_PATH {
+        let mut headers = Headers::new();
+        headers.insert("Content-Type", "application/json");
+        let body = Bytes::from(sim.stats().to_json().to_string());
+        write_response(
+            w,
+            &ApiResponse {
+                status: 200,
+                headers,
+                body,
+            },
+        )
+        .await?;
+        return Ok(Next::KeepAlive);
+    }
     let api_request = ApiRequest {
         method,
         path: path.to_owned(),

@@ -15,7 +15,7 @@ pub(crate) mod media;
 mod state;
 
 pub use fault::{Fault, FaultRates, Route};
-pub use http::SimServer;
+pub use http::{STATS_PATH, SimServer};
 pub use media::{SAMPLE_MP4, SAMPLE_PNG};
 pub use state::{MediaBody, MediaReply, SimReply, SimStats, Simulator};
 

@@ -44,6 +44,24 @@ pub struct SimStats {
     pub charged_video_seconds: f64,
 }
 
+impl SimStats {
+    /// The counters as JSON (served at `GET /_sim/stats` by the HTTP face).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "submits_received": self.submits_received,
+            "tasks_created": self.tasks_created,
+            "rate_limited": self.rate_limited,
+            "unauthorized": self.unauthorized,
+            "rejected": self.rejected,
+            "payment_required": self.payment_required,
+            "status_requests": self.status_requests,
+            "media_requests": self.media_requests,
+            "media_requests_with_auth": self.media_requests_with_auth,
+            "charged_video_seconds": self.charged_video_seconds,
+        })
+    }
+}
+
 /// What the simulator does with an API request.
 #[derive(Debug)]
 pub enum SimReply {

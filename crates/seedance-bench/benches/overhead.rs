@@ -1,6 +1,9 @@
 //! Client overhead: validating and serializing a maximal request, against
 //! serializing it alone; parsing a completed task body.
 
+// criterion's macros generate undocumented items.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

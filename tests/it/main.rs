@@ -7,6 +7,7 @@ mod cli_workflows;
 mod client_download;
 mod client_retry;
 mod client_wait;
+mod fault_matrix;
 mod responses;
 mod scenarios;
 mod secrets;

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use seedance_core::RetryConfig;
 use seedance_tests::small_request;
 use seedance_transport::sim::{Fault, Route, SimConfig, SimServer, Simulator};
-use seedance_transport::{ApiKey, Client, ClientConfig, ClientError, ReqwestTransport, TransportErrorKind};
+use seedance_transport::{
+    ApiKey, Client, ClientConfig, ClientError, ReqwestTransport, TransportErrorKind,
+};
 use seedance_workflows::{BatchOptions, ChainOptions, Plan, run_batch, run_chain};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -47,7 +49,9 @@ async fn silent_server(cut: bool) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 64 * 1024];
                 let _ = socket.read(&mut buf).await;
@@ -83,7 +87,11 @@ async fn a_server_that_never_answers_makes_a_submit_uncertain_within_the_timeout
     let start = Instant::now();
     let err = client.submit(&small_request()).await.unwrap_err();
     assert!(err.may_have_created_task(), "{err:?}");
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -100,16 +108,26 @@ async fn wait_and_generate_cannot_hang_past_their_deadlines() {
     let client = client_for(&base, fast_config());
     let start = Instant::now();
     assert!(client.wait("task_x").await.is_err());
-    assert!(start.elapsed() < Duration::from_secs(4), "wait: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "wait: {:?}",
+        start.elapsed()
+    );
     let dir = tempfile::tempdir().unwrap();
     let start = Instant::now();
     assert!(client.generate(&small_request(), dir.path()).await.is_err());
-    assert!(start.elapsed() < Duration::from_secs(4), "generate: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "generate: {:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn chain_and_batch_stop_within_their_deadlines_when_status_hangs() {
-    let server = SimServer::start_loopback(Simulator::new(SimConfig::instant())).await.unwrap();
+    let server = SimServer::start_loopback(Simulator::new(SimConfig::instant()))
+        .await
+        .unwrap();
     for _ in 0..1000 {
         server.simulator().inject(Route::Status, Fault::Hang);
     }
@@ -122,18 +140,44 @@ async fn chain_and_batch_stop_within_their_deadlines_when_status_hangs() {
     .unwrap()
     .0;
     let start = Instant::now();
-    assert!(run_chain(&client, &plan, &dir.path().join("c"), &ChainOptions::default()).await.is_err());
-    assert!(start.elapsed() < Duration::from_secs(5), "chain: {:?}", start.elapsed());
+    assert!(
+        run_chain(
+            &client,
+            &plan,
+            &dir.path().join("c"),
+            &ChainOptions::default()
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "chain: {:?}",
+        start.elapsed()
+    );
     let start = Instant::now();
     let jobs = vec![small_request(), small_request()];
-    let summary = run_batch(&client, &jobs, &dir.path().join("b"), &BatchOptions::default()).await.unwrap();
+    let summary = run_batch(
+        &client,
+        &jobs,
+        &dir.path().join("b"),
+        &BatchOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.failed.len(), 2);
-    assert!(start.elapsed() < Duration::from_secs(5), "batch: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "batch: {:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn short_bodies_over_http_are_retried_and_nothing_partial_remains() {
-    let server = SimServer::start_loopback(Simulator::new(SimConfig::instant())).await.unwrap();
+    let server = SimServer::start_loopback(Simulator::new(SimConfig::instant()))
+        .await
+        .unwrap();
     let client = client_for(&server.api_url(), fast_config());
     server.simulator().inject(Route::Media, Fault::ShortBody);
     let dir = tempfile::tempdir().unwrap();
@@ -155,15 +199,24 @@ async fn a_stalled_download_hits_the_idle_timeout() {
         media_bytes_per_second: Some(64 * 1024), // one 64 KiB chunk per second
         ..SimConfig::instant()
     };
-    let server = SimServer::start_loopback(Simulator::new(config)).await.unwrap();
+    let server = SimServer::start_loopback(Simulator::new(config))
+        .await
+        .unwrap();
     let client = client_for(&server.api_url(), fast_config());
     let dir = tempfile::tempdir().unwrap();
     let id = client.submit(&small_request()).await.unwrap().task_id;
     let task = client.wait(&id).await.unwrap();
     let url = task.result.unwrap().video_url().unwrap().to_owned();
     let start = Instant::now();
-    let err = client.download(&url, &dir.path().join("v.mp4"), None).await.unwrap_err();
+    let err = client
+        .download(&url, &dir.path().join("v.mp4"), None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Transport { .. }), "{err:?}");
-    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(!dir.path().join("v.mp4").exists());
 }

@@ -8,6 +8,7 @@ mod client_download;
 mod client_retry;
 mod client_wait;
 mod fault_matrix;
+mod hostile_input;
 mod loopback_faults;
 mod responses;
 mod scenarios;

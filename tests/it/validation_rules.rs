@@ -447,6 +447,14 @@ fn media_facts_rules() {
 }
 
 #[test]
+fn null_lists_are_absent_for_the_validator_and_the_typed_parse_alike() {
+    let body = json!({"model": "doubao-seedance-2.0", "prompt": "p", "image_urls": null, "video_urls": null, "tools": null});
+    assert!(validate_json(&body).is_valid());
+    let (typed, _) = GenerationRequest::from_json(&body).unwrap();
+    assert!(typed.image_urls.is_empty() && typed.tools.is_empty());
+}
+
+#[test]
 fn every_code_is_documented() {
     let doc =
         std::fs::read_to_string(seedance_tests::workspace_root().join("docs/validation-rules.md"))

@@ -220,8 +220,9 @@ fn bench(quick: bool) -> Result<(), String> {
     };
     let bench_bin = format!("{dir}/seedance-bench");
     let seedance = format!("{dir}/seedance");
-    let sizes: [(&str, Vec<&str>); 4] = if quick {
+    let sizes: [(&str, Vec<&str>); 5] = if quick {
         [
+            ("fuzz", vec!["--inputs", "20000"]),
             ("polling", vec!["--tasks", "50"]),
             ("throughput", vec!["--jobs", "60", "--rate", "5"]),
             ("chain", vec!["--segments", "3"]),
@@ -232,6 +233,7 @@ fn bench(quick: bool) -> Result<(), String> {
         ]
     } else {
         [
+            ("fuzz", vec!["--inputs", "1000000"]),
             ("polling", vec!["--tasks", "1000"]),
             ("throughput", vec!["--jobs", "500", "--rate", "5"]),
             ("chain", vec!["--segments", "10"]),
@@ -250,7 +252,7 @@ fn bench(quick: bool) -> Result<(), String> {
     if !quick {
         // A second rate, to show the pacer is not tuned to one limit.
         sections.insert(
-            2,
+            3,
             output(&bench_bin, &["throughput", "--jobs", "500", "--rate", "20"])?,
         );
     }

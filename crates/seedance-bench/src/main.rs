@@ -9,9 +9,12 @@
 //!   times, against a sequential generate-then-download loop.
 //! - `download --seedance PATH [--mib N] [--runs N]`: `seedance download`
 //!   against curl over real loopback HTTP, with peak RSS.
+//! - `fuzz [--inputs N] [--seed S]`: mutation fuzzing of every parser of
+//!   server data and of `validate_json`; fails on any panic.
 
 mod chain;
 mod download;
+mod fuzz;
 mod polling;
 mod stats;
 mod throughput;
@@ -43,6 +46,14 @@ fn main() -> ExitCode {
             arg(&args, "--rate", 5),
         )),
         Some("chain") => paused_runtime().block_on(chain::run(arg(&args, "--segments", 10))),
+        Some("fuzz") => match fuzz::run(arg(&args, "--inputs", 1_000_000), arg(&args, "--seed", 1))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("fuzzing found a panic: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
         Some("download") => {
             let seedance: String = arg(&args, "--seedance", "target/release/seedance".to_owned());
             let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -59,7 +70,7 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("usage: seedance-bench polling|throughput|chain|download [options]");
+            eprintln!("usage: seedance-bench polling|throughput|chain|download|fuzz [options]");
             return ExitCode::from(2);
         }
     };

@@ -116,14 +116,15 @@ impl ApiRequest {
         let q: Vec<String> = self
             .query
             .iter()
-            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .map(|(k, v)| format!("{}={}", percent_encode_path(k), percent_encode_path(v)))
             .collect();
         format!("{}?{}", self.path, q.join("&"))
     }
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub(crate) fn percent_encode(s: &str) -> String {
+/// Percent-encodes everything but unreserved characters (RFC 3986), so a
+/// task id is always one path segment.
+pub fn percent_encode_path(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

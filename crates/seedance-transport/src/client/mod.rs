@@ -218,7 +218,7 @@ impl Client {
 
     /// Fetches a task's status once.
     pub async fn task(&self, task_id: &str) -> Result<Task, ClientError> {
-        let path = format!("{TASK_PATH}{}", crate::wire::percent_encode(task_id));
+        let path = format!("{TASK_PATH}{}", crate::wire::percent_encode_path(task_id));
         let response = self
             .call(ApiRequest::get(path), call::Idempotency::Idempotent)
             .await?;

@@ -102,3 +102,76 @@ async fn wrong_key_is_a_clear_401_without_the_key() {
     assert!(text.contains("authentication"), "{text}");
     assert!(!text.contains(KEY));
 }
+
+#[tokio::test]
+async fn key_never_reaches_manifests_or_any_file_written() {
+    let config = SimConfig {
+        api_key: KEY.to_owned(),
+        ..SimConfig::instant()
+    };
+    let server = SimServer::start_loopback(Simulator::new(config))
+        .await
+        .unwrap();
+    let transport = ReqwestTransport::builder()
+        .base_url(server.api_url())
+        .api_key(ApiKey::new(KEY).unwrap())
+        .build()
+        .unwrap();
+    let client = Client::with_config(Arc::new(transport), ClientConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+    let plan = seedance_workflows::Plan::from_json(&serde_json::json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast"},
+        "segments": [{"prompt": "a"}, {"prompt": "b"}]
+    }))
+    .unwrap()
+    .0;
+    seedance_workflows::run_chain(
+        &client,
+        &plan,
+        &dir.path().join("chain"),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    seedance_workflows::run_batch(
+        &client,
+        &[small_request()],
+        &dir.path().join("batch"),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    // A panic carrying an error (as `.unwrap()` on a result would) shows no key either.
+    server.simulator().inject(Route::Submit, Fault::Status(401));
+    let err = client.submit(&small_request()).await.unwrap_err();
+    let err = std::panic::AssertUnwindSafe(err);
+    let panic_text = std::panic::catch_unwind(move || {
+        let wrapped = err;
+        Err::<(), _>(wrapped.0).unwrap()
+    })
+    .err()
+    .and_then(|p| p.downcast_ref::<String>().cloned())
+    .unwrap();
+    assert!(!panic_text.contains(KEY), "{panic_text}");
+
+    let mut files = 0;
+    let mut stack = vec![dir.path().to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                let bytes = std::fs::read(&path).unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(
+                    !text.contains(KEY),
+                    "the key leaked into {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files >= 7, "only {files} files were checked");
+}

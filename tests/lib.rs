@@ -52,3 +52,48 @@ pub fn small_request() -> seedance_core::GenerationRequest {
         .with_duration(4)
         .with_resolution(seedance_core::Resolution::P480)
 }
+
+/// What a CLI run printed and returned.
+#[derive(Debug)]
+pub struct CliOutput {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `seedance ARGS` in process with `stdin`.
+pub fn run_cli(args: &[&str], stdin: &str) -> CliOutput {
+    let mut input = stdin.as_bytes();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let argv = std::iter::once("seedance").chain(args.iter().copied());
+    let code = seedance_cli::run(argv, &mut input, &mut out, &mut err);
+    CliOutput {
+        code,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+    }
+}
+
+/// One ffprobe field of the first video stream (`codec_name`, `nb_read_frames`...).
+pub fn ffprobe_video(path: &std::path::Path, entry: &str) -> String {
+    let mut args = vec!["-v", "error", "-select_streams", "v:0"];
+    if entry == "nb_read_frames" {
+        args.push("-count_frames");
+    }
+    let show = format!("stream={entry}");
+    args.extend(["-show_entries", show.as_str(), "-of", "csv=p=0"]);
+    let out = std::process::Command::new("ffprobe")
+        .args(&args)
+        .arg(path)
+        .output()
+        .expect("ffprobe is required (.ci/run installs ffmpeg)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

@@ -3,26 +3,11 @@
 
 use std::path::Path;
 
-use seedance_tests::workspace_root;
+use seedance_tests::{CliOutput, ffprobe_video, run_cli, workspace_root};
 use seedance_transport::sim::{SimConfig, SimServer, Simulator};
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn seedance(args: &[&str]) -> Output {
-    let mut input: &[u8] = b"";
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut argv = vec!["seedance"];
-    argv.extend_from_slice(args);
-    let code = seedance_cli::run(argv, &mut input, &mut out, &mut err);
-    Output {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
+fn seedance(args: &[&str]) -> CliOutput {
+    run_cli(args, "")
 }
 
 fn example(name: &str) -> String {
@@ -34,21 +19,7 @@ fn example(name: &str) -> String {
 }
 
 fn ffprobe_codec(path: &Path) -> String {
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=codec_name",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe is required (.ci/run installs ffmpeg)");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    ffprobe_video(path, "codec_name")
 }
 
 #[test]

@@ -1,24 +1,11 @@
 //! `seedance validate`: exit codes and output, snapshot-tested in process.
 
-use seedance_tests::{fixture, scenario_files};
+use seedance_tests::{CliOutput, fixture, run_cli, scenario_files};
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn validate(args: &[&str], stdin: &str) -> Output {
-    let mut input = stdin.as_bytes();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut argv = vec!["seedance", "validate"];
-    argv.extend_from_slice(args);
-    let code = seedance_cli::run(argv, &mut input, &mut out, &mut err);
-    Output {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
+fn validate(args: &[&str], stdin: &str) -> CliOutput {
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    run_cli(&all, stdin)
 }
 
 const INVALID: &str = r#"{
@@ -106,18 +93,6 @@ fn print_writes_the_normalized_wire_json() {
 }
 
 /// `seedance --json validate -` (`--json` is a global option).
-fn validate_json(stdin: &str) -> Output {
-    let mut input = stdin.as_bytes();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = seedance_cli::run(
-        ["seedance", "--json", "validate", "-"],
-        &mut input,
-        &mut out,
-        &mut err,
-    );
-    Output {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
+fn validate_json(stdin: &str) -> CliOutput {
+    run_cli(&["--json", "validate", "-"], stdin)
 }

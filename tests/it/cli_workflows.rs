@@ -1,18 +1,10 @@
 //! `seedance chain` and `seedance batch` on the in-process simulator.
 
-use seedance_tests::workspace_root;
+use seedance_tests::{run_cli, workspace_root};
 
 fn seedance(args: &[&str]) -> (i32, String, String) {
-    let mut input: &[u8] = b"";
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut argv = vec!["seedance"];
-    argv.extend_from_slice(args);
-    let code = seedance_cli::run(argv, &mut input, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+    let out = run_cli(args, "");
+    (out.code, out.stdout, out.stderr)
 }
 
 #[test]

@@ -139,24 +139,8 @@ async fn generated_mp4_is_h264_for_ffprobe() {
     let dir = tempfile::tempdir().unwrap();
     let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
     let generated = client.generate(&small_request(), dir.path()).await.unwrap();
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=codec_name",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&generated.video.path)
-        .output()
-        .expect("ffprobe is required for this test (.ci/run installs ffmpeg)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_eq!(
+        seedance_tests::ffprobe_video(&generated.video.path, "codec_name"),
+        "h264"
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "h264");
 }

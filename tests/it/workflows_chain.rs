@@ -355,22 +355,9 @@ async fn downloads_overlap_generation_so_wall_time_is_the_sum_of_generations() {
 }
 
 fn frames(path: &Path) -> u64 {
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_read_frames",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe is required (.ci/run installs ffmpeg)");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    seedance_tests::ffprobe_video(path, "nb_read_frames")
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test(start_paused = true)]

@@ -144,10 +144,11 @@ async fn key_never_reaches_manifests_or_any_file_written() {
     // A panic carrying an error (as `.unwrap()` on a result would) shows no key either.
     server.simulator().inject(Route::Submit, Fault::Status(401));
     let err = client.submit(&small_request()).await.unwrap_err();
-    let err = std::panic::AssertUnwindSafe(err);
+    let result: Result<(), seedance_transport::ClientError> = Err(err);
+    let result = std::panic::AssertUnwindSafe(result);
     let panic_text = std::panic::catch_unwind(move || {
-        let wrapped = err;
-        Err::<(), _>(wrapped.0).unwrap()
+        let wrapped = result;
+        wrapped.0.expect("submit failed")
     })
     .err()
     .and_then(|p| p.downcast_ref::<String>().cloned())

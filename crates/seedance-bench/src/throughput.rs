@@ -148,9 +148,10 @@ pub(crate) async fn run(jobs: usize, rate: u32) -> String {
          {limited} 429s.\n\n\
          How to read it: the naive client reaches the limit by bursting at the start of every window and \
          drawing a 429 for nearly every extra request. seedance instead learns the accepted rate at the first \
-         429 of a window, spaces submits 2 % wider than that, and probes faster while submits are accepted; \
-         that spacing and the probing are what it gives up against the target, in exchange for an order of \
-         magnitude fewer 429s.\n",
+         429 of a window, spaces submits 1 % wider than that, and probes for a raised limit only after 10 s \
+         without a 429. The margin and the first second (when the limit is not yet known) are what it gives \
+         up against a perfect burst, in exchange for an order of magnitude fewer 429s. Short runs at high \
+         limits are dominated by that first second.\n",
         o.rate_ratio,
         o.rate_limited,
         o.failed,

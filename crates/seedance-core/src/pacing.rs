@@ -5,8 +5,9 @@
 //!
 //! At a 429 the pacer counts the submits accepted in the last window (one
 //! second, like the usual rate-limit window) and spaces submits so that
-//! slightly fewer than that go out per window. Each accepted submit then
-//! shortens the spacing a little, probing whether the limit was raised.
+//! slightly fewer than that go out per window. Once no 429 has been seen for
+//! a while, each accepted submit shortens the spacing a little, probing
+//! whether the limit was raised.
 //!
 //! ```
 //! use std::time::Duration;
@@ -19,7 +20,7 @@
 //!     p.on_accepted(ms(t));
 //! }
 //! p.on_rate_limited(ms(900)); // five accepted in the last second
-//! assert_eq!(p.interval(), ms(204)); // 1 s / 5, with a 2 % margin
+//! assert_eq!(p.interval(), ms(202)); // 1 s / 5, with a 1 % margin
 //! ```
 
 use std::collections::VecDeque;
@@ -34,8 +35,11 @@ pub struct PacerConfig {
     pub initial_interval: Duration,
     /// The learned spacing is stretched by this factor, to stay under the limit.
     pub margin: f64,
-    /// Spacing is multiplied by this at each accepted submit (probing).
+    /// Spacing is multiplied by this at each accepted submit (probing for a
+    /// raised limit), once no 429 has been seen for `probe_after`.
     pub recovery_factor: f64,
+    /// Quiet time after a 429 before probing starts.
+    pub probe_after: Duration,
     /// Below this the spacing drops to zero (no pacing).
     pub floor: Duration,
     /// Largest spacing.
@@ -47,8 +51,9 @@ impl Default for PacerConfig {
         PacerConfig {
             window: Duration::from_secs(1),
             initial_interval: Duration::from_millis(100),
-            margin: 1.02,
+            margin: 1.01,
             recovery_factor: 0.995,
+            probe_after: Duration::from_secs(10),
             floor: Duration::from_millis(5),
             ceiling: Duration::from_secs(10),
         }
@@ -125,6 +130,12 @@ impl Pacer {
     pub fn on_accepted(&mut self, now: Duration) {
         self.accepted.push_back(now);
         self.forget_before(now);
+        if self
+            .last_reaction
+            .is_some_and(|t| now.saturating_sub(t) < self.config.probe_after)
+        {
+            return;
+        }
         let shrunk = self.interval.mul_f64(self.config.recovery_factor);
         self.interval = if shrunk < self.config.floor {
             Duration::ZERO
@@ -149,7 +160,7 @@ mod tests {
             p.on_accepted(ms(t * 100));
         }
         p.on_rate_limited(ms(950));
-        assert_eq!(p.interval(), ms(102)); // 10 per second, 2 % margin
+        assert_eq!(p.interval(), ms(101)); // 10 per second, 1 % margin
     }
 
     #[test]
@@ -159,7 +170,7 @@ mod tests {
             p.on_accepted(ms(0));
         }
         p.on_rate_limited(ms(0));
-        assert_eq!(p.interval(), ms(204));
+        assert_eq!(p.interval(), ms(202));
     }
 
     #[test]
@@ -174,11 +185,15 @@ mod tests {
     }
 
     #[test]
-    fn spacing_decays_while_accepted() {
+    fn spacing_holds_right_after_a_429_then_decays_while_accepted() {
         let mut p = Pacer::new(PacerConfig::default());
         p.on_rate_limited(ms(0));
+        for t in 0..100 {
+            p.on_accepted(ms(t * 50));
+        }
+        assert_eq!(p.interval(), ms(100), "no probing within 10 s of a 429");
         for t in 0..5000 {
-            p.on_accepted(ms(t));
+            p.on_accepted(ms(10_000 + t));
         }
         assert_eq!(p.interval(), Duration::ZERO);
     }

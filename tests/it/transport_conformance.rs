@@ -16,6 +16,37 @@ async fn mock_transport_conforms() {
     assert_eq!(sim.stats().tasks_created, 1);
 }
 
+#[tokio::test(start_paused = true)]
+async fn both_submit_response_versions_parse() {
+    use seedance_transport::{ApiRequest, Transport};
+    let transport = MockTransport::with_config(SimConfig::quick());
+    let body = br#"{"model":"doubao-seedance-2.0","prompt":"p"}"#.to_vec();
+    let classic = transport
+        .send(ApiRequest::post_json(
+            "/v1/videos/generations",
+            body.clone(),
+        ))
+        .await
+        .unwrap();
+    let mut newer = ApiRequest::post_json("/v1/videos/generations", body);
+    newer
+        .headers
+        .insert(seedance_transport::sim::RESPONSE_VERSION_HEADER, "2");
+    let newer = transport.send(newer).await.unwrap();
+    let classic_json: serde_json::Value = serde_json::from_slice(&classic.body).unwrap();
+    let newer_json: serde_json::Value = serde_json::from_slice(&newer.body).unwrap();
+    assert!(classic_json["data"].is_array());
+    assert!(newer_json["data"].is_object());
+    for r in [classic, newer] {
+        assert!(
+            seedance_core::parse_submit_body(&r.body)
+                .unwrap()
+                .task_id
+                .starts_with("task_")
+        );
+    }
+}
+
 #[tokio::test]
 async fn reqwest_transport_over_loopback_conforms() {
     let config = SimConfig::instant();

@@ -40,6 +40,10 @@ pub struct GlobalArgs {
     /// Machine-readable output: one JSON object on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log retries, rate limiting and polling to stderr (-v: info, -vv: debug).
+    /// Logs never contain the API key.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// The subcommands.

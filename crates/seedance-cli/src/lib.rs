@@ -87,12 +87,28 @@ where
     }
 }
 
+/// Sends tracing output to stderr for `-v` (info) and `-vv` (debug).
+fn logging(verbose: u8) -> Option<tracing::subscriber::DefaultGuard> {
+    let level = match verbose {
+        0 => return None,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .finish();
+    Some(tracing::subscriber::set_default(subscriber))
+}
+
 fn run_async(
     cli: &Cli,
     stdin: &mut dyn Read,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let _logging = logging(cli.global.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

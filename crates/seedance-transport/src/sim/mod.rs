@@ -17,7 +17,7 @@ mod state;
 pub use fault::{Fault, FaultRates, Route};
 pub use http::{STATS_PATH, SimServer};
 pub use media::{SAMPLE_MP4, SAMPLE_PNG};
-pub use state::{MediaBody, MediaReply, SimReply, SimStats, Simulator};
+pub use state::{MediaBody, MediaReply, RESPONSE_VERSION_HEADER, SimReply, SimStats, Simulator};
 
 use std::time::Duration;
 

@@ -216,6 +216,10 @@ impl fmt::Debug for Simulator {
     }
 }
 
+/// The request header that selects apimart's newer response version, in
+/// which the submit response's `data` is an object with an `id`.
+pub const RESPONSE_VERSION_HEADER: &str = "X-APIMart-Response-Version";
+
 /// The media origin used when the simulator is not served over HTTP.
 pub(crate) const IN_PROCESS_MEDIA_BASE: &str = "https://media.simulator.invalid";
 
@@ -497,6 +501,10 @@ impl Simulator {
                 request: body,
             },
         );
+        if request.headers.get(RESPONSE_VERSION_HEADER).is_some() {
+            // The newer response version returns `data` as an object with an `id`.
+            return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
+        }
         ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))
     }
 

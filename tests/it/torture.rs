@@ -40,6 +40,11 @@ struct MockServer {
 
 impl MockServer {
     fn start() -> MockServer {
+        MockServer::start_with(&["--instant"])
+    }
+
+    /// `extra`: speed flags (`--instant`, none for the default 1-8 s tasks).
+    fn start_with(extra: &[&str]) -> MockServer {
         let mut child = Command::new(seedance_bin())
             .args([
                 "--json",
@@ -48,10 +53,10 @@ impl MockServer {
                 "0",
                 "--media-port",
                 "0",
-                "--instant",
                 "--seed",
                 "7",
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -111,6 +116,15 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
 }
 
 fn assert_all_downloaded(dir: &Path, n: usize) -> u64 {
+    let leftovers: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part") || n.ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
     let m = read_manifest(dir).expect("manifest");
     assert_eq!(m.jobs.len(), n);
     let mut submissions = 0;
@@ -232,6 +246,57 @@ fn chain_survives_sigkill_at_random_moments() {
         tally.kills
     );
     eprintln!("chain torture: {tally:?}, {created} tasks created");
+}
+
+#[test]
+fn ctrl_c_while_waiting_prints_the_task_and_how_to_resume() {
+    // Default speed: tasks take at least a second, so the interrupt lands while waiting.
+    let server = MockServer::start_with(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let request = seedance_tests::workspace_root().join("examples/requests/01-text-to-video.json");
+    let submitted = Command::new(seedance_bin())
+        .args(["submit", request.to_str().unwrap()])
+        .env("APIMART_BASE_URL", &server.api_url)
+        .env("APIMART_API_KEY", &server.key)
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&submitted.stdout).trim().to_owned();
+    assert!(id.starts_with("task_"), "{submitted:?}");
+    // Wait on it with a long timeout, then interrupt.
+    let child = Command::new(seedance_bin())
+        .args([
+            "generate",
+            "--task",
+            &id,
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--timeout",
+            "1h",
+        ])
+        .env("APIMART_BASE_URL", &server.api_url)
+        .env("APIMART_API_KEY", &server.key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains(&id), "{stderr}");
+    assert!(
+        stderr.contains(&format!("seedance generate --task {id}")),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing is written on interrupt"
+    );
 }
 
 #[test]

@@ -41,6 +41,22 @@ pub(crate) fn verify(out_dir: &Path, record: &FileRecord) -> bool {
     }
 }
 
+/// Removes temporary files a killed earlier run left for this job's files
+/// (`.{stem}*.part`, the names `Client::download` gives them).
+fn remove_stale_parts(out_dir: &Path, stem: &str) {
+    let Ok(entries) = std::fs::read_dir(out_dir) else {
+        return;
+    };
+    let prefix = format!(".{stem}");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl JobRunner<'_> {
     fn client_error(&self, index: usize, source: ClientError) -> WorkflowError {
         WorkflowError::Client {
@@ -211,6 +227,7 @@ impl JobRunner<'_> {
         }
         let task_id = job.task_id.clone().unwrap_or_default();
         let stem = (self.stem)(index);
+        remove_stale_parts(self.out_dir, &stem);
         let fetch = |url: String, name: String, file: &'static str| {
             let task_id = task_id.clone();
             async move {

@@ -262,14 +262,13 @@ impl Client {
                 status: 200,
                 detail: format!("task {task_id} completed without a video URL"),
             })?;
-        let stem = safe_file_stem(task_id);
         let expires = result.expires_at();
         let video = self
-            .download(url, &out_dir.join(format!("{stem}.mp4")), expires)
+            .download(url, &video_path(out_dir, task_id), expires)
             .await?;
         let last_frame = match &result.last_frame_url {
             Some(u) => Some(
-                self.download(u, &out_dir.join(format!("{stem}_last_frame.png")), expires)
+                self.download(u, &last_frame_path(out_dir, task_id), expires)
                     .await?,
             ),
             None => None,
@@ -282,7 +281,13 @@ impl Client {
     }
 }
 
-/// Where [`Client::finish`] puts a task's video.
+/// Where [`Client::generate`] and [`Client::finish`] put a task's video:
+/// `{task id}.mp4`, the id made safe as a file name.
 pub fn video_path(out_dir: &Path, task_id: &str) -> PathBuf {
     out_dir.join(format!("{}.mp4", safe_file_stem(task_id)))
+}
+
+/// Where they put a task's last frame: `{task id}_last_frame.png`.
+pub fn last_frame_path(out_dir: &Path, task_id: &str) -> PathBuf {
+    out_dir.join(format!("{}_last_frame.png", safe_file_stem(task_id)))
 }

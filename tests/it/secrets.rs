@@ -10,6 +10,27 @@ use seedance_transport::{ApiKey, Client, ClientConfig, ReqwestTransport};
 
 const KEY: &str = "sk-test-SECRET-4f9a2b";
 
+/// The simulator over loopback HTTP accepting `KEY`, and a reqwest client
+/// presenting it.
+async fn loopback_with_key() -> (SimServer, Client) {
+    let config = SimConfig {
+        api_key: KEY.to_owned(),
+        ..SimConfig::instant()
+    };
+    let server = SimServer::start_loopback(Simulator::new(config))
+        .await
+        .unwrap();
+    let transport = ReqwestTransport::builder()
+        .base_url(server.api_url())
+        .api_key(ApiKey::new(KEY).unwrap())
+        .build()
+        .unwrap();
+    (
+        server,
+        Client::with_config(Arc::new(transport), ClientConfig::default()),
+    )
+}
+
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
 
@@ -33,19 +54,7 @@ async fn key_stays_out_of_debug_errors_and_logs_and_off_the_media_origin() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let config = SimConfig {
-        api_key: KEY.to_owned(),
-        ..SimConfig::instant()
-    };
-    let server = SimServer::start_loopback(Simulator::new(config))
-        .await
-        .unwrap();
-    let transport = ReqwestTransport::builder()
-        .base_url(server.api_url())
-        .api_key(ApiKey::new(KEY).unwrap())
-        .build()
-        .unwrap();
-    let client = Client::with_config(Arc::new(transport), ClientConfig::default());
+    let (server, client) = loopback_with_key().await;
     let dir = tempfile::tempdir().unwrap();
 
     // A retry (logged) and a full generate, including downloads.
@@ -105,19 +114,7 @@ async fn wrong_key_is_a_clear_401_without_the_key() {
 
 #[tokio::test]
 async fn key_never_reaches_manifests_or_any_file_written() {
-    let config = SimConfig {
-        api_key: KEY.to_owned(),
-        ..SimConfig::instant()
-    };
-    let server = SimServer::start_loopback(Simulator::new(config))
-        .await
-        .unwrap();
-    let transport = ReqwestTransport::builder()
-        .base_url(server.api_url())
-        .api_key(ApiKey::new(KEY).unwrap())
-        .build()
-        .unwrap();
-    let client = Client::with_config(Arc::new(transport), ClientConfig::default());
+    let (server, client) = loopback_with_key().await;
     let dir = tempfile::tempdir().unwrap();
     let plan = seedance_workflows::Plan::from_json(&serde_json::json!({
         "defaults": {"model": "doubao-seedance-2.0-fast"},

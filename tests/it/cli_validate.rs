@@ -24,7 +24,8 @@ fn scenarios_are_valid_with_exit_0() {
     for path in scenario_files() {
         let out = validate(&[path.to_str().unwrap()], "");
         assert_eq!(out.code, 0, "{}: {}", path.display(), out.stdout);
-        assert_eq!(out.stdout, "valid\n");
+        assert_eq!(out.stdout, "", "one line per violation, and there are none");
+        assert_eq!(out.stderr, "valid\n");
     }
 }
 
@@ -32,6 +33,12 @@ fn scenarios_are_valid_with_exit_0() {
 fn invalid_request_human_output() {
     let out = validate(&["-"], INVALID);
     assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout.lines().count(),
+        6,
+        "one line per violation (5 errors, 1 warning)"
+    );
+    assert_eq!(out.stderr, "invalid: 5 errors, 1 warning\n");
     insta::assert_snapshot!("validate_invalid_human", out.stdout);
 }
 
@@ -60,6 +67,7 @@ fn warnings_keep_exit_0() {
         r#"{"model":"doubao-seedance-2.0","prompt":"p","size":"adaptive"}"#,
     );
     assert_eq!(out.code, 0);
+    assert_eq!(out.stderr, "valid (1 warning)\n");
     insta::assert_snapshot!("validate_warning_human", out.stdout);
 }
 

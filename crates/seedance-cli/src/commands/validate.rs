@@ -34,7 +34,7 @@ pub(crate) fn run(
     } else if args.print && report.is_valid() {
         write_wire(&value, &report, stdout, stderr)
     } else {
-        write_human(&report, stdout)
+        write_human(&report, stdout, stderr)
     };
     if let Err(e) = written {
         let _ = writeln!(stderr, "error: cannot write output: {e}");
@@ -60,7 +60,13 @@ fn line(v: &Violation) -> String {
     }
 }
 
-fn write_human(report: &ValidationReport, out: &mut dyn Write) -> std::io::Result<()> {
+/// One line per violation on stdout (`path: message`, warnings prefixed
+/// `warning: `); the verdict on stderr, so stdout holds only violations.
+fn write_human(
+    report: &ValidationReport,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<()> {
     for v in &report.errors {
         writeln!(out, "{}", line(v))?;
     }
@@ -70,11 +76,11 @@ fn write_human(report: &ValidationReport, out: &mut dyn Write) -> std::io::Resul
     let (e, w) = (report.errors.len(), report.warnings.len());
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match (e, w) {
-        (0, 0) => writeln!(out, "valid"),
-        (0, w) => writeln!(out, "valid ({})", plural(w, "warning")),
-        (e, 0) => writeln!(out, "invalid: {}", plural(e, "error")),
+        (0, 0) => writeln!(err, "valid"),
+        (0, w) => writeln!(err, "valid ({})", plural(w, "warning")),
+        (e, 0) => writeln!(err, "invalid: {}", plural(e, "error")),
         (e, w) => writeln!(
-            out,
+            err,
             "invalid: {}, {}",
             plural(e, "error"),
             plural(w, "warning")

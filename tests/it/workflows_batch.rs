@@ -69,3 +69,32 @@ fn every_bad_line_is_reported_with_its_number() {
     let paths: Vec<&str> = err.errors.iter().map(|v| v.path.as_str()).collect();
     assert_eq!(paths, ["line 4: model", "line 5"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn random_server_errors_and_slow_answers_cost_retries_not_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SimConfig {
+        faults: seedance_transport::sim::FaultRates {
+            server_error: 0.25,
+            slow: 0.1,
+            slow_delay: std::time::Duration::from_secs(20),
+            ..Default::default()
+        },
+        ..SimConfig::quick()
+    };
+    let (client, sim) = sim_client(config, ClientConfig::default());
+    let jobs = parse_jobs(&jobs(20)).unwrap();
+    let summary = run_batch(&client, &jobs, dir.path(), &BatchOptions::default())
+        .await
+        .unwrap();
+    assert!(summary.all_done(), "{:?}", summary.failed);
+    let stats = sim.stats();
+    assert_eq!(
+        stats.tasks_created, 20,
+        "a server error never creates a task, so nothing was paid twice"
+    );
+    assert!(
+        stats.submits_received > 20,
+        "no fault was injected; the test proves nothing"
+    );
+}

@@ -224,4 +224,23 @@ pub struct MockServerArgs {
     /// Pad every video with this many bytes (for download benchmarks).
     #[arg(long, default_value_t = 0)]
     pub video_padding: u64,
+    /// Probability (0-1) that an API call answers 500/502/503/504.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub server_error_rate: f64,
+    /// Probability (0-1) that a connection is cut (half before, half after the server acted).
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub cut_rate: f64,
+    /// Probability (0-1) that a 200 answer has a malformed body.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub malformed_rate: f64,
+    /// Probability (0-1) that a task ends `failed`.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub task_failure_rate: f64,
+}
+
+fn probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a probability between 0 and 1")),
+    }
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-use seedance_transport::sim::{GenerationTime, SimConfig, SimServer, Simulator};
+use seedance_transport::sim::{FaultRates, GenerationTime, SimConfig, SimServer, Simulator};
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, MockServerArgs};
@@ -27,6 +27,13 @@ pub(crate) async fn run(
         submits_per_second: args.rate_limit,
         balance_video_seconds: args.balance,
         video_padding_bytes: args.video_padding,
+        faults: FaultRates {
+            server_error: args.server_error_rate,
+            cut: args.cut_rate,
+            malformed: args.malformed_rate,
+            task_failure: args.task_failure_rate,
+            ..FaultRates::default()
+        },
         generation: if args.realistic {
             GenerationTime::default()
         } else {

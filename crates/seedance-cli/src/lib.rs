@@ -137,7 +137,7 @@ fn run_async(
             Command::Download(a) => commands::download::run(&ctx, global, a, out).await,
             Command::Generate(a) => commands::generate::run(&ctx, global, a, stdin, out, err).await,
             Command::Chain(a) => commands::chain::run(&ctx, global, a, stdin, out, err).await,
-            Command::Batch(a) => commands::batch::run(&ctx, global, a, out, err).await,
+            Command::Batch(a) => commands::batch::run(&ctx, global, a, out).await,
             Command::Validate(_) | Command::MockServer(_) => Ok(()),
         }
     })

@@ -17,7 +17,6 @@ pub(crate) async fn run(
     global: &GlobalArgs,
     args: &BatchArgs,
     out: &mut dyn Write,
-    err: &mut dyn Write,
 ) -> Result<(), Failure> {
     let text = std::fs::read_to_string(&args.jobs)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.jobs.display())))?;
@@ -61,7 +60,6 @@ pub(crate) async fn run(
     if summary.all_done() {
         Ok(())
     } else {
-        let _ = err;
         let uncertain = summary
             .failed
             .iter()

@@ -112,8 +112,7 @@ impl Client {
             });
         }
         let limit = self.config.max_download_bytes;
-        if let Some(len) = response.content_length.filter(|l| *l > limit) {
-            let _ = len;
+        if response.content_length.is_some_and(|l| l > limit) {
             return Err(ClientError::TooLarge { limit });
         }
         let dir = dest

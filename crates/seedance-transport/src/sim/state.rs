@@ -353,7 +353,7 @@ impl Simulator {
             _ => state.stats.status_requests += 1,
         }
         let fault = self.next_fault(&mut state, route);
-        if let Some(reply) = fault.as_ref().and_then(|f| pre_effect(f, &mut state)) {
+        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
             return reply;
         }
         let expected = format!("Bearer {}", self.config.api_key);
@@ -577,7 +577,7 @@ impl Simulator {
             .scripted
             .get_mut(&Route::Media)
             .and_then(VecDeque::pop_front);
-        if let Some(reply) = fault.as_ref().and_then(|f| pre_effect(f, &mut state)) {
+        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
             return MediaReply::Api(reply);
         }
         let Some((task_id, file, expires, sig)) = parse_media_url(&state.media_base, url) else {
@@ -628,8 +628,7 @@ fn respond(response: ApiResponse) -> SimReply {
 }
 
 /// Faults that end the exchange before the request has any effect.
-fn pre_effect(fault: &Fault, state: &mut State) -> Option<SimReply> {
-    let _ = state;
+fn pre_effect(fault: &Fault) -> Option<SimReply> {
     Some(match fault {
         Fault::Status(code) => {
             let kind = if *code >= 500 {

@@ -77,7 +77,7 @@ async fn refused_connection_is_retried_and_reported_as_never_sent() {
         ClientError::Transport { source } => assert_eq!(source.kind(), TransportErrorKind::Connect),
         other => panic!("{other:?}"),
     }
-    assert!(start.elapsed() < Duration::from_secs(3));
+    assert!(start.elapsed() < Duration::from_secs(6));
 }
 
 #[tokio::test]
@@ -88,7 +88,7 @@ async fn a_server_that_never_answers_makes_a_submit_uncertain_within_the_timeout
     let err = client.submit(&small_request()).await.unwrap_err();
     assert!(err.may_have_created_task(), "{err:?}");
     assert!(
-        start.elapsed() < Duration::from_secs(3),
+        start.elapsed() < Duration::from_secs(6),
         "{:?}",
         start.elapsed()
     );
@@ -109,7 +109,7 @@ async fn wait_and_generate_cannot_hang_past_their_deadlines() {
     let start = Instant::now();
     assert!(client.wait("task_x").await.is_err());
     assert!(
-        start.elapsed() < Duration::from_secs(4),
+        start.elapsed() < Duration::from_secs(8),
         "wait: {:?}",
         start.elapsed()
     );
@@ -117,7 +117,7 @@ async fn wait_and_generate_cannot_hang_past_their_deadlines() {
     let start = Instant::now();
     assert!(client.generate(&small_request(), dir.path()).await.is_err());
     assert!(
-        start.elapsed() < Duration::from_secs(4),
+        start.elapsed() < Duration::from_secs(8),
         "generate: {:?}",
         start.elapsed()
     );
@@ -151,7 +151,7 @@ async fn chain_and_batch_stop_within_their_deadlines_when_status_hangs() {
         .is_err()
     );
     assert!(
-        start.elapsed() < Duration::from_secs(5),
+        start.elapsed() < Duration::from_secs(10),
         "chain: {:?}",
         start.elapsed()
     );
@@ -167,7 +167,7 @@ async fn chain_and_batch_stop_within_their_deadlines_when_status_hangs() {
     .unwrap();
     assert_eq!(summary.failed.len(), 2);
     assert!(
-        start.elapsed() < Duration::from_secs(5),
+        start.elapsed() < Duration::from_secs(10),
         "batch: {:?}",
         start.elapsed()
     );
@@ -214,7 +214,7 @@ async fn a_stalled_download_hits_the_idle_timeout() {
         .unwrap_err();
     assert!(matches!(err, ClientError::Transport { .. }), "{err:?}");
     assert!(
-        start.elapsed() < Duration::from_secs(8),
+        start.elapsed() < Duration::from_secs(12),
         "{:?}",
         start.elapsed()
     );

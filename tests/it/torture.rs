@@ -250,8 +250,8 @@ fn chain_survives_sigkill_at_random_moments() {
 
 #[test]
 fn ctrl_c_while_waiting_prints_the_task_and_how_to_resume() {
-    // Default speed: tasks take at least a second, so the interrupt lands while waiting.
-    let server = MockServer::start_with(&[]);
+    // Realistic speed: tasks take 20 s or more, so the interrupt lands while waiting.
+    let server = MockServer::start_with(&["--realistic"]);
     let dir = tempfile::tempdir().unwrap();
     let request = seedance_tests::workspace_root().join("examples/requests/01-text-to-video.json");
     let submitted = Command::new(seedance_bin())
@@ -279,7 +279,8 @@ fn ctrl_c_while_waiting_prints_the_task_and_how_to_resume() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Long enough for the process to start waiting, even on a loaded machine.
+    std::thread::sleep(Duration::from_millis(1500));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

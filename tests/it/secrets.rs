@@ -10,11 +10,11 @@ use seedance_transport::{ApiKey, Client, ClientConfig, ReqwestTransport};
 
 const KEY: &str = "sk-test-SECRET-4f9a2b";
 
-/// The simulator over loopback HTTP accepting `KEY`, and a reqwest client
-/// presenting it.
-async fn loopback_with_key() -> (SimServer, Client) {
+/// The simulator over loopback HTTP accepting `server_key`, and a reqwest
+/// client presenting `KEY`.
+async fn loopback_with_key(server_key: &str) -> (SimServer, Client) {
     let config = SimConfig {
-        api_key: KEY.to_owned(),
+        api_key: server_key.to_owned(),
         ..SimConfig::instant()
     };
     let server = SimServer::start_loopback(Simulator::new(config))
@@ -54,7 +54,7 @@ async fn key_stays_out_of_debug_errors_and_logs_and_off_the_media_origin() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (server, client) = loopback_with_key().await;
+    let (server, client) = loopback_with_key(KEY).await;
     let dir = tempfile::tempdir().unwrap();
 
     // A retry (logged) and a full generate, including downloads.
@@ -96,15 +96,8 @@ async fn key_stays_out_of_debug_errors_and_logs_and_off_the_media_origin() {
 
 #[tokio::test]
 async fn wrong_key_is_a_clear_401_without_the_key() {
-    let server = SimServer::start_loopback(Simulator::new(SimConfig::instant()))
-        .await
-        .unwrap();
-    let transport = ReqwestTransport::builder()
-        .base_url(server.api_url())
-        .api_key(ApiKey::new(KEY).unwrap())
-        .build()
-        .unwrap();
-    let client = Client::new(transport);
+    // The server expects another key than the one the client presents.
+    let (_server, client) = loopback_with_key("sk-some-other-key").await;
     let err = client.submit(&small_request()).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     let text = format!("{err} {err:?}");
@@ -114,7 +107,7 @@ async fn wrong_key_is_a_clear_401_without_the_key() {
 
 #[tokio::test]
 async fn key_never_reaches_manifests_or_any_file_written() {
-    let (server, client) = loopback_with_key().await;
+    let (server, client) = loopback_with_key(KEY).await;
     let dir = tempfile::tempdir().unwrap();
     let plan = seedance_workflows::Plan::from_json(&serde_json::json!({
         "defaults": {"model": "doubao-seedance-2.0-fast"},

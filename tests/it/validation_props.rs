@@ -224,25 +224,11 @@ fn json_value() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop::sample::select(
-                    &[
-                        "model",
-                        "prompt",
-                        "duration",
-                        "size",
-                        "resolution",
-                        "seed",
-                        "generate_audio",
-                        "return_last_frame",
-                        "tools",
-                        "image_urls",
-                        "image_with_roles",
-                        "video_urls",
-                        "audio_urls",
-                        "url",
-                        "role",
-                        "type",
-                        "other",
-                    ][..]
+                    seedance_core::validate::KNOWN_FIELDS
+                        .iter()
+                        .copied()
+                        .chain(["url", "role", "type", "other"])
+                        .collect::<Vec<_>>(),
                 )
                 .prop_map(str::to_owned),
                 inner,

@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use seedance_core::rng::SplitMix64;
+use seedance_core::validate::KNOWN_FIELDS;
 use seedance_core::{
     GenerationRequest, parse_error_body, parse_submit_body, parse_task_body, validate_json,
 };
@@ -27,7 +28,8 @@ const SEEDS: &[&[u8]] = &[
     include_bytes!("../../../examples/requests/13-asset-image-and-motion-reference.json"),
 ];
 
-const KEYS: &[&str] = &[
+/// Keys of response bodies; request keys come from `KNOWN_FIELDS`.
+const RESPONSE_KEYS: &[&str] = &[
     "code",
     "data",
     "id",
@@ -43,19 +45,17 @@ const KEYS: &[&str] = &[
     "error",
     "message",
     "type",
-    "model",
-    "prompt",
-    "duration",
-    "size",
-    "resolution",
-    "seed",
-    "tools",
-    "image_urls",
-    "image_with_roles",
     "role",
-    "video_urls",
-    "audio_urls",
 ];
+
+fn key(rng: &mut SplitMix64) -> &'static str {
+    let pick = rng.next_u64() as usize;
+    if pick.is_multiple_of(2) {
+        RESPONSE_KEYS[(pick / 2) % RESPONSE_KEYS.len()]
+    } else {
+        KNOWN_FIELDS[(pick / 2) % KNOWN_FIELDS.len()]
+    }
+}
 const STRINGS: &[&str] = &[
     "completed",
     "failed",
@@ -99,10 +99,7 @@ fn random_value(rng: &mut SplitMix64, depth: u32) -> Value {
         _ => {
             let mut m = Map::new();
             for _ in 0..rng.next_u64() % 6 {
-                m.insert(
-                    KEYS[(rng.next_u64() as usize) % KEYS.len()].to_owned(),
-                    random_value(rng, depth - 1),
-                );
+                m.insert(key(rng).to_owned(), random_value(rng, depth - 1));
             }
             Value::Object(m)
         }

@@ -418,7 +418,7 @@ async fn run_submitting(
             let summary = run_batch(client, &jobs, dir, &options).await.unwrap();
             match summary.failed.first() {
                 None => Expect::Recovers,
-                Some((_, message)) => classify_message(message),
+                Some(failure) => classify_workflow(&failure.error),
             }
         }
     }
@@ -440,23 +440,6 @@ fn outcome_of(r: Result<(), WorkflowError>) -> Expect {
 }
 
 /// Batches report failures as text in their summary.
-fn classify_message(m: &str) -> Expect {
-    if m.contains("may have been billed") {
-        Expect::Uncertain
-    } else if m.contains("expired") {
-        Expect::Expired
-    } else if m.contains("failed:") || m.contains("cancelled") || m.contains("did not finish") {
-        Expect::TaskError
-    } else if let Some(code) = ["401", "402", "403"]
-        .iter()
-        .find(|c| m.contains(&format!("HTTP {c}")))
-    {
-        Expect::Refused(code.parse().unwrap())
-    } else {
-        panic!("unclassified batch failure: {m}")
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn every_fault_against_every_operation() {
     let mut mismatches = Vec::new();

@@ -5,110 +5,15 @@
 //! as uncertain, every file matches its recorded sha256, and the manifest
 //! was parseable after every kill.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use seedance_core::rng::SplitMix64;
+
+use crate::process::{MockServer, seedance_bin};
 use seedance_workflows::manifest::sha256_hex;
 use seedance_workflows::{JobState, Manifest};
-
-/// The `seedance` binary, built once.
-fn seedance_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "seedance-cli", "--bin", "seedance"])
-            .current_dir(seedance_tests::workspace_root())
-            .status()
-            .expect("cargo build");
-        assert!(status.success());
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/it-xxxx -> target/<profile>/seedance
-        exe.parent().unwrap().parent().unwrap().join("seedance")
-    })
-}
-
-struct MockServer {
-    child: Child,
-    api_url: String,
-    key: String,
-}
-
-impl MockServer {
-    fn start() -> MockServer {
-        MockServer::start_with(&["--instant"])
-    }
-
-    /// `extra`: speed flags (`--instant`, none for the default 1-8 s tasks).
-    fn start_with(extra: &[&str]) -> MockServer {
-        let mut child = Command::new(seedance_bin())
-            .args([
-                "--json",
-                "mock-server",
-                "--port",
-                "0",
-                "--media-port",
-                "0",
-                "--seed",
-                "7",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mock-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let info: serde_json::Value = serde_json::from_str(&line).unwrap();
-        MockServer {
-            child,
-            api_url: info["api_url"].as_str().unwrap().to_owned(),
-            key: info["api_key"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    fn stats(&self) -> serde_json::Value {
-        let addr = self.api_url.trim_start_matches("http://");
-        let mut s = std::net::TcpStream::connect(addr).unwrap();
-        write!(
-            s,
-            "GET /_sim/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut text = String::new();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        // The server keeps the connection open: read the head, then the body by length.
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = s.read(&mut buf).unwrap();
-            text.push_str(&String::from_utf8_lossy(&buf[..n]));
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Content-Length: "))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap();
-                if body.len() >= len {
-                    return serde_json::from_str(&body[..len]).unwrap();
-                }
-            }
-            assert!(n > 0, "stats connection closed early");
-        }
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn read_manifest(dir: &Path) -> Option<Manifest> {
     let bytes = std::fs::read(dir.join("manifest.json")).ok()?;

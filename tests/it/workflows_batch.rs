@@ -59,7 +59,11 @@ async fn failed_jobs_are_listed_and_the_rest_finish() {
         .unwrap();
     assert_eq!(summary.done.len(), 5);
     assert_eq!(summary.failed.len(), 2);
-    assert!(summary.failed[0].1.contains("402"), "{:?}", summary.failed);
+    assert!(
+        summary.failed[0].error.to_string().contains("402"),
+        "{:?}",
+        summary.failed
+    );
 }
 
 #[test]

@@ -31,23 +31,46 @@ impl Failure {
     }
 }
 
+/// What the user can do next after a client error, naming the command or flag.
+fn client_hint(e: &ClientError) -> Option<String> {
+    match e {
+        ClientError::SubmitUncertain { .. } => Some(
+            "look for the task in your apimart task list before submitting again: resubmitting may pay twice"
+                .to_owned(),
+        ),
+        ClientError::WaitTimeout { task_id, .. } => Some(format!(
+            "resume with: seedance wait {}",
+            crate::output::printable(task_id)
+        )),
+        ClientError::Expired { .. } => {
+            Some("generate the video again; expired results cannot be recovered".to_owned())
+        }
+        ClientError::Api { status: 401, .. } => {
+            Some("check APIMART_API_KEY or --api-key-file".to_owned())
+        }
+        ClientError::Api { status: 402, .. } => Some("top up your apimart balance".to_owned()),
+        _ => None,
+    }
+}
+
 impl From<ClientError> for Failure {
     fn from(e: ClientError) -> Self {
+        Failure {
+            status: ExitStatus::Failed,
+            hint: client_hint(&e),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<seedance_workflows::WorkflowError> for Failure {
+    fn from(e: seedance_workflows::WorkflowError) -> Self {
+        use seedance_workflows::WorkflowError as W;
         let hint = match &e {
-            ClientError::SubmitUncertain { .. } => Some(
-                "check your apimart task list before submitting again; resubmitting may pay twice"
-                    .to_owned(),
-            ),
-            ClientError::WaitTimeout { task_id, .. } => {
-                Some(format!("resume with: seedance wait {task_id}"))
+            W::Client { source, .. } => client_hint(source),
+            W::PlanChanged { .. } => {
+                Some("use a new --out directory, or restore the plan".to_owned())
             }
-            ClientError::Expired { .. } => {
-                Some("generate the video again; expired results cannot be recovered".to_owned())
-            }
-            ClientError::Api { status: 401, .. } => {
-                Some("check APIMART_API_KEY or --api-key-file".to_owned())
-            }
-            ClientError::Api { status: 402, .. } => Some("top up your apimart balance".to_owned()),
             _ => None,
         };
         Failure {

@@ -26,9 +26,9 @@ mod duration;
 mod exit;
 mod failure;
 mod input;
+mod interrupt;
 mod output;
 mod progress;
-mod progress_multi;
 
 pub use cli::{Cli, Command};
 pub use exit::ExitStatus;
@@ -79,9 +79,9 @@ where
                     &serde_json::json!({"error": f.message, "hint": f.hint, "exit_code": f.status as i32}),
                 );
             }
-            let _ = writeln!(stderr, "error: {}", f.message);
+            let _ = writeln!(stderr, "error: {}", output::printable_lines(&f.message));
             if let Some(hint) = &f.hint {
-                let _ = writeln!(stderr, "hint: {hint}");
+                let _ = writeln!(stderr, "hint: {}", output::printable(hint));
             }
             f.status as i32
         }
@@ -115,11 +115,16 @@ fn run_async(
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    let outcome = runtime.block_on(async {
+        let interrupt = interrupt::Interrupt::install();
         let global = &cli.global;
         if let Command::MockServer(args) = &cli.command {
             context::refuse_key_argument(global)?;
-            return commands::mock_server::run(global, args, out).await;
+            return commands::until_interrupted(
+                &interrupt,
+                commands::mock_server::run(global, args, out),
+            )
+            .await;
         }
         let mut config = ClientConfig::default();
         match &cli.command {
@@ -130,15 +135,33 @@ fn run_async(
             _ => {}
         }
         let ctx = context::build(global, config, !matches!(cli.command, Command::Download(_)))?;
+        let ctx = &ctx;
+        let interrupt = &interrupt;
         match &cli.command {
-            Command::Submit(a) => commands::submit::run(&ctx, global, a, stdin, out).await,
-            Command::Status(a) => commands::status::run(&ctx, global, a, out).await,
-            Command::Wait(a) => commands::wait::run(&ctx, global, a, out).await,
-            Command::Download(a) => commands::download::run(&ctx, global, a, out).await,
-            Command::Generate(a) => commands::generate::run(&ctx, global, a, stdin, out, err).await,
-            Command::Chain(a) => commands::chain::run(&ctx, global, a, stdin, out, err).await,
-            Command::Batch(a) => commands::batch::run(&ctx, global, a, out).await,
+            Command::Submit(a) => {
+                commands::submit::run(ctx, global, a, stdin, out, err, interrupt).await
+            }
+            Command::Status(a) => {
+                commands::until_interrupted(interrupt, commands::status::run(ctx, global, a, out))
+                    .await
+            }
+            Command::Wait(a) => commands::wait::run(ctx, global, a, out, err, interrupt).await,
+            Command::Download(a) => {
+                commands::until_interrupted(interrupt, commands::download::run(ctx, global, a, out))
+                    .await
+            }
+            Command::Generate(a) => {
+                commands::generate::run(ctx, global, a, stdin, out, err, interrupt).await
+            }
+            Command::Chain(a) => {
+                commands::chain::run(ctx, global, a, stdin, out, err, interrupt).await
+            }
+            Command::Batch(a) => commands::batch::run(ctx, global, a, out, err, interrupt).await,
             Command::Validate(_) | Command::MockServer(_) => Ok(()),
         }
-    })
+    });
+    // Do not let a blocking thread (a file being fsynced, stdin being read)
+    // hold the exit back: everything that matters was awaited above.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(300));
+    outcome
 }

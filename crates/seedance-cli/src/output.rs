@@ -33,9 +33,13 @@ pub(crate) fn task_json(task: &Task) -> Value {
     v
 }
 
-/// One human line describing a task.
+/// One human line describing a task (server text escaped for the terminal).
 pub(crate) fn task_line(task: &Task) -> String {
-    let mut line = format!("{}  {}", task.id, task.status);
+    let mut line = format!(
+        "{}  {}",
+        printable(&task.id),
+        printable(task.status.as_str())
+    );
     if let Some(p) = task.progress {
         line.push_str(&format!("  {p}%"));
     }
@@ -44,17 +48,17 @@ pub(crate) fn task_line(task: &Task) -> String {
     }
     if let Some(r) = &task.result {
         if let Some(u) = r.video_url() {
-            line.push_str(&format!("\n  video: {u}"));
+            line.push_str(&format!("\n  video: {}", printable(u)));
         }
         if let Some(u) = &r.last_frame_url {
-            line.push_str(&format!("\n  last frame: {u}"));
+            line.push_str(&format!("\n  last frame: {}", printable(u)));
         }
         if let Some(x) = r.expires_at() {
             line.push_str(&format!("\n  expires at: {x} (unix)"));
         }
     }
     if let Some(e) = &task.error {
-        line.push_str(&format!("\n  error: {e}"));
+        line.push_str(&format!("\n  error: {}", printable(&e.to_string())));
     }
     line
 }
@@ -67,4 +71,46 @@ pub(crate) fn download_json(d: &Download) -> Value {
 /// Writes `value` as one line of JSON.
 pub(crate) fn write_json(out: &mut dyn Write, value: &Value) -> std::io::Result<()> {
     writeln!(out, "{value}")
+}
+
+/// Server-provided text made safe for a terminal: control characters
+/// (escape sequences, carriage returns, newlines) are shown escaped, so a
+/// task id or message cannot move the cursor, recolour or fake output.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text, false)
+}
+
+/// [`printable`] for a message of several lines (our own line breaks kept;
+/// every other control character escaped).
+pub(crate) fn printable_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text, true)
+}
+
+fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && !(keep_newlines && c == '\n');
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut s = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{printable, printable_lines};
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("task_1"), "task_1");
+        assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(printable("x\ny\r"), "x\\ny\\r");
+        assert_eq!(printable_lines("x\ny\r"), "x\ny\\r");
+    }
 }

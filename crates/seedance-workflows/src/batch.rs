@@ -15,6 +15,7 @@ use crate::events::{Event, EventSink, ignore};
 use crate::job::JobRunner;
 use crate::manifest::{JobState, ManifestKind, sha256_hex};
 use crate::plan::PlanError;
+use crate::stop::StopSignal;
 
 /// How a batch runs.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct BatchOptions {
     pub regenerate: Vec<usize>,
     /// Where events go.
     pub events: EventSink,
+    /// Raised to stop at the next safe point (see [`StopSignal`]).
+    pub stop: StopSignal,
 }
 
 impl Default for BatchOptions {
@@ -36,6 +39,7 @@ impl Default for BatchOptions {
             resubmit_uncertain: false,
             regenerate: Vec::new(),
             events: ignore(),
+            stop: StopSignal::new(),
         }
     }
 }
@@ -49,13 +53,23 @@ impl std::fmt::Debug for BatchOptions {
     }
 }
 
+/// One job of a batch that did not finish.
+#[derive(Debug)]
+pub struct JobFailure {
+    /// The job's index in the jobs file.
+    pub index: usize,
+    /// Why, typed: [`WorkflowError::may_have_created_task`] says whether a
+    /// paid task may exist for it.
+    pub error: WorkflowError,
+}
+
 /// What a batch did.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct BatchSummary {
     /// Jobs whose files are on disk.
     pub done: Vec<usize>,
-    /// Jobs that did not finish, with the reason.
-    pub failed: Vec<(usize, String)>,
+    /// Jobs that did not finish, in index order.
+    pub failed: Vec<JobFailure>,
 }
 
 impl BatchSummary {
@@ -153,6 +167,7 @@ pub async fn run_batch(
         events: options.events.clone(),
         what: "job",
         stem: job_stem,
+        stop: options.stop.clone(),
     };
     let runner = &runner;
     let results: Vec<(usize, Result<(), WorkflowError>)> =
@@ -161,22 +176,25 @@ pub async fn run_batch(
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
+    if options.stop.is_requested() {
+        return Err(WorkflowError::Stopped);
+    }
     let mut summary = BatchSummary::default();
     for (k, r) in results {
         match r {
             Ok(()) => summary.done.push(k),
             Err(e @ WorkflowError::Manifest(_)) => return Err(e),
-            Err(e) => {
+            Err(error) => {
                 (options.events)(&Event::Failed {
                     index: k,
-                    message: e.to_string(),
+                    message: error.to_string(),
                 });
-                summary.failed.push((k, e.to_string()));
+                summary.failed.push(JobFailure { index: k, error });
             }
         }
     }
     summary.done.sort_unstable();
-    summary.failed.sort_by_key(|(k, _)| *k);
+    summary.failed.sort_by_key(|f| f.index);
     (options.events)(&Event::Done);
     Ok(summary)
 }
@@ -204,7 +222,10 @@ async fn run_one(
                 {
                     round += 1;
                     tracing::warn!(job = k, error = %source, "submit not accepted yet; waiting");
-                    tokio::time::sleep(Duration::from_secs(5 * u64::from(round))).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(5 * u64::from(round))) => {}
+                        () = runner.stop.requested() => return Err(WorkflowError::Stopped),
+                    }
                 }
                 Err(e) => return Err(e),
             }

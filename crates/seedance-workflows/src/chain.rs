@@ -13,6 +13,7 @@ use crate::events::{Event, EventSink, ignore};
 use crate::job::JobRunner;
 use crate::manifest::{JobState, Manifest, ManifestKind, ManifestStore};
 use crate::plan::Plan;
+use crate::stop::StopSignal;
 
 /// How a chain runs.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct ChainOptions {
     pub frame_urls: std::collections::BTreeMap<usize, MediaUrl>,
     /// Where events go.
     pub events: EventSink,
+    /// Raised to stop at the next safe point (see [`StopSignal`]).
+    pub stop: StopSignal,
 }
 
 impl Default for ChainOptions {
@@ -37,6 +40,7 @@ impl Default for ChainOptions {
             regenerate: Vec::new(),
             frame_urls: std::collections::BTreeMap::new(),
             events: ignore(),
+            stop: StopSignal::new(),
         }
     }
 }
@@ -126,6 +130,7 @@ pub async fn run_chain(
         events: options.events.clone(),
         what: "segment",
         stem: segment_stem,
+        stop: options.stop.clone(),
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
     let generate = async {

@@ -101,7 +101,23 @@ pub enum WorkflowError {
         #[source]
         source: Box<ClientError>,
     },
+    /// The run was asked to stop (Ctrl-C) and stopped at a safe point:
+    /// every submit on the wire finished and was recorded.
+    #[error("stopped on request; every step so far is recorded in the manifest: rerun to resume")]
+    Stopped,
     /// Stitching failed.
     #[error(transparent)]
     Stitch(#[from] StitchError),
+}
+
+impl WorkflowError {
+    /// Whether a paid task may exist that this run has no id for: a submit
+    /// whose answer was lost. Such a job is never resubmitted on its own.
+    pub fn may_have_created_task(&self) -> bool {
+        match self {
+            WorkflowError::Uncertain { .. } => true,
+            WorkflowError::Client { source, .. } => source.may_have_created_task(),
+            _ => false,
+        }
+    }
 }

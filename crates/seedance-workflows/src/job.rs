@@ -9,6 +9,7 @@ use seedance_transport::{Client, ClientError, Download};
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink};
 use crate::manifest::{FileRecord, JobState, ManifestStore, sha256_hex};
+use crate::stop::StopSignal;
 
 /// Runs job steps for one run.
 pub(crate) struct JobRunner<'a> {
@@ -21,6 +22,8 @@ pub(crate) struct JobRunner<'a> {
     pub(crate) what: &'static str,
     /// File stem of job `index`.
     pub(crate) stem: fn(usize) -> String,
+    /// Raised to stop at the next safe point.
+    pub(crate) stop: StopSignal,
 }
 
 fn file_record(out_dir: &Path, d: &Download) -> FileRecord {
@@ -89,6 +92,9 @@ impl JobRunner<'_> {
             }
             _ => {}
         }
+        if self.stop.is_requested() {
+            return Err(WorkflowError::Stopped);
+        }
         // Recorded before the POST: if we die now, the next run knows a
         // task may exist.
         self.store.update_job(index, |j| {
@@ -152,17 +158,18 @@ impl JobRunner<'_> {
             });
         };
         let events = self.events.clone();
-        let waited = self
-            .client
-            .wait_with(&task_id, |e| {
-                events(&Event::Progress {
-                    index,
-                    status: e.status.clone(),
-                    progress: e.progress,
-                    eta: e.eta,
-                });
-            })
-            .await;
+        let wait = self.client.wait_with(&task_id, |e| {
+            events(&Event::Progress {
+                index,
+                status: e.status.clone(),
+                progress: e.progress,
+                eta: e.eta,
+            });
+        });
+        let waited = tokio::select! {
+            w = wait => w,
+            () = self.stop.requested() => return Err(WorkflowError::Stopped),
+        };
         match waited {
             Ok(task) => {
                 let result = task.result.as_ref();
@@ -257,10 +264,19 @@ impl JobRunner<'_> {
                 },
             ));
         };
-        let video = fetch(video_url, format!("{stem}.mp4"), "video").await?;
-        let last_frame = match job.last_frame_url.clone() {
-            Some(url) => Some(fetch(url, format!("{stem}_last_frame.png"), "last frame").await?),
-            None => None,
+        let files = async {
+            let video = fetch(video_url, format!("{stem}.mp4"), "video").await?;
+            let last_frame = match job.last_frame_url.clone() {
+                Some(url) => {
+                    Some(fetch(url, format!("{stem}_last_frame.png"), "last frame").await?)
+                }
+                None => None,
+            };
+            Ok::<_, WorkflowError>((video, last_frame))
+        };
+        let (video, last_frame) = tokio::select! {
+            files = files => files?,
+            () = self.stop.requested() => return Err(WorkflowError::Stopped),
         };
         let video = file_record(self.out_dir, &video);
         let last_frame = last_frame.map(|d| file_record(self.out_dir, &d));

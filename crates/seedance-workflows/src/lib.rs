@@ -37,11 +37,13 @@ mod job;
 pub mod manifest;
 pub mod plan;
 pub mod stitch;
+pub mod stop;
 
-pub use batch::{BatchOptions, BatchSummary, parse_jobs, run_batch};
+pub use batch::{BatchOptions, BatchSummary, JobFailure, parse_jobs, run_batch};
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
 pub use manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestStore};
 pub use plan::{LinkMode, Plan, PlanError};
 pub use stitch::{StitchError, StitchOptions, stitch};
+pub use stop::StopSignal;

@@ -2,78 +2,123 @@
 
 use std::io::Write;
 
-use seedance_workflows::{BatchOptions, parse_jobs, run_batch};
+use seedance_workflows::{BatchOptions, StopSignal, WorkflowError, parse_jobs, run_batch};
 use serde_json::json;
 
 use crate::cli::{BatchArgs, GlobalArgs};
-use crate::commands::interruptible;
+use crate::commands::{interrupted, this_command_line, with_stop};
 use crate::context::Context;
 use crate::failure::Failure;
-use crate::output::write_json;
-use crate::progress_multi::RunBars;
+use crate::interrupt::Interrupt;
+use crate::output::{printable, write_json};
+use crate::progress::{self, Mode, RunBars};
 
 pub(crate) async fn run(
     ctx: &Context,
     global: &GlobalArgs,
     args: &BatchArgs,
     out: &mut dyn Write,
+    err: &mut dyn Write,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let text = std::fs::read_to_string(&args.jobs)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.jobs.display())))?;
-    let jobs = parse_jobs(&text).map_err(|e| Failure::failed(e.to_string()))?;
-    let bars = RunBars::new("job", jobs.len());
+    let jobs = parse_jobs(&text).map_err(|e| {
+        Failure::failed(format!(
+            "invalid jobs file {}:\n{}",
+            args.jobs.display(),
+            e.errors
+                .iter()
+                .map(|v| format!("  {v}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+    })?;
+    let (lines, lines_rx) = progress::line_channel();
+    let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());
+    let stop = StopSignal::new();
     let options = BatchOptions {
         concurrency: args.concurrency,
         resubmit_uncertain: args.resume.resubmit_uncertain,
         regenerate: args.resume.regenerate.clone(),
         events: bars.sink(),
+        stop: stop.clone(),
     };
-    let resume = || {
-        format!(
-            "rerun the same command to resume; progress is in {}",
-            args.resume.out.display()
-        )
-    };
-    let work = async {
-        run_batch(&ctx.client, &jobs, &args.resume.out, &options)
-            .await
-            .map_err(|e| Failure::failed(e.to_string()))
-    };
-    let summary = interruptible(work, resume).await;
+    let work = with_stop(
+        interrupt,
+        &stop,
+        &lines,
+        run_batch(&ctx.client, &jobs, &args.resume.out, &options),
+    );
+    let summary = progress::drive(work, lines_rx, err).await;
     bars.clear();
-    let summary = summary?;
+    let summary = summary.map_err(|e| match e {
+        WorkflowError::Stopped => interrupted(Some(format!(
+            "the manifest in {} records every step; rerun to resume: {}",
+            args.resume.out.display(),
+            this_command_line()
+        ))),
+        other => Failure::from(other),
+    })?;
+    let manifest = seedance_workflows::ManifestStore::FILE_NAME;
     let written = if global.json {
         let failed: Vec<_> = summary
             .failed
             .iter()
-            .map(|(k, e)| json!({"index": k, "error": e}))
+            .map(|f| {
+                json!({
+                    "index": f.index,
+                    "error": f.error.to_string(),
+                    "task_may_exist": f.error.may_have_created_task(),
+                })
+            })
             .collect();
-        write_json(out, &json!({"done": summary.done, "failed": failed}))
+        write_json(
+            out,
+            &json!({
+                "done": summary.done,
+                "failed": failed,
+                "manifest": args.resume.out.join(manifest),
+            }),
+        )
     } else {
         let mut r = writeln!(out, "done: {} of {}", summary.done.len(), jobs.len());
-        for (k, e) in &summary.failed {
-            r = r.and_then(|_| writeln!(out, "failed: job {k}: {e}"));
+        for f in &summary.failed {
+            r = r.and_then(|_| {
+                writeln!(
+                    out,
+                    "failed: job {}: {}",
+                    f.index,
+                    printable(&f.error.to_string())
+                )
+            });
         }
+        r = r.and_then(|_| {
+            writeln!(
+                out,
+                "manifest: {}",
+                args.resume.out.join(manifest).display()
+            )
+        });
         r
     };
     written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
     if summary.all_done() {
-        Ok(())
-    } else {
-        let uncertain = summary
-            .failed
-            .iter()
-            .any(|(_, e)| e.contains("may have been billed"));
-        let mut failure = Failure::failed(format!(
-            "{} of {} jobs failed; rerun the same command to retry them",
-            summary.failed.len(),
-            jobs.len()
-        ));
-        if uncertain {
-            failure.hint = Some(
-                "some submits may have created billed tasks whose ids were lost: check your apimart task list, then rerun with --resubmit-uncertain".to_owned(),
-            );
-        }
-        Err(failure)
+        return Ok(());
     }
+    let mut failure = Failure::failed(format!(
+        "{} of {} jobs failed; rerun the same command to retry them",
+        summary.failed.len(),
+        jobs.len()
+    ));
+    if summary
+        .failed
+        .iter()
+        .any(|f| f.error.may_have_created_task())
+    {
+        failure.hint = Some(
+            "some submits may have created billed tasks whose ids were lost: check your apimart task list, then rerun with --resubmit-uncertain".to_owned(),
+        );
+    }
+    Err(failure)
 }

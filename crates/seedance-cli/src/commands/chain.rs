@@ -2,16 +2,19 @@
 
 use std::io::Write;
 
-use seedance_workflows::{ChainOptions, Plan, StitchOptions, run_chain, stitch};
+use seedance_workflows::{
+    ChainOptions, Plan, StitchOptions, StopSignal, WorkflowError, run_chain, stitch,
+};
 use serde_json::json;
 
 use crate::cli::{ChainArgs, GlobalArgs};
-use crate::commands::interruptible;
+use crate::commands::{interrupted, this_command_line, with_stop};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::input::read_json;
-use crate::output::write_json;
-use crate::progress_multi::RunBars;
+use crate::interrupt::Interrupt;
+use crate::output::{printable, write_json};
+use crate::progress::{self, Mode, RunBars};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -20,38 +23,45 @@ pub(crate) async fn run(
     stdin: &mut dyn std::io::Read,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let value = read_json(&args.plan, stdin).map_err(|e| Failure::usage(e.to_string()))?;
     let (plan, warnings) = Plan::from_json(&value).map_err(|e| Failure::failed(e.to_string()))?;
-    for w in &warnings {
-        let _ = writeln!(err, "warning: {w}");
+    if !global.json {
+        for w in &warnings {
+            let _ = writeln!(err, "warning: {}", printable(&w.to_string()));
+        }
     }
-    let bars = RunBars::new("segment", plan.len());
+    let (lines, lines_rx) = progress::line_channel();
+    let bars = RunBars::new(Mode::detect(), "segment", plan.len(), lines.clone());
+    let stop = StopSignal::new();
     let options = ChainOptions {
         resubmit_uncertain: args.resume.resubmit_uncertain,
         regenerate: args.resume.regenerate.clone(),
         frame_urls: args.frame_url.iter().cloned().collect(),
         events: bars.sink(),
+        stop: stop.clone(),
     };
-    let resume = || {
-        let rerun = std::env::args().collect::<Vec<_>>().join(" ");
-        if ctx.mock {
+    let work = with_stop(
+        interrupt,
+        &stop,
+        &lines,
+        run_chain(&ctx.client, &plan, &args.resume.out, &options),
+    );
+    let outcome = progress::drive(work, lines_rx, err).await;
+    bars.clear();
+    let outcome = outcome.map_err(|e| match e {
+        WorkflowError::Stopped => interrupted(Some(if ctx.mock {
             "--mock keeps tasks only in this process; use `seedance mock-server` to resume across runs".to_owned()
         } else {
             format!(
-                "the manifest in {} records every step; rerun to resume: {rerun}",
-                args.resume.out.display()
+                "the manifest in {} records every step; rerun to resume: {}",
+                args.resume.out.display(),
+                this_command_line()
             )
-        }
-    };
-    let work = async {
-        run_chain(&ctx.client, &plan, &args.resume.out, &options)
-            .await
-            .map_err(|e| Failure::failed(e.to_string()))
-    };
-    let outcome = interruptible(work, resume).await;
-    bars.clear();
-    let outcome = outcome?;
+        })),
+        other => Failure::from(other),
+    })?;
     let film = args.resume.out.join("final.mp4");
     if args.stitch {
         let stitch_options = StitchOptions {
@@ -72,7 +82,7 @@ pub(crate) async fn run(
             .collect();
         write_json(
             out,
-            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string())}),
+            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings}),
         )
     } else {
         let mut r = Ok(());

@@ -6,11 +6,12 @@ use serde_json::json;
 
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::commands::interruptible;
-use crate::commands::submit::read_request;
+use crate::commands::submit::{print_warnings, read_request, submit_through_interrupt};
 use crate::context::Context;
 use crate::failure::Failure;
-use crate::output::{download_json, task_json, write_json};
-use crate::progress::WaitBar;
+use crate::interrupt::Interrupt;
+use crate::output::{download_json, printable, task_json, write_json};
+use crate::progress::{self, Mode, WaitBar};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -19,22 +20,9 @@ pub(crate) async fn run(
     stdin: &mut dyn Read,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let task_id = match (&args.task, &args.file) {
-        (Some(id), _) => id.clone(),
-        (None, Some(file)) => {
-            let request = read_request(file, stdin)?;
-            let submitted = ctx.client.submit(&request).await?;
-            for w in &submitted.warnings {
-                let _ = writeln!(err, "warning: {w}");
-            }
-            let _ = writeln!(err, "submitted {}", submitted.task_id);
-            submitted.task_id
-        }
-        (None, None) => return Err(Failure::usage("give a request file or --task ID")),
-    };
-    let bar = WaitBar::new(&task_id);
-    let resume = || {
+    let resume = |task_id: &str| {
         if ctx.mock {
             format!(
                 "task {task_id} lived in this process's simulator and is gone (use `seedance mock-server` to keep tasks between commands)"
@@ -46,14 +34,38 @@ pub(crate) async fn run(
             )
         }
     };
-    let work = async {
-        ctx.client
-            .finish(&task_id, &args.out, |e| bar.update(e))
-            .await
-            .map_err(Failure::from)
+    let mut warnings = Vec::new();
+    let task_id = match (&args.task, &args.file) {
+        (Some(id), _) => id.clone(),
+        (None, Some(file)) => {
+            let read = read_request(file, stdin)?;
+            if !global.json {
+                print_warnings(err, &read.warnings);
+            }
+            warnings = read.warnings;
+            let submitted =
+                submit_through_interrupt(ctx, &read.request, err, interrupt, |id| resume(id))
+                    .await?;
+            let _ = writeln!(err, "submitted {}", printable(&submitted.task_id));
+            submitted.task_id
+        }
+        (None, None) => return Err(Failure::usage("give a request file or --task ID")),
     };
-    let generated = interruptible(work, resume).await;
+    let (lines, lines_rx) = progress::line_channel();
+    let bar = WaitBar::new(Mode::detect(), &task_id, lines);
+    let work = interruptible(
+        interrupt,
+        async {
+            ctx.client
+                .finish(&task_id, &args.out, |e| bar.update(e))
+                .await
+                .map_err(Failure::from)
+        },
+        || Some(resume(&task_id)),
+    );
+    let generated = progress::drive(work, lines_rx, err).await;
     bar.finish();
+    drop(bar);
     let generated = generated?;
     let result = if global.json {
         write_json(
@@ -63,6 +75,7 @@ pub(crate) async fn run(
                 "task": task_json(&generated.task),
                 "video": download_json(&generated.video),
                 "last_frame": generated.last_frame.as_ref().map(download_json),
+                "warnings": warnings,
             }),
         )
     } else {

@@ -6,28 +6,38 @@ use crate::cli::{GlobalArgs, WaitArgs};
 use crate::commands::interruptible;
 use crate::context::Context;
 use crate::failure::Failure;
-use crate::output::{task_json, task_line, write_json};
-use crate::progress::WaitBar;
+use crate::interrupt::Interrupt;
+use crate::output::{printable, task_json, task_line, write_json};
+use crate::progress::{self, Mode, WaitBar};
 
 pub(crate) async fn run(
     ctx: &Context,
     global: &GlobalArgs,
     args: &WaitArgs,
     out: &mut dyn Write,
+    err: &mut dyn Write,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let bar = WaitBar::new(&args.task_id);
-    let id = args.task_id.clone();
-    let work = async {
-        ctx.client
-            .wait_with(&args.task_id, |e| bar.update(e))
-            .await
-            .map_err(Failure::from)
-    };
-    let task = interruptible(work, || {
-        format!("task {id} is still running; resume with: seedance wait {id}")
-    })
-    .await;
+    let (lines, lines_rx) = progress::line_channel();
+    let bar = WaitBar::new(Mode::detect(), &args.task_id, lines);
+    let id = printable(&args.task_id).into_owned();
+    let work = interruptible(
+        interrupt,
+        async {
+            ctx.client
+                .wait_with(&args.task_id, |e| bar.update(e))
+                .await
+                .map_err(Failure::from)
+        },
+        || {
+            Some(format!(
+                "task {id} is still running; resume with: seedance wait {id}"
+            ))
+        },
+    );
+    let task = progress::drive(work, lines_rx, err).await;
     bar.finish();
+    drop(bar);
     let task = task?;
     let result = if global.json {
         write_json(out, &task_json(&task))

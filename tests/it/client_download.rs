@@ -63,7 +63,7 @@ async fn segments_differ_byte_for_byte() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn expired_url_is_reported_not_retried() {
+async fn expired_url_is_tried_once_then_reported() {
     let dir = tempfile::tempdir().unwrap();
     let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
     let id = client.submit(&small_request()).await.unwrap().task_id;
@@ -82,8 +82,8 @@ async fn expired_url_is_reported_not_retried() {
     assert!(matches!(err, ClientError::Expired { .. }), "{err:?}");
     assert_eq!(
         sim.stats().media_requests,
-        before,
-        "an expired URL was fetched"
+        before + 1,
+        "the URL is tried once (expiry is advisory), and the refusal is not retried"
     );
     // Without the expiry time, the server's refusal is reported, once.
     let err = client
@@ -91,7 +91,7 @@ async fn expired_url_is_reported_not_retried() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
-    assert_eq!(sim.stats().media_requests, before + 1);
+    assert_eq!(sim.stats().media_requests, before + 2, "one request, not retried");
     assert!(!dir.path().join("v.mp4").exists());
 }
 

@@ -84,22 +84,30 @@ fn rows() -> Vec<Row> {
         Row {
             id: "500",
             inject: OnRoute(Fault::Status(500)),
-            expect: [Recovers; 6],
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
         },
         Row {
             id: "502",
             inject: OnRoute(Fault::Status(502)),
-            expect: [Recovers; 6],
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
         },
         Row {
             id: "503",
             inject: OnRoute(Fault::Status(503)),
-            expect: [Recovers; 6],
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
         },
         Row {
             id: "504",
             inject: OnRoute(Fault::Status(504)),
-            expect: [Recovers; 6],
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
         },
         Row {
             id: "401",
@@ -129,12 +137,12 @@ fn rows() -> Vec<Row> {
             id: "403",
             inject: OnRoute(Fault::Status(403)),
             expect: [
+                Uncertain,
                 Refused(403),
                 Refused(403),
                 Refused(403),
-                Refused(403),
-                Refused(403),
-                Refused(403),
+                Uncertain,
+                Uncertain,
             ],
         },
         Row {
@@ -185,19 +193,69 @@ fn rows() -> Vec<Row> {
         Row {
             id: "html-502",
             inject: OnRoute(Fault::HtmlPage(502)),
-            expect: [Recovers; 6],
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
         },
         Row {
             id: "html-403",
             inject: OnRoute(Fault::HtmlPage(403)),
             expect: [
+                Uncertain,
                 Refused(403),
                 Refused(403),
                 Refused(403),
-                Refused(403),
-                Refused(403),
-                Refused(403),
+                Uncertain,
+                Uncertain,
             ],
+        },
+        Row {
+            id: "gateway-5xx-after-create",
+            inject: OnRoute(Fault::StatusAfterHandling(502)),
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
+        },
+        Row {
+            id: "oversized-2xx",
+            inject: OnRoute(Fault::OversizedBody),
+            expect: [
+                Uncertain, Unreadable, Recovers, Recovers, Uncertain, Uncertain,
+            ],
+        },
+        Row {
+            id: "cut-mid-body",
+            inject: OnRoute(Fault::CutBody),
+            expect: [
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
+            ],
+        },
+        Row {
+            id: "completed-without-result",
+            inject: OnRoute(Fault::CompletedWithoutResult),
+            expect: [Recovers; 6],
+        },
+        Row {
+            id: "key-echo",
+            inject: OnRoute(Fault::EchoKey),
+            expect: [
+                Refused(401),
+                Refused(401),
+                Refused(401),
+                Recovers,
+                Refused(401),
+                Refused(401),
+            ],
+        },
+        Row {
+            id: "html-200-media",
+            inject: OnRoute(Fault::HtmlInsteadOfMedia),
+            expect: [Recovers; 6],
+        },
+        Row {
+            id: "gzip-media",
+            inject: OnRoute(Fault::GzipEncoded),
+            expect: [Recovers; 6],
         },
         Row {
             id: "task-failed",
@@ -242,7 +300,7 @@ fn rows() -> Vec<Row> {
 fn classify_client(e: &ClientError) -> Expect {
     match e {
         _ if e.may_have_created_task() => Expect::Uncertain,
-        ClientError::UnexpectedResponse { .. } => Expect::Unreadable,
+        ClientError::UnexpectedResponse { .. } | ClientError::TooLarge { .. } => Expect::Unreadable,
         ClientError::TaskFailed { .. }
         | ClientError::TaskCancelled { .. }
         | ClientError::WaitTimeout { .. } => Expect::TaskError,

@@ -10,6 +10,8 @@ mod client_wait;
 mod fault_matrix;
 mod hostile_input;
 mod loopback_faults;
+mod media_check;
+mod money_safety;
 mod process;
 mod responses;
 mod scenarios;

@@ -58,7 +58,7 @@ async fn key_stays_out_of_debug_errors_and_logs_and_off_the_media_origin() {
     let dir = tempfile::tempdir().unwrap();
 
     // A retry (logged) and a full generate, including downloads.
-    server.simulator().inject(Route::Submit, Fault::Status(503));
+    server.simulator().inject(Route::Status, Fault::Status(503));
     let generated = client
         .generate(&small_request().with_return_last_frame(true), dir.path())
         .await

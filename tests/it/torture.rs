@@ -199,10 +199,12 @@ fn ctrl_c_while_waiting_prints_the_task_and_how_to_resume() {
         stderr.contains(&format!("seedance generate --task {id}")),
         "{stderr}"
     );
-    assert!(
-        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
-        "nothing is written on interrupt"
-    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != seedance_workflows::lock::LOCK_FILE_NAME)
+        .collect();
+    assert!(left.is_empty(), "nothing is written on interrupt: {left:?}");
 }
 
 #[test]
@@ -246,4 +248,135 @@ fn batch_survives_sigkill_at_random_moments() {
         tally.kills
     );
     eprintln!("batch torture: {tally:?}, {created} tasks created");
+}
+
+/// Runs `seedance ARGS` against `server` to completion.
+fn run_against(server: &MockServer, args: &[&str]) -> std::process::Output {
+    Command::new(seedance_bin())
+        .args(args)
+        .env("APIMART_BASE_URL", &server.api_url)
+        .env("APIMART_API_KEY", &server.key)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn two_runs_on_one_directory_and_a_killed_wrapper_never_pay_twice() {
+    let server = MockServer::start_with(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = seedance_tests::workspace_root().join("examples/plans/paper-boat.json");
+    let segments = 4u64;
+    let plan = plan.to_str().unwrap();
+
+    // Two runs started at the same moment on one directory.
+    let out = dir.path().join("same");
+    let out_s = out.to_str().unwrap();
+    let spawn = || {
+        Command::new(seedance_bin())
+            .args(["chain", plan, "--out", out_s])
+            .env("APIMART_BASE_URL", &server.api_url)
+            .env("APIMART_API_KEY", &server.key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let mut codes = [a.status.code(), b.status.code()];
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(1)], "{a:?}\n{b:?}");
+    let loser = if a.status.code() == Some(1) { &a } else { &b };
+    let text = String::from_utf8_lossy(&loser.stderr);
+    assert!(
+        text.contains("in use by another seedance run (pid "),
+        "{text}"
+    );
+    assert_eq!(server.stats()["tasks_created"].as_u64().unwrap(), segments);
+
+    // A wrapper killed while its `seedance chain` child keeps running.
+    let out = dir.path().join("wrapped");
+    let out_s = out.to_str().unwrap().to_owned();
+    let bin = seedance_bin().to_str().unwrap().to_owned();
+    let mut wrapper = Command::new("sh")
+        .args([
+            "-c",
+            &format!("'{bin}' chain '{plan}' --out '{out_s}'; echo done"),
+        ])
+        .env("APIMART_BASE_URL", &server.api_url)
+        .env("APIMART_API_KEY", &server.key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    wrapper.kill().unwrap();
+    wrapper.wait().unwrap();
+    // The orphaned child still runs: a rerun stops at once, paying nothing.
+    let rerun = run_against(&server, &["chain", plan, "--out", &out_s]);
+    assert_eq!(rerun.status.code(), Some(1), "{rerun:?}");
+    assert!(String::from_utf8_lossy(&rerun.stderr).contains("in use"));
+    // Once the orphan finishes, a rerun finds everything done.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let rerun = run_against(&server, &["chain", plan, "--out", &out_s]);
+        if rerun.status.success() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{rerun:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_all_downloaded(&out, segments as usize);
+    assert_eq!(
+        server.stats()["tasks_created"].as_u64().unwrap(),
+        2 * segments,
+        "every segment of both directories paid once"
+    );
+}
+
+#[test]
+fn mock_server_faults_over_http_reach_the_release_binary_as_typed_outcomes() {
+    let server = MockServer::start_with(&[
+        "--instant",
+        "--fault",
+        "submit:status-after:502",
+        "--fault",
+        "status:status:503x8",
+        "--fault",
+        "media:html-media",
+        "--status-spelling",
+        "upstream",
+        "--dead-first-url",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let request = seedance_tests::workspace_root().join("examples/requests/01-text-to-video.json");
+    let request = request.to_str().unwrap();
+    let out = dir.path().join("out");
+    let first = run_against(
+        &server,
+        &["generate", request, "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(first.status.code(), Some(1), "{first:?}");
+    let text = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(text.matches("may have been billed").count(), 1, "{text}");
+    assert!(text.contains("hint:"), "{text}");
+    assert_eq!(server.stats()["tasks_created"].as_u64().unwrap(), 1);
+    // The next generate meets the 503 burst, upstream spellings, a dead first
+    // URL and an HTML page from the media host, and still saves the video.
+    let second = run_against(
+        &server,
+        &[
+            "--json",
+            "generate",
+            request,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(second.status.success(), "{second:?}");
+    let v: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    let path = v["video"]["path"].as_str().unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp");
+    assert_eq!(server.stats()["tasks_created"].as_u64().unwrap(), 2);
 }

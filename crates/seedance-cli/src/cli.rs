@@ -236,6 +236,38 @@ pub struct MockServerArgs {
     /// Probability (0-1) that a task ends `failed`.
     #[arg(long, default_value_t = 0.0, value_parser = probability)]
     pub task_failure_rate: f64,
+    /// A one-shot fault, applied in order (repeatable): `ROUTE:FAULT[xN]`
+    /// with ROUTE `submit`, `status` or `media`. Faults: `status:CODE`,
+    /// `status-after:CODE` (the task is created, then the gateway answers
+    /// CODE), `rate-limited[:SECS]`, `html:CODE`, `refuse`, `drop-before`,
+    /// `drop-after`, `hang`, `hang-after`, `malformed`, `wrong-shape`,
+    /// `slow:MS`, `oversized`, `cut-body`, `completed-without-result`,
+    /// `echo-key`, and for media `short-body`, `long-body`, `html-media`,
+    /// `gzip`. Example: `--fault submit:status-after:502 --fault status:status:503x8`.
+    #[arg(long, value_name = "ROUTE:FAULT[xN]", value_parser = seedance_transport::sim::parse_scripted)]
+    pub fault: Vec<(
+        seedance_transport::sim::Route,
+        seedance_transport::sim::Fault,
+        usize,
+    )>,
+    /// How task statuses are spelled: `apimart` (pending, processing,
+    /// completed), `upstream` (queued, running, succeeded), `upper`
+    /// (PENDING, SUCCESS), `title` (Completed).
+    #[arg(long, default_value = "apimart", value_parser = seedance_transport::sim::StatusSpelling::parse)]
+    pub status_spelling: seedance_transport::sim::StatusSpelling,
+    /// Seconds added to every reported `expires_at` (e.g. -60: the body says
+    /// the URLs expire a minute before they do, as a skewed clock sees it).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub expires_skew: i64,
+    /// Result URL arrays start with a dead URL (404) before the live one.
+    #[arg(long)]
+    pub dead_first_url: bool,
+    /// New tasks answer 404 to status requests for this many seconds.
+    #[arg(long, default_value_t = 0.0)]
+    pub visibility_delay: f64,
+    /// Error messages echo the Authorization header the client sent.
+    #[arg(long)]
+    pub echo_key: bool,
 }
 
 fn probability(s: &str) -> Result<f64, String> {

@@ -120,11 +120,7 @@ fn run_async(
         let global = &cli.global;
         if let Command::MockServer(args) = &cli.command {
             context::refuse_key_argument(global)?;
-            return commands::until_interrupted(
-                &interrupt,
-                commands::mock_server::run(global, args, out),
-            )
-            .await;
+            return commands::mock_server::run(global, args, out, &interrupt).await;
         }
         let mut config = ClientConfig::default();
         match &cli.command {

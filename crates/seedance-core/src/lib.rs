@@ -42,11 +42,13 @@
 //! - [`response`]: submit, task and error bodies, parsed leniently;
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
 //!   [`pacing`]: how far apart to space submits after a 429;
+//! - [`media_check`]: are downloaded bytes the media they claim to be;
 //! - [`limits`]: every number of the reference; [`rng`]: seeded jitter.
 
 #![warn(missing_docs)]
 
 pub mod limits;
+pub mod media_check;
 pub mod media_url;
 pub mod model;
 pub mod pacing;

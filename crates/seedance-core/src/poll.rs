@@ -117,21 +117,21 @@ impl PollSchedule {
             self.estimate = Some(e.as_secs_f64());
         }
         let at = at.as_secs_f64();
-        if *status == TaskStatus::Processing {
-            if let Some(p) = progress.filter(|p| *p > 0 && *p < 100) {
-                let sample = Sample {
-                    at,
-                    progress: f64::from(p),
-                };
-                // Keep the earliest informative sample as the base: the longer
-                // the baseline, the less integer rounding skews the rate.
-                match self.first_progress {
-                    None => self.first_progress = Some(sample),
-                    Some(first) if sample.progress > first.progress => {
-                        self.last_progress = Some(sample)
-                    }
-                    Some(_) => {}
+        if *status == TaskStatus::Processing
+            && let Some(p) = progress.filter(|p| *p > 0 && *p < 100)
+        {
+            let sample = Sample {
+                at,
+                progress: f64::from(p),
+            };
+            // Keep the earliest informative sample as the base: the longer
+            // the baseline, the less integer rounding skews the rate.
+            match self.first_progress {
+                None => self.first_progress = Some(sample),
+                Some(first) if sample.progress > first.progress => {
+                    self.last_progress = Some(sample)
                 }
+                Some(_) => {}
             }
         }
     }

@@ -26,6 +26,11 @@ struct RecordingTransport<T> {
 
 #[async_trait]
 impl<T: Transport> Transport for RecordingTransport<T> {
+    // A wrapper forwards redaction, so the inner transport's key stays hidden.
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.inner.redact(text)
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let started = Instant::now();
         let (method, path) = (request.method, request.path.clone());

@@ -59,6 +59,16 @@ impl ApiKey {
     }
 
     /// The `Authorization` header value.
+    /// `text` with every occurrence of the key replaced by `******`: for
+    /// server text that echoes it ("Invalid token: Bearer sk-...").
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.0.is_empty() || !text.contains(self.0.as_str()) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        std::borrow::Cow::Owned(text.replace(self.0.as_str(), "******"))
+    }
+
+    /// The `Authorization` header value.
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.0)
     }

@@ -58,6 +58,7 @@ pub mod client;
 #[cfg(feature = "test-util")]
 pub mod conformance;
 pub mod error;
+pub mod hex;
 #[cfg(feature = "simulator")]
 pub mod mock;
 #[cfg(feature = "reqwest")]
@@ -68,7 +69,9 @@ pub mod transport;
 pub mod wire;
 
 pub use api_key::{API_KEY_ENV, ApiKey, ApiKeyError};
-pub use client::{Client, ClientConfig, ClientError, Download, Generated, Submitted, WaitEvent};
+pub use client::{
+    Client, ClientConfig, ClientError, Download, Generated, SubmitPhase, Submitted, WaitEvent,
+};
 pub use error::{TransportError, TransportErrorKind};
 #[cfg(feature = "simulator")]
 pub use mock::MockTransport;

@@ -53,11 +53,22 @@ async fn reply(r: SimReply) -> Result<ApiResponse, TransportError> {
             "connection closed before the response arrived",
         )),
         SimReply::Hang => std::future::pending().await,
+        SimReply::CutBody { .. } => Err(TransportError::new(
+            TransportErrorKind::BodyInterrupted,
+            "the connection closed in the middle of the response body",
+        )),
     }
 }
 
 #[async_trait]
 impl Transport for MockTransport {
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.key {
+            Some(key) => key.redact(text),
+            None => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let auth = self.key.as_ref().map(ApiKey::bearer);
         let r = self.sim.handle(&request, auth.as_deref());

@@ -167,6 +167,13 @@ fn headers(h: &reqwest::header::HeaderMap) -> Headers {
 
 #[async_trait]
 impl Transport for ReqwestTransport {
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.key {
+            Some(key) => key.redact(text),
+            None => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let url = format!("{}{}", self.base_url, request.path_and_query());
         let method = match request.method {

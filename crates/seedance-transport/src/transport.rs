@@ -29,6 +29,14 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
 
     /// Starts downloading a media URL; the body arrives as a stream.
     async fn fetch(&self, url: &str) -> Result<MediaResponse, TransportError>;
+
+    /// Removes this transport's secrets (the API key) from text a server
+    /// sent, before the client shows, logs or stores it: some servers echo
+    /// the key in their errors. The default returns the text unchanged;
+    /// a transport that holds a secret overrides it, and a wrapper forwards it.
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 #[async_trait]
@@ -39,6 +47,9 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     async fn fetch(&self, url: &str) -> Result<MediaResponse, TransportError> {
         (**self).fetch(url).await
     }
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        (**self).redact(text)
+    }
 }
 
 #[async_trait]
@@ -48,5 +59,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     async fn fetch(&self, url: &str) -> Result<MediaResponse, TransportError> {
         (**self).fetch(url).await
+    }
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        (**self).redact(text)
     }
 }

@@ -152,6 +152,8 @@ pub async fn run_batch(
         .iter()
         .map(|r| sha256_hex(serde_json::to_string(r).unwrap_or_default().as_bytes()))
         .collect();
+    // Held until the run ends: a second run on this directory would pay twice.
+    let _lock = crate::lock::OutputLock::acquire(out_dir)?;
     let store = open_store(
         out_dir,
         ManifestKind::Batch,

@@ -115,6 +115,8 @@ pub async fn run_chain(
 ) -> Result<ChainOutcome, WorkflowError> {
     let n = plan.len();
     let fingerprints: Vec<String> = (0..n).map(|k| plan.fingerprint(k)).collect();
+    // Held until the run ends: a second run on this directory would pay twice.
+    let _lock = crate::lock::OutputLock::acquire(out_dir)?;
     let store = open_store(
         out_dir,
         ManifestKind::Chain,
@@ -145,7 +147,7 @@ pub async fn run_chain(
                 let previous = if k == 0 {
                     None
                 } else {
-                    Some(link_from(client, &store, k, &options.frame_urls)?)
+                    Some(link_from(client, &store, k, &options.frame_urls).await?)
                 };
                 let request = plan.segment_request(k, previous.as_ref())?;
                 runner.submit(k, &request).await?;
@@ -180,8 +182,10 @@ pub async fn run_chain(
     Ok(ChainOutcome { manifest, videos })
 }
 
-/// The last frame of segment `k - 1`, which must still be live.
-fn link_from(
+/// The last frame of segment `k - 1`, which must still be live. Expiry is
+/// advisory (the local clock may be off): past `expires_at` by our clock,
+/// the URL is asked once, without the key, before it counts as expired.
+async fn link_from(
     client: &Client,
     store: &ManifestStore,
     k: usize,
@@ -199,7 +203,9 @@ fn link_from(
             index: k,
             previous: k - 1,
         })?;
-    if let Some(expires_at) = prev.expires_at.filter(|e| client.unix_now() >= *e) {
+    if let Some(expires_at) = prev.expires_at.filter(|e| client.unix_now() >= *e)
+        && !client.url_is_live(url.as_str()).await
+    {
         return Err(WorkflowError::LinkExpired {
             index: k,
             previous: k - 1,

@@ -14,6 +14,9 @@ pub enum WorkflowError {
     /// The plan or jobs file is invalid; nothing was sent.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// Another run holds the output directory.
+    #[error(transparent)]
+    Locked(#[from] crate::lock::LockError),
     /// The manifest could not be read or written.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
@@ -29,7 +32,8 @@ pub enum WorkflowError {
     },
     /// A submit may have created a billed task whose id was lost.
     #[error(
-        "{what} {index}: the submit may have reached the server but its answer was lost ({reason}); a task may exist and may have been billed. Not resubmitted: check your apimart task list, then rerun with --resubmit-uncertain to send it again"
+        "{what} {index}: a task may exist and may have been billed{}, but no usable answer came back; it was not sent again. Look for it in your apimart task list; to send it again anyway (this may pay twice) rerun with --resubmit-uncertain. Cause: {reason}",
+        sent_at.map(|t| format!(" (submit sent at unix time {t})")).unwrap_or_default()
     )]
     Uncertain {
         /// "segment" or "job".
@@ -38,6 +42,8 @@ pub enum WorkflowError {
         index: usize,
         /// What happened.
         reason: String,
+        /// When the submit was sent (unix seconds), when known.
+        sent_at: Option<i64>,
     },
     /// The task failed on the server.
     #[error("{what} {index} (task {task_id}) failed: {message}; rerun to submit it again")]

@@ -8,7 +8,7 @@ use seedance_transport::{Client, ClientError, Download};
 
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink};
-use crate::manifest::{FileRecord, JobState, ManifestStore, sha256_hex};
+use crate::manifest::{FileRecord, JobState, ManifestStore};
 use crate::stop::StopSignal;
 
 /// Runs job steps for one run.
@@ -35,29 +35,41 @@ fn file_record(out_dir: &Path, d: &Download) -> FileRecord {
     }
 }
 
-/// Whether the file a record points at is there with the recorded content.
-pub(crate) fn verify(out_dir: &Path, record: &FileRecord) -> bool {
+/// Whether the file a record points at is there with the recorded content
+/// and is the media its name says (a file an older version, or someone
+/// else, saved there is checked by its bytes, not trusted). Reads the file
+/// on a blocking thread.
+pub(crate) async fn verify(out_dir: &Path, record: &FileRecord) -> bool {
     let path = out_dir.join(&record.path);
-    match std::fs::read(&path) {
-        Ok(bytes) => bytes.len() as u64 == record.bytes && sha256_hex(&bytes) == record.sha256,
-        Err(_) => false,
-    }
+    let record = record.clone();
+    tokio::task::spawn_blocking(move || verify_blocking(&path, &record))
+        .await
+        .unwrap_or(false)
 }
 
-/// Removes temporary files a killed earlier run left for this job's files
-/// (`.{stem}*.part`, the names `Client::download` gives them).
-fn remove_stale_parts(out_dir: &Path, stem: &str) {
-    let Ok(entries) = std::fs::read_dir(out_dir) else {
-        return;
+fn verify_blocking(path: &Path, record: &FileRecord) -> bool {
+    use seedance_core::media_check::{Expected, MediaCheck};
+    use sha2::Digest;
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
     };
-    let prefix = format!(".{stem}");
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".part") {
-            let _ = std::fs::remove_file(entry.path());
+    let mut hasher = sha2::Sha256::new();
+    let mut check = MediaCheck::new(Expected::for_file_name(&record.path));
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                check.feed(&buf[..n]);
+            }
+            Err(_) => return false,
         }
     }
+    check.len() == record.bytes
+        && seedance_transport::hex::encode(&hasher.finalize()) == record.sha256
+        && check.finish().is_ok()
 }
 
 impl JobRunner<'_> {
@@ -88,6 +100,7 @@ impl JobRunner<'_> {
                     reason: job
                         .error
                         .unwrap_or_else(|| "the previous run stopped while submitting".to_owned()),
+                    sent_at: job.sent_at,
                 });
             }
             _ => {}
@@ -103,11 +116,13 @@ impl JobRunner<'_> {
             j.task_id = None;
             j.error = None;
             j.video_url = None;
+            j.video_urls.clear();
             j.last_frame_url = None;
             j.expires_at = None;
             j.video = None;
             j.last_frame = None;
             j.submissions += 1;
+            j.sent_at = Some(self.client.unix_now());
         })?;
         match self.client.submit(request).await {
             Ok(s) => {
@@ -122,18 +137,27 @@ impl JobRunner<'_> {
                 Ok(s.task_id)
             }
             Err(e) if e.may_have_created_task() => {
-                let reason = e.to_string();
-                self.store
-                    .update_job(index, |j| j.error = Some(reason.clone()))?;
+                // The cause alone: the workflow error says "may have been billed" once.
+                let (reason, sent_at) = match &e {
+                    ClientError::SubmitUncertain {
+                        reason, sent_at, ..
+                    } => (reason.clone(), Some(*sent_at)),
+                    other => (other.to_string(), None),
+                };
+                self.store.update_job(index, |j| {
+                    j.error = Some(reason.clone());
+                    j.sent_at = sent_at.or(j.sent_at);
+                })?;
                 Err(WorkflowError::Uncertain {
                     what: self.what,
                     index,
                     reason,
+                    sent_at,
                 })
             }
             Err(e) => {
-                // Refused outright (4xx, or retries exhausted before the
-                // server accepted): nothing was created.
+                // A definite refusal (a documented 400/401/402/429 body) or
+                // nothing sent: no task was created.
                 self.store.update_job(index, |j| {
                     j.state = JobState::Planned;
                     j.error = Some(e.to_string());
@@ -147,7 +171,10 @@ impl JobRunner<'_> {
     /// Waits for job `index`'s task and records its result.
     pub(crate) async fn complete(&self, index: usize) -> Result<(), WorkflowError> {
         let job = self.store.job(index);
-        if matches!(job.state, JobState::Completed | JobState::Downloaded) {
+        let has_result = job.video_url.is_some() || !job.video_urls.is_empty();
+        // A job recorded `completed` without its URLs (an older version took
+        // a `completed` answer without a result at its word) is polled again.
+        if matches!(job.state, JobState::Completed | JobState::Downloaded) && has_result {
             return Ok(());
         }
         let Some(task_id) = job.task_id else {
@@ -155,6 +182,7 @@ impl JobRunner<'_> {
                 what: self.what,
                 index,
                 reason: "no task id recorded".to_owned(),
+                sent_at: job.sent_at,
             });
         };
         let events = self.events.clone();
@@ -176,6 +204,9 @@ impl JobRunner<'_> {
                 self.store.update_job(index, |j| {
                     j.state = JobState::Completed;
                     j.video_url = result.and_then(|r| r.video_url()).map(str::to_owned);
+                    j.video_urls = result
+                        .map(|r| r.video_urls().map(str::to_owned).collect())
+                        .unwrap_or_default();
                     j.last_frame_url = result.and_then(|r| r.last_frame_url.clone());
                     j.expires_at = result.and_then(|r| r.expires_at());
                     j.error = None;
@@ -183,7 +214,11 @@ impl JobRunner<'_> {
                 (self.events)(&Event::Completed { index });
                 Ok(())
             }
-            Err(e @ (ClientError::TaskFailed { .. } | ClientError::TaskCancelled { .. })) => {
+            Err(
+                e @ (ClientError::TaskFailed { .. }
+                | ClientError::TaskCancelled { .. }
+                | ClientError::TaskExpired { .. }),
+            ) => {
                 let message = e.to_string();
                 self.store.update_job(index, |j| {
                     j.state = JobState::Failed;
@@ -212,11 +247,15 @@ impl JobRunner<'_> {
     pub(crate) async fn download(&self, index: usize) -> Result<(), WorkflowError> {
         let job = self.store.job(index);
         if job.state == JobState::Downloaded {
-            let intact = job.video.as_ref().is_some_and(|v| verify(self.out_dir, v))
-                && job
-                    .last_frame
-                    .as_ref()
-                    .is_none_or(|f| verify(self.out_dir, f));
+            let video_ok = match &job.video {
+                Some(v) => verify(self.out_dir, v).await,
+                None => false,
+            };
+            let frame_ok = match &job.last_frame {
+                Some(f) => verify(self.out_dir, f).await,
+                None => true,
+            };
+            let intact = video_ok && frame_ok;
             if intact {
                 if let Some(video) = job.video.clone() {
                     (self.events)(&Event::Downloaded {
@@ -234,13 +273,14 @@ impl JobRunner<'_> {
         }
         let task_id = job.task_id.clone().unwrap_or_default();
         let stem = (self.stem)(index);
-        remove_stale_parts(self.out_dir, &stem);
-        let fetch = |url: String, name: String, file: &'static str| {
+        seedance_transport::client::remove_stale_temp_files(self.out_dir, &stem).await;
+        let fetch = |urls: Vec<String>, name: String, file: &'static str| {
             let task_id = task_id.clone();
             async move {
+                let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
                 match self
                     .client
-                    .download(&url, &self.out_dir.join(name), job.expires_at)
+                    .download_first_live(&urls, &self.out_dir.join(name), job.expires_at)
                     .await
                 {
                     Ok(d) => Ok(d),
@@ -255,7 +295,12 @@ impl JobRunner<'_> {
                 }
             }
         };
-        let Some(video_url) = job.video_url.clone() else {
+        let video_urls = if job.video_urls.is_empty() {
+            job.video_url.clone().into_iter().collect()
+        } else {
+            job.video_urls.clone()
+        };
+        if video_urls.is_empty() {
             return Err(self.client_error(
                 index,
                 ClientError::UnexpectedResponse {
@@ -263,12 +308,12 @@ impl JobRunner<'_> {
                     detail: "the task completed without a video URL".into(),
                 },
             ));
-        };
+        }
         let files = async {
-            let video = fetch(video_url, format!("{stem}.mp4"), "video").await?;
+            let video = fetch(video_urls, format!("{stem}.mp4"), "video").await?;
             let last_frame = match job.last_frame_url.clone() {
                 Some(url) => {
-                    Some(fetch(url, format!("{stem}_last_frame.png"), "last frame").await?)
+                    Some(fetch(vec![url], format!("{stem}_last_frame.png"), "last frame").await?)
                 }
                 None => None,
             };

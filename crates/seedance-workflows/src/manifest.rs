@@ -10,10 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    seedance_transport::hex::encode(&Sha256::digest(bytes))
 }
 
 /// Where a job is. Each state is recorded before the step that follows it.
@@ -62,9 +59,12 @@ pub struct JobRecord {
     /// The exact request body sent (recorded when submitting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<serde_json::Value>,
-    /// The video URL, once completed.
+    /// The video URL, once completed (the first of `video_urls`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
+    /// Every URL the server gave for the video, tried in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub video_urls: Vec<String>,
     /// The last frame URL, once completed (when asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_frame_url: Option<String>,
@@ -77,6 +77,10 @@ pub struct JobRecord {
     /// The downloaded last frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_frame: Option<FileRecord>,
+    /// When the last submit was sent (unix seconds): with an uncertain
+    /// submit, the moment to look for in the provider's task list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<i64>,
     /// The last error met, for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -96,10 +100,12 @@ impl JobRecord {
             task_id: None,
             request: None,
             video_url: None,
+            video_urls: Vec::new(),
             last_frame_url: None,
             expires_at: None,
             video: None,
             last_frame: None,
+            sent_at: None,
             error: None,
             submissions: 0,
         }
@@ -256,18 +262,35 @@ fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestErro
         source,
     };
     let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| io(std::io::Error::other(e)))?;
-    let tmp = path.with_extension("json.tmp");
-    {
+    // A fresh, unique temporary file: never written through a path (or a
+    // planted symlink) that already exists.
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(seedance_transport::client::temp_file_name(&name));
+    let written = (|| {
         use std::io::Write;
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(&bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
     }
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
     }
     Ok(())
 }

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use seedance_transport::client::temp_file_name;
+
 use tokio::process::Command;
 
 /// Why stitching failed.
@@ -125,10 +127,23 @@ pub async fn stitch(
     }
     let same = probes.windows(2).all(|w| w[0] == w[1]);
     let all_audio = probes.iter().all(|(_, a)| *a);
-    let tmp = output.with_extension("partial.mp4");
+    // Both files are created fresh under unique names (never through a path
+    // or symlink that was already there), then ffmpeg writes into them.
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let final_name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "final.mp4".to_owned());
+    let tmp = dir.join(temp_file_name(&final_name));
+    let _tmp_guard = RemoveOnDrop(tmp.clone());
+    create_fresh(&tmp, b"")?;
     let tmp_s = tmp.to_string_lossy().into_owned();
     if same && !options.drop_seam_frame {
-        let list = output.with_extension("concat.txt");
+        let list = dir.join(temp_file_name(&format!("{final_name}.concat.txt")));
+        let _list_guard = RemoveOnDrop(list.clone());
         let body: String = segments
             .iter()
             .map(|s| {
@@ -136,10 +151,7 @@ pub async fn stitch(
                 format!("file '{}'\n", abs.to_string_lossy().replace('\'', "'\\''"))
             })
             .collect();
-        std::fs::write(&list, body).map_err(|source| StitchError::Io {
-            path: list.clone(),
-            source,
-        })?;
+        create_fresh(&list, body.as_bytes())?;
         let result = run(
             "ffmpeg",
             &[
@@ -156,12 +168,13 @@ pub async fn stitch(
                 "copy",
                 "-movflags",
                 "+faststart",
+                "-f",
+                "mp4",
                 &tmp_s,
             ]
             .map(String::from),
         )
         .await;
-        let _ = std::fs::remove_file(&list);
         result?;
     } else {
         let mut args: Vec<String> = vec!["-v".into(), "error".into(), "-y".into()];
@@ -219,6 +232,8 @@ pub async fn stitch(
                 "18",
                 "-movflags",
                 "+faststart",
+                "-f",
+                "mp4",
             ]
             .map(String::from),
         );
@@ -229,4 +244,28 @@ pub async fn stitch(
         path: output.to_owned(),
         source,
     })
+}
+
+/// Removes a temporary file when dropped (after a rename it is already gone).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Creates `path`, which must not exist (not even as a symlink), with `bytes`.
+fn create_fresh(path: &Path, bytes: &[u8]) -> Result<(), StitchError> {
+    use std::io::Write;
+    let io = |source| StitchError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(bytes).map_err(io)
 }

@@ -34,11 +34,19 @@ pub(crate) async fn run(
             )
         }
     };
+    let read = match (&args.task, &args.file) {
+        (None, Some(file)) => Some(read_request(file, stdin)?),
+        (None, None) => return Err(Failure::usage("give a request file or --task ID")),
+        _ => None,
+    };
+    // Held for the whole run: a second run into this directory stops at
+    // once instead of paying for the same video again.
+    let _lock = seedance_workflows::OutputLock::acquire(&args.out)
+        .map_err(|e| Failure::failed(e.to_string()))?;
     let mut warnings = Vec::new();
-    let task_id = match (&args.task, &args.file) {
+    let task_id = match (&args.task, read) {
         (Some(id), _) => id.clone(),
-        (None, Some(file)) => {
-            let read = read_request(file, stdin)?;
+        (None, Some(read)) => {
             if !global.json {
                 print_warnings(err, &read.warnings);
             }

@@ -8,12 +8,14 @@ use serde_json::json;
 
 use crate::cli::{GlobalArgs, MockServerArgs};
 use crate::failure::Failure;
+use crate::interrupt::Interrupt;
 use crate::output::write_json;
 
 pub(crate) async fn run(
     global: &GlobalArgs,
     args: &MockServerArgs,
     out: &mut dyn Write,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let base = if args.realistic {
         SimConfig::default()
@@ -34,6 +36,11 @@ pub(crate) async fn run(
             task_failure: args.task_failure_rate,
             ..FaultRates::default()
         },
+        status_spelling: args.status_spelling,
+        expires_skew_secs: args.expires_skew,
+        dead_first_url: args.dead_first_url,
+        visibility_delay: std::time::Duration::from_secs_f64(args.visibility_delay),
+        echo_key_in_errors: args.echo_key,
         generation: if args.realistic {
             GenerationTime::default()
         } else {
@@ -44,7 +51,13 @@ pub(crate) async fn run(
     let key = config.api_key.clone();
     let api: SocketAddr = ([127, 0, 0, 1], args.port).into();
     let media: SocketAddr = ([127, 0, 0, 1], args.media_port).into();
-    let server = SimServer::start(Simulator::new(config), api, media)
+    let sim = Simulator::new(config);
+    for (route, fault, times) in &args.fault {
+        for _ in 0..*times {
+            sim.inject(*route, fault.clone());
+        }
+    }
+    let server = SimServer::start(sim, api, media)
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on {api}: {e}")))?;
     let written = if global.json {
@@ -64,7 +77,7 @@ pub(crate) async fn run(
     written
         .and_then(|_| out.flush())
         .map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
-    let _ = tokio::signal::ctrl_c().await;
+    interrupt.wait().await;
     let stats = server.simulator().stats();
     let _ = writeln!(
         out,

@@ -7,8 +7,12 @@ use serde_json::{Map, Value};
 use super::api_error::ApiError;
 use super::{ResponseError, envelope_data, parse_json};
 
-/// A task's status. Unknown strings are kept and treated as not final.
+/// A task's status. Spellings are compared case-insensitively and the
+/// upstream service's names are mapped (`succeeded` is done, `running` is
+/// processing, `queued` is pending, `expired` ended without a result);
+/// unknown strings are kept and treated as not final.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskStatus {
     /// Queued.
     Pending,
@@ -20,6 +24,8 @@ pub enum TaskStatus {
     Failed,
     /// Cancelled.
     Cancelled,
+    /// Ended without a result (upstream's `expired`): nothing to download.
+    Expired,
     /// A status this version does not know, kept verbatim.
     Unknown(String),
 }
@@ -27,13 +33,15 @@ pub enum TaskStatus {
 impl TaskStatus {
     /// Parses a wire string.
     pub fn from_wire(s: &str) -> Self {
-        match s {
-            "pending" => TaskStatus::Pending,
-            "processing" => TaskStatus::Processing,
-            "completed" => TaskStatus::Completed,
-            "failed" => TaskStatus::Failed,
-            "cancelled" => TaskStatus::Cancelled,
-            other => TaskStatus::Unknown(other.to_owned()),
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pending" | "queued" | "queueing" | "submitted" | "waiting" => TaskStatus::Pending,
+            "processing" | "running" | "in_progress" | "generating" => TaskStatus::Processing,
+            "completed" | "complete" | "succeeded" | "success" | "successful" | "done"
+            | "finished" => TaskStatus::Completed,
+            "failed" | "failure" | "error" => TaskStatus::Failed,
+            "cancelled" | "canceled" => TaskStatus::Cancelled,
+            "expired" => TaskStatus::Expired,
+            _ => TaskStatus::Unknown(s.to_owned()),
         }
     }
 
@@ -45,6 +53,7 @@ impl TaskStatus {
             TaskStatus::Completed => "completed",
             TaskStatus::Failed => "failed",
             TaskStatus::Cancelled => "cancelled",
+            TaskStatus::Expired => "expired",
             TaskStatus::Unknown(s) => s,
         }
     }
@@ -53,7 +62,18 @@ impl TaskStatus {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
+            TaskStatus::Completed
+                | TaskStatus::Failed
+                | TaskStatus::Cancelled
+                | TaskStatus::Expired
+        )
+    }
+
+    /// Whether the task ended without a result (failed, cancelled, expired).
+    pub fn is_unsuccessful(&self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::Expired
         )
     }
 }
@@ -89,10 +109,15 @@ pub struct TaskResult {
 impl TaskResult {
     /// The first URL of the first video.
     pub fn video_url(&self) -> Option<&str> {
+        self.video_urls().next()
+    }
+
+    /// Every URL of every video, in order: mirrors of one file, to try one
+    /// after another when the first is dead.
+    pub fn video_urls(&self) -> impl Iterator<Item = &str> {
         self.videos
             .iter()
             .flat_map(|v| v.urls.iter())
-            .next()
             .map(String::as_str)
     }
 
@@ -110,16 +135,33 @@ impl TaskResult {
             Some(single @ Value::Object(_)) => video(single).into_iter().collect(),
             _ => Vec::new(),
         };
-        let last_frame_url = field("last_frame_url").and_then(first_string).or_else(|| {
-            // Fallback: result.images[].url
-            match field("images") {
-                Some(Value::Array(items)) => items.iter().find_map(|img| match img {
-                    Value::Object(o) => o.get("url").and_then(first_string),
-                    other => first_string(other),
-                }),
-                _ => None,
-            }
-        });
+        // Upstream nests its outputs under `content` (`content.video_url`,
+        // `content.last_frame_url`); apimart has not documented where it
+        // puts the last frame, so every known place is read.
+        let content = field("content").and_then(Value::as_object);
+        let from_content = |k: &str| content.and_then(|c| c.get(k)).and_then(first_string);
+        let mut videos = videos;
+        if videos.is_empty()
+            && let Some(url) = from_content("video_url")
+        {
+            videos.push(VideoResult {
+                urls: vec![url],
+                expires_at: field("expires_at").and_then(integer),
+            });
+        }
+        let last_frame_url = field("last_frame_url")
+            .and_then(first_string)
+            .or_else(|| from_content("last_frame_url"))
+            .or_else(|| {
+                // Fallback: result.images[].url
+                match field("images") {
+                    Some(Value::Array(items)) => items.iter().find_map(|img| match img {
+                        Value::Object(o) => o.get("url").and_then(first_string),
+                        other => first_string(other),
+                    }),
+                    _ => None,
+                }
+            });
         TaskResult {
             videos,
             last_frame_url,
@@ -194,6 +236,18 @@ pub struct Task {
 }
 
 impl Task {
+    /// Whether the result can be downloaded now: the task completed with a
+    /// video URL, or carries a video URL whatever its status string says
+    /// (a spelling this version does not know). A `completed` task without
+    /// a result is *not* done: poll it again, it was seen once.
+    pub fn is_done(&self) -> bool {
+        !self.status.is_unsuccessful()
+            && self
+                .result
+                .as_ref()
+                .is_some_and(|r| r.video_url().is_some())
+    }
+
     /// Reads the `data` object of a status response.
     pub fn from_data(data: &Map<String, Value>) -> Result<Task, ResponseError> {
         let status = data

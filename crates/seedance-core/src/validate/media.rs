@@ -88,14 +88,14 @@ pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> Valida
             _ => None,
         };
     }
-    if let Some(total) = video_total.filter(|_| !request.video_urls.is_empty()) {
-        if !(total > VIDEO_TOTAL_MIN_SECS && total < VIDEO_TOTAL_MAX_SECS) {
-            report.error(
+    if let Some(total) = video_total.filter(|_| !request.video_urls.is_empty())
+        && !(total > VIDEO_TOTAL_MIN_SECS && total < VIDEO_TOTAL_MAX_SECS)
+    {
+        report.error(
                 Code::MediaTotalDurationOutOfRange,
                 "video_urls",
                 format!("reference videos last {total:.2} s in total; the total must be over {VIDEO_TOTAL_MIN_SECS} s and under {VIDEO_TOTAL_MAX_SECS} s"),
             );
-        }
     }
 
     let mut audio_total = Some(0.0);
@@ -118,14 +118,14 @@ pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> Valida
             _ => None,
         };
     }
-    if let Some(total) = audio_total.filter(|_| !request.audio_urls.is_empty()) {
-        if total > AUDIO_TOTAL_MAX_SECS {
-            report.error(
+    if let Some(total) = audio_total.filter(|_| !request.audio_urls.is_empty())
+        && total > AUDIO_TOTAL_MAX_SECS
+    {
+        report.error(
                 Code::MediaTotalDurationOutOfRange,
                 "audio_urls",
                 format!("reference audios last {total:.2} s in total; at most {AUDIO_TOTAL_MAX_SECS} s are allowed"),
             );
-        }
     }
     report
 }
@@ -137,17 +137,17 @@ fn check_format(
     what: &str,
     report: &mut ValidationReport,
 ) {
-    if let Some(format) = &info.format {
-        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(format)) {
-            report.error(
-                Code::UnsupportedFormat,
-                path,
-                format!(
-                    "is {format}; a {what} must be one of {}",
-                    allowed.join(", ")
-                ),
-            );
-        }
+    if let Some(format) = &info.format
+        && !allowed.iter().any(|a| a.eq_ignore_ascii_case(format))
+    {
+        report.error(
+            Code::UnsupportedFormat,
+            path,
+            format!(
+                "is {format}; a {what} must be one of {}",
+                allowed.join(", ")
+            ),
+        );
     }
 }
 
@@ -159,14 +159,14 @@ fn check_each_duration(
     what: &str,
     report: &mut ValidationReport,
 ) {
-    if let Some(d) = info.duration_secs {
-        if !(min..=max).contains(&d) {
-            report.error(
-                Code::MediaDurationOutOfRange,
-                path,
-                format!("lasts {d:.2} s; each {what} must last {min}-{max} s"),
-            );
-        }
+    if let Some(d) = info.duration_secs
+        && !(min..=max).contains(&d)
+    {
+        report.error(
+            Code::MediaDurationOutOfRange,
+            path,
+            format!("lasts {d:.2} s; each {what} must last {min}-{max} s"),
+        );
     }
 }
 
@@ -192,13 +192,13 @@ fn check_image(path: &str, info: &MediaInfo, report: &mut ValidationReport) {
             }
         }
     }
-    if let Some(bytes) = info.size_bytes {
-        if bytes >= IMAGE_MAX_BYTES {
-            report.error(
-                Code::ImageTooLarge,
-                path,
-                format!("is {bytes} bytes; images must be under 30 MB"),
-            );
-        }
+    if let Some(bytes) = info.size_bytes
+        && bytes >= IMAGE_MAX_BYTES
+    {
+        report.error(
+            Code::ImageTooLarge,
+            path,
+            format!("is {bytes} bytes; images must be under 30 MB"),
+        );
     }
 }

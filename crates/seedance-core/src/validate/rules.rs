@@ -53,17 +53,16 @@ fn check_prompt(d: &Draft<'_>, report: &mut ValidationReport) {
     }
     let Some(p) = prompt else { return };
     let chars = p.chars().count();
-    if let Field::Present(model) = d.model {
-        if let Some(limit) = model.prompt_char_limit() {
-            if chars > limit {
-                report.error(
-                    Code::PromptTooLong,
-                    "prompt",
-                    format!("is {chars} characters; `{model}` accepts at most {limit}"),
-                );
-                return;
-            }
-        }
+    if let Field::Present(model) = d.model
+        && let Some(limit) = model.prompt_char_limit()
+        && chars > limit
+    {
+        report.error(
+            Code::PromptTooLong,
+            "prompt",
+            format!("is {chars} characters; `{model}` accepts at most {limit}"),
+        );
+        return;
     }
     if chars > PROMPT_RECOMMENDED_CHARS {
         report.warn(
@@ -77,26 +76,26 @@ fn check_prompt(d: &Draft<'_>, report: &mut ValidationReport) {
 }
 
 fn check_duration(d: &Draft<'_>, report: &mut ValidationReport) {
-    if let Field::Present(n) = d.duration {
-        if !(i64::from(DURATION_MIN_SECS)..=i64::from(DURATION_MAX_SECS)).contains(&n) {
-            report.error(
+    if let Field::Present(n) = d.duration
+        && !(i64::from(DURATION_MIN_SECS)..=i64::from(DURATION_MAX_SECS)).contains(&n)
+    {
+        report.error(
                 Code::DurationOutOfRange,
                 "duration",
                 format!("is {n}; it must be a whole number of seconds from {DURATION_MIN_SECS} to {DURATION_MAX_SECS}"),
             );
-        }
     }
 }
 
 fn check_resolution(d: &Draft<'_>, report: &mut ValidationReport) {
-    if let (Field::Present(model), Field::Present(res)) = (d.model, d.resolution) {
-        if !model.supports_resolution(res) {
-            report.error(
+    if let (Field::Present(model), Field::Present(res)) = (d.model, d.resolution)
+        && !model.supports_resolution(res)
+    {
+        report.error(
                 Code::ResolutionNotSupported,
                 "resolution",
                 format!("`{res}` is only available on `doubao-seedance-2.0`; `{model}` supports `480p` and `720p`"),
             );
-        }
     }
 }
 

@@ -1,13 +1,23 @@
-//! One API call with retries. Whether to retry is decided by what failed and
-//! whether the call is idempotent; how long to wait comes from
-//! `seedance_core::RetryConfig`.
+//! One API call with retries.
+//!
+//! Reads (status) are idempotent: 429, 5xx and network failures are retried
+//! with backoff. A submit is decided by **phase**, not by error variant:
+//! before its bytes may have left the machine (a refused connection, a
+//! connect timeout) it can be retried; after that, only an answer that
+//! proves no task exists allows sending it again: the documented error
+//! bodies that reject the request (400, 401, 402, and 429 after which the
+//! pacer waits). Everything else (any 5xx, which a gateway can send after
+//! the upstream created the task; a body that cannot be read or parsed; a
+//! timeout; a cut) means "a task may exist": reported as
+//! [`ClientError::SubmitUncertain`] with the time it was sent, never resent
+//! unless `ClientConfig::resubmit_when_uncertain` opts in to paying twice.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use seedance_core::{parse_error_body, parse_retry_after};
 use tokio::time::Instant;
 
-use super::{Client, ClientError};
+use super::{Client, ClientError, SubmitPhase};
 use crate::error::{TransportError, TransportErrorKind};
 use crate::wire::{ApiRequest, ApiResponse};
 
@@ -25,57 +35,70 @@ fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
-fn api_error(response: &ApiResponse) -> ClientError {
-    let retry_after = response
-        .headers
-        .get("retry-after")
-        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    match parse_error_body(&response.body) {
-        Some(e) => ClientError::Api {
-            status: response.status,
-            kind: e.kind,
-            code: e.code,
-            message: e.message,
-            retry_after,
-        },
-        None => ClientError::Api {
-            status: response.status,
-            kind: None,
-            code: None,
-            message: describe_body(&response.body),
-            retry_after,
-        },
-    }
-}
-
-/// A short, printable description of a body that is not the API's JSON
-/// (an HTML error page from a proxy, say).
-fn describe_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
-    if text.trim().is_empty() {
-        "empty body".to_owned()
-    } else {
-        format!("non-API body: {}", text.trim())
-    }
+/// Statuses whose documented error body proves a submit created no task.
+fn refuses_submit(status: u16) -> bool {
+    matches!(status, 400 | 401 | 402 | 429)
 }
 
 impl Client {
+    fn now_system_time(&self) -> SystemTime {
+        let secs = u64::try_from(self.unix_now()).unwrap_or(0);
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    /// The error for a non-2xx answer, with server text redacted.
+    fn api_error(&self, response: &ApiResponse) -> ClientError {
+        let retry_after = response
+            .headers
+            .get("retry-after")
+            .and_then(|v| parse_retry_after(v, self.now_system_time()));
+        match parse_error_body(&response.body) {
+            Some(e) => ClientError::Api {
+                status: response.status,
+                kind: e.kind,
+                code: e.code,
+                message: self.transport.redact(&e.message).into_owned(),
+                retry_after,
+            },
+            None => ClientError::Api {
+                status: response.status,
+                kind: None,
+                code: None,
+                message: self
+                    .transport
+                    .redact(&describe_body(&response.body))
+                    .into_owned(),
+                retry_after,
+            },
+        }
+    }
+
+    fn uncertain(&self, phase: SubmitPhase, reason: String, sent_at: i64) -> ClientError {
+        ClientError::SubmitUncertain {
+            phase,
+            reason: self.transport.redact(&reason).into_owned(),
+            sent_at,
+            source: None,
+        }
+    }
+
     pub(crate) async fn call(
         &self,
         request: ApiRequest,
         idempotency: Idempotency,
     ) -> Result<ApiResponse, ClientError> {
+        let submit = idempotency == Idempotency::Submit;
         let started = Instant::now();
         let mut retry = 0u32;
         let mut rate_limited = 0u32;
         loop {
-            if idempotency == Idempotency::Submit {
+            if submit {
                 let wait = self.pacer().reserve(self.since_origin());
                 if !wait.is_zero() {
                     tokio::time::sleep(wait).await;
                 }
             }
+            let sent_at = self.unix_now();
             let outcome = match tokio::time::timeout(
                 self.config.request_timeout,
                 self.transport.send(request.clone()),
@@ -90,27 +113,45 @@ impl Client {
             };
             let (error, retry_after) = match outcome {
                 Ok(response) if (200..300).contains(&response.status) => {
-                    if idempotency == Idempotency::Submit {
+                    if submit {
                         let now = self.since_origin();
                         self.pacer().on_accepted(now);
                     }
                     if response.body.len() > self.config.max_response_bytes {
-                        return Err(ClientError::TooLarge {
-                            limit: self.config.max_response_bytes as u64,
-                        });
+                        let limit = self.config.max_response_bytes as u64;
+                        if submit {
+                            return Err(self.uncertain(
+                                SubmitPhase::Answered,
+                                format!(
+                                    "HTTP {} with a body over the {limit}-byte limit",
+                                    response.status
+                                ),
+                                sent_at,
+                            ));
+                        }
+                        return Err(ClientError::TooLarge { limit });
                     }
                     return Ok(response);
                 }
                 Ok(response) => {
-                    let err = api_error(&response);
-                    if !retryable_status(response.status) {
+                    let err = self.api_error(&response);
+                    let documented = parse_error_body(&response.body).is_some();
+                    if submit && !(documented && refuses_submit(response.status)) {
+                        // An answer, but not one that proves no task exists.
+                        if !(self.config.resubmit_when_uncertain
+                            && retryable_status(response.status))
+                        {
+                            return Err(self.uncertain(
+                                SubmitPhase::Answered,
+                                err.to_string(),
+                                sent_at,
+                            ));
+                        }
+                    } else if !retryable_status(response.status) {
                         return Err(err);
                     }
-                    let retry_after = match &err {
-                        ClientError::Api { retry_after, .. } => *retry_after,
-                        _ => None,
-                    };
-                    if response.status == 429 && idempotency == Idempotency::Submit {
+                    let retry_after = err.retry_after();
+                    if response.status == 429 && submit {
                         // Slow every submitter down to the accepted rate; this
                         // one waits for the server's Retry-After. Rate-limited
                         // submits are bounded by total time, not by count.
@@ -138,14 +179,13 @@ impl Client {
                 }
                 Err(source) => {
                     let reached = source.may_have_reached_server();
-                    if reached
-                        && idempotency == Idempotency::Submit
-                        && !self.config.resubmit_when_uncertain
-                    {
-                        return Err(ClientError::SubmitUncertain {
-                            reason: source.to_string(),
-                            source: Some(source),
-                        });
+                    if reached && submit && !self.config.resubmit_when_uncertain {
+                        let mut e =
+                            self.uncertain(SubmitPhase::SentNoAnswer, source.to_string(), sent_at);
+                        if let ClientError::SubmitUncertain { source: s, .. } = &mut e {
+                            *s = Some(source);
+                        }
+                        return Err(e);
                     }
                     if !source.kind().is_transient() {
                         return Err(ClientError::Transport { source });
@@ -167,5 +207,17 @@ impl Client {
             tokio::time::sleep(delay).await;
             retry += 1;
         }
+    }
+}
+
+/// A short, printable description of a body that is not the API's JSON
+/// (an HTML error page from a proxy, say).
+fn describe_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    if text.trim().is_empty() {
+        "empty body".to_owned()
+    } else {
+        format!("non-API body: {}", text.trim())
     }
 }

@@ -1,15 +1,26 @@
-//! Streaming a result URL to a file: a temporary file beside the target,
-//! size checked against `Content-Length`, fsync, then an atomic rename, so a
-//! file at the target path is always complete.
+//! Streaming a result URL to a file.
+//!
+//! The network read runs on the async task; writing, decoding a
+//! `Content-Encoding`, hashing and checking the media structure run on a
+//! blocking thread fed through a bounded channel, so neither the disk nor
+//! SHA-256 slows the socket down and no blocking I/O touches a worker
+//! thread. The file is written under a fresh temporary name (`create_new`:
+//! never through an existing path or symlink), checked against
+//! `Content-Length`, checked to be the media its name says by its bytes
+//! (an HTML page or a truncated MP4 is refused), fsynced, then renamed into
+//! place, so a file at the target path is always complete and real.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
+use seedance_core::media_check::{Expected, MediaCheck, MediaKind};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::naming::temp_file_name;
 use super::{Client, ClientError};
 use crate::error::{TransportError, TransportErrorKind};
 
@@ -18,15 +29,10 @@ use crate::error::{TransportError, TransportErrorKind};
 pub struct Download {
     /// Where the file is.
     pub path: PathBuf,
-    /// Its size in bytes.
+    /// Its size in bytes (decoded, as on disk).
     pub bytes: u64,
     /// Its SHA-256, lower-case hex.
     pub sha256: String,
-}
-
-/// Lower-case hex of a digest.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ClientError + '_ {
@@ -50,34 +56,194 @@ impl Drop for TempFile {
     }
 }
 
+/// How a body is encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Identity,
+    Gzip,
+    Deflate,
+}
+
+fn encoding(header: Option<&str>) -> Result<Encoding, ClientError> {
+    match header.map(|h| h.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "identity") => Ok(Encoding::Identity),
+        Some("gzip" | "x-gzip") => Ok(Encoding::Gzip),
+        Some("deflate") => Ok(Encoding::Deflate),
+        Some(other) => Err(ClientError::UnsupportedEncoding {
+            encoding: other.chars().filter(|c| !c.is_control()).take(40).collect(),
+        }),
+    }
+}
+
+/// Decoded bytes go to the file, the hash and the media check at once.
+struct Tee {
+    file: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+    check: MediaCheck,
+    bytes: u64,
+    limit: u64,
+}
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes += buf.len() as u64;
+        if self.bytes > self.limit {
+            return Err(std::io::Error::other(TooLargeMarker));
+        }
+        self.hasher.update(buf);
+        self.check.feed(buf);
+        self.file.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+#[derive(Debug)]
+struct TooLargeMarker;
+
+impl std::fmt::Display for TooLargeMarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("over the download size limit")
+    }
+}
+
+impl std::error::Error for TooLargeMarker {}
+
+enum Sink {
+    Identity(Tee),
+    Gzip(flate2::write::GzDecoder<Tee>),
+    Deflate(flate2::write::ZlibDecoder<Tee>),
+}
+
+impl Sink {
+    fn write_all(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Identity(t) => t.write_all(chunk),
+            Sink::Gzip(d) => d.write_all(chunk),
+            Sink::Deflate(d) => d.write_all(chunk),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<Tee> {
+        match self {
+            Sink::Identity(t) => Ok(t),
+            Sink::Gzip(d) => d.finish(),
+            Sink::Deflate(d) => d.finish(),
+        }
+    }
+}
+
+/// What the writer thread made of the body.
+struct Written {
+    bytes: u64,
+    sha256: String,
+    kind: Result<MediaKind, seedance_core::media_check::MediaError>,
+}
+
+/// The blocking half: writes every chunk that arrives, then fsyncs.
+fn write_body(
+    file: std::fs::File,
+    encoding: Encoding,
+    expected: Expected,
+    limit: u64,
+    mut chunks: mpsc::Receiver<Bytes>,
+) -> std::io::Result<Written> {
+    let tee = Tee {
+        file: std::io::BufWriter::with_capacity(1 << 20, file),
+        hasher: Sha256::new(),
+        check: MediaCheck::new(expected),
+        bytes: 0,
+        limit,
+    };
+    let mut sink = match encoding {
+        Encoding::Identity => Sink::Identity(tee),
+        Encoding::Gzip => Sink::Gzip(flate2::write::GzDecoder::new(tee)),
+        Encoding::Deflate => Sink::Deflate(flate2::write::ZlibDecoder::new(tee)),
+    };
+    while let Some(chunk) = chunks.blocking_recv() {
+        sink.write_all(&chunk)?;
+    }
+    let mut tee = sink.finish()?;
+    tee.file.flush()?;
+    let file = tee.file.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(Written {
+        bytes: tee.bytes,
+        sha256: crate::hex::encode(&tee.hasher.finalize()),
+        kind: tee.check.finish(),
+    })
+}
+
 impl Client {
-    /// Streams `url` into `dest`. `expires_at` (unix seconds), when known,
-    /// turns a download past expiry into [`ClientError::Expired`] without a
-    /// request, and a refusal after expiry into the same error. Interrupted
-    /// or short downloads are retried; nothing partial is left at `dest`.
+    /// Whether the media host still serves `url` (a GET without the key;
+    /// the body is not read).
+    pub async fn url_is_live(&self, url: &str) -> bool {
+        let timeout = self.config.request_timeout;
+        matches!(
+            tokio::time::timeout(timeout, self.transport.fetch(url)).await,
+            Ok(Ok(response)) if response.status == 200
+        )
+    }
+
+    /// Streams `url` into `dest`. See [`Client::download_first_live`].
     pub async fn download(
         &self,
         url: &str,
         dest: &Path,
         expires_at: Option<i64>,
     ) -> Result<Download, ClientError> {
+        self.download_first_live(&[url], dest, expires_at).await
+    }
+
+    /// Streams the first of `urls` (mirrors of one file, in the server's
+    /// order) that delivers the real file into `dest`. Interrupted, short
+    /// or wrong bodies are retried; a URL the media host refuses moves on to
+    /// the next. `expires_at` is advisory: the URL is always tried (a local
+    /// clock can be off by minutes), and only a refusal (403/404/410) once
+    /// the local clock is past it becomes [`ClientError::Expired`]. Nothing
+    /// partial is ever left at `dest`.
+    pub async fn download_first_live(
+        &self,
+        urls: &[&str],
+        dest: &Path,
+        expires_at: Option<i64>,
+    ) -> Result<Download, ClientError> {
+        let mut last_error = ClientError::MediaUnavailable { status: 404 };
+        for (i, url) in urls.iter().enumerate() {
+            match self.download_with_retries(url, dest).await {
+                Ok(d) => return Ok(d),
+                Err(e) => {
+                    if i + 1 < urls.len() {
+                        tracing::warn!(error = %e, "result URL {} of {} failed; trying the next", i + 1, urls.len());
+                    }
+                    last_error = e;
+                }
+            }
+        }
+        match last_error {
+            ClientError::MediaUnavailable {
+                status: 403 | 404 | 410,
+            } if expires_at.is_some_and(|e| self.unix_now() >= e) => Err(ClientError::Expired {
+                expires_at: expires_at.unwrap_or_default(),
+            }),
+            other => Err(other),
+        }
+    }
+
+    async fn download_with_retries(&self, url: &str, dest: &Path) -> Result<Download, ClientError> {
         let started = Instant::now();
         let mut retry = 0u32;
         loop {
-            if let Some(e) = expires_at.filter(|e| self.unix_now() >= *e) {
-                return Err(ClientError::Expired { expires_at: e });
-            }
             let error = match self.download_once(url, dest).await {
                 Ok(d) => return Ok(d),
-                Err(ClientError::MediaUnavailable { status })
-                    if matches!(status, 403 | 404 | 410)
-                        && expires_at.is_some_and(|e| self.unix_now() >= e) =>
-                {
-                    return Err(ClientError::Expired {
-                        expires_at: expires_at.unwrap_or_default(),
-                    });
-                }
-                Err(e @ (ClientError::Transport { .. } | ClientError::LengthMismatch { .. })) => e,
+                Err(
+                    e @ (ClientError::Transport { .. }
+                    | ClientError::LengthMismatch { .. }
+                    | ClientError::NotMedia { .. }),
+                ) => e,
                 Err(ClientError::MediaUnavailable { status }) if status == 429 || status >= 500 => {
                     ClientError::MediaUnavailable { status }
                 }
@@ -111,6 +277,7 @@ impl Client {
                 status: response.status,
             });
         }
+        let encoding = encoding(response.headers.get("content-encoding"))?;
         let limit = self.config.max_download_bytes;
         if response.content_length.is_some_and(|l| l > limit) {
             return Err(ClientError::TooLarge { limit });
@@ -118,19 +285,17 @@ impl Client {
         let dir = dest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        tokio::fs::create_dir_all(dir)
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        tokio::fs::create_dir_all(&dir)
             .await
-            .map_err(io_error(dir))?;
+            .map_err(io_error(&dir))?;
         let file_name = dest
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut temp = TempFile {
-            path: dir.join(format!(
-                ".{file_name}.{:08x}.part",
-                (self.jitter() * f64::from(u32::MAX)) as u32
-            )),
+            path: dir.join(temp_file_name(&file_name)),
             keep: false,
         };
         let file = tokio::fs::OpenOptions::new()
@@ -138,63 +303,94 @@ impl Client {
             .create_new(true)
             .open(&temp.path)
             .await
-            .map_err(io_error(&temp.path))?;
-        let mut writer = tokio::io::BufWriter::with_capacity(1 << 20, file);
-        let mut hasher = Sha256::new();
+            .map_err(io_error(&temp.path))?
+            .into_std()
+            .await;
+        let (tx, rx) = mpsc::channel::<Bytes>(32);
+        let expected = Expected::for_file_name(&file_name);
+        let writer =
+            tokio::task::spawn_blocking(move || write_body(file, encoding, expected, limit, rx));
         let mut received = 0u64;
         let mut body = response.body;
         let idle = self.config.download_idle_timeout;
-        loop {
-            let chunk = match tokio::time::timeout(idle, body.next()).await {
-                Err(_) => {
-                    return Err(ClientError::Transport {
-                        source: TransportError::new(
-                            TransportErrorKind::BodyInterrupted,
-                            format!("no data for {}", fmt_duration(idle)),
-                        ),
-                    });
+        let read = async {
+            loop {
+                let chunk = match tokio::time::timeout(idle, body.next()).await {
+                    Err(_) => {
+                        return Err(ClientError::Transport {
+                            source: TransportError::new(
+                                TransportErrorKind::BodyInterrupted,
+                                format!("no data for {:.1} s", idle.as_secs_f64()),
+                            ),
+                        });
+                    }
+                    Ok(None) => return Ok(()),
+                    Ok(Some(Err(source))) => return Err(ClientError::Transport { source }),
+                    Ok(Some(Ok(chunk))) => chunk,
+                };
+                received += chunk.len() as u64;
+                if received > limit {
+                    return Err(ClientError::TooLarge { limit });
                 }
-                Ok(None) => break,
-                Ok(Some(Err(source))) => return Err(ClientError::Transport { source }),
-                Ok(Some(Ok(chunk))) => chunk,
-            };
-            received += chunk.len() as u64;
-            if received > limit {
-                return Err(ClientError::TooLarge { limit });
+                if let Some(expected) = response.content_length.filter(|e| received > *e) {
+                    return Err(ClientError::LengthMismatch { expected, received });
+                }
+                if tx.send(chunk).await.is_err() {
+                    // The writer stopped: its error is reported below.
+                    return Ok(());
+                }
             }
-            if let Some(expected) = response.content_length.filter(|e| received > *e) {
-                return Err(ClientError::LengthMismatch { expected, received });
+        };
+        let read_result = read.await;
+        drop(tx);
+        let written = writer.await.map_err(|e| ClientError::Io {
+            path: temp.path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        read_result?;
+        let written = written.map_err(|source| {
+            if source
+                .get_ref()
+                .is_some_and(|inner| inner.is::<TooLargeMarker>())
+            {
+                ClientError::TooLarge { limit }
+            } else if encoding != Encoding::Identity
+                && matches!(
+                    source.kind(),
+                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+                )
+            {
+                ClientError::NotMedia {
+                    detail: format!("the {encoding:?}-encoded body does not decode: {source}"),
+                }
+            } else {
+                ClientError::Io {
+                    path: temp.path.clone(),
+                    source,
+                }
             }
-            hasher.update(&chunk);
-            writer
-                .write_all(&chunk)
-                .await
-                .map_err(io_error(&temp.path))?;
-        }
+        })?;
         if let Some(expected) = response.content_length.filter(|e| received != *e) {
             return Err(ClientError::LengthMismatch { expected, received });
         }
-        writer.flush().await.map_err(io_error(&temp.path))?;
-        let file = writer.into_inner();
-        file.sync_all().await.map_err(io_error(&temp.path))?;
-        drop(file);
+        if let Err(e) = written.kind {
+            return Err(ClientError::NotMedia {
+                detail: e.to_string(),
+            });
+        }
         tokio::fs::rename(&temp.path, dest)
             .await
             .map_err(io_error(dest))?;
         temp.keep = true;
         // Make the rename itself durable (best effort: not every platform
         // can open a directory).
-        if let Ok(d) = tokio::fs::File::open(dir).await {
+        if let Ok(d) = tokio::fs::File::open(&dir).await {
             let _ = d.sync_all().await;
         }
         Ok(Download {
             path: dest.to_owned(),
-            bytes: received,
-            sha256: hex(&hasher.finalize()),
+            bytes: written.bytes,
+            sha256: written.sha256,
         })
     }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
 }

@@ -8,6 +8,21 @@ use seedance_core::{ApiError, ErrorCode, ErrorType, TaskStatus, ValidationError}
 
 use crate::error::TransportError;
 
+/// How far a submit got before it failed: what decides whether a task may
+/// exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubmitPhase {
+    /// Not built: the request was invalid; nothing was sent.
+    NotBuilt,
+    /// Nothing left the machine (connection refused, connect timeout).
+    NotSent,
+    /// The bytes may have left and no answer came (timeout, cut connection).
+    SentNoAnswer,
+    /// The server answered.
+    Answered,
+}
+
 /// Everything that can go wrong between a request and a video on disk.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -36,15 +51,22 @@ pub enum ClientError {
         #[source]
         source: TransportError,
     },
-    /// A submit may have reached the server but its answer was lost or
-    /// unreadable: a task may exist and may have been billed. It was not
-    /// resubmitted (see `ClientConfig::resubmit_when_uncertain`).
+    /// A submit's bytes may have reached the server, and no answer proved
+    /// that no task exists (a 5xx from the gateway, an unreadable 2xx, a
+    /// timeout, a cut connection): a task may exist and may have been
+    /// billed. It was not sent again (see
+    /// `ClientConfig::resubmit_when_uncertain`).
     #[error(
-        "the submit may have reached the server ({reason}): a task may exist and may have been billed, so it was not sent again"
+        "a task may exist and may have been billed: the submit sent at unix time {sent_at} got no usable answer ({reason})"
     )]
     SubmitUncertain {
-        /// What happened.
+        /// How far the submit got.
+        phase: SubmitPhase,
+        /// What happened (server text redacted).
         reason: String,
+        /// When the submit was sent (unix seconds, by the client's clock),
+        /// to find the task in the provider's task list.
+        sent_at: i64,
         /// The transport error, if that was the cause.
         #[source]
         source: Option<TransportError>,
@@ -64,6 +86,13 @@ pub enum ClientError {
         task_id: String,
         /// The server's reason.
         error: Option<ApiError>,
+    },
+    /// The task ended `expired` (upstream's status for a task that ended
+    /// without a result): there is nothing to download.
+    #[error("task {task_id} expired on the server without a result")]
+    TaskExpired {
+        /// The task.
+        task_id: String,
     },
     /// The task ended `cancelled`.
     #[error("task {task_id} was cancelled")]
@@ -93,6 +122,22 @@ pub enum ClientError {
     MediaUnavailable {
         /// HTTP status.
         status: u16,
+    },
+    /// The media host sent something that is not the file: an HTML page, a
+    /// truncated or padded container, an image where a video was due, a
+    /// body that does not decode. Nothing was saved.
+    #[error("the media host's answer is not the expected file: {detail}")]
+    NotMedia {
+        /// What was wrong.
+        detail: String,
+    },
+    /// The media host used a `Content-Encoding` this client cannot decode.
+    #[error(
+        "the media host sent the file with Content-Encoding `{encoding}`, which this client cannot decode"
+    )]
+    UnsupportedEncoding {
+        /// The encoding.
+        encoding: String,
     },
     /// The download did not match its `Content-Length`.
     #[error("download was {received} bytes but the server announced {expected}")]
@@ -127,6 +172,27 @@ impl ClientError {
             | ClientError::UnexpectedResponse { status, .. }
             | ClientError::MediaUnavailable { status } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// The server's `Retry-After`, when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ClientError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// How far a submit that returned this error got.
+    pub fn submit_phase(&self) -> SubmitPhase {
+        match self {
+            ClientError::Invalid(_) => SubmitPhase::NotBuilt,
+            ClientError::SubmitUncertain { phase, .. } => *phase,
+            ClientError::Transport { source } if !source.may_have_reached_server() => {
+                SubmitPhase::NotSent
+            }
+            ClientError::Transport { .. } => SubmitPhase::SentNoAnswer,
+            _ => SubmitPhase::Answered,
         }
     }
 

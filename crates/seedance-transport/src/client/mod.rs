@@ -8,8 +8,8 @@ mod naming;
 mod wait;
 
 pub use download::Download;
-pub use error::ClientError;
-pub use naming::safe_file_stem;
+pub use error::{ClientError, SubmitPhase};
+pub use naming::{is_temp_file_of, remove_stale_temp_files, safe_file_stem, temp_file_name};
 pub use wait::WaitEvent;
 
 use std::fmt;
@@ -53,6 +53,10 @@ pub struct ClientConfig {
     pub max_download_bytes: u64,
     /// Consecutive unreadable status responses tolerated while waiting.
     pub max_bad_polls: u32,
+    /// How long after a wait starts a 404 for its task still means "not
+    /// visible yet" (a gateway can lag behind the submit) rather than
+    /// "no such task".
+    pub unknown_task_grace: Duration,
     /// Seed of retry and poll jitter.
     pub jitter_seed: u64,
     /// Adaptive spacing of submits after a 429, shared by every concurrent
@@ -72,6 +76,7 @@ impl Default for ClientConfig {
             max_response_bytes: 4 * 1024 * 1024,
             max_download_bytes: 16 * 1024 * 1024 * 1024,
             max_bad_polls: 5,
+            unknown_task_grace: Duration::from_secs(20),
             jitter_seed: 0x5EED,
             pacing: PacerConfig::default(),
         }
@@ -210,7 +215,15 @@ impl Client {
             // A 2xx means the server accepted the job: a task exists, but
             // we cannot tell its id. Never resubmit on our own.
             Err(e) => Err(ClientError::SubmitUncertain {
-                reason: format!("HTTP {} with an unreadable body: {e}", response.status),
+                phase: SubmitPhase::Answered,
+                reason: self
+                    .transport
+                    .redact(&format!(
+                        "HTTP {} with an unreadable body: {e}",
+                        response.status
+                    ))
+                    .into_owned(),
+                sent_at: self.unix_now(),
                 source: None,
             }),
         }
@@ -222,12 +235,17 @@ impl Client {
         let response = self
             .call(ApiRequest::get(path), call::Idempotency::Idempotent)
             .await?;
-        seedance_core::parse_task_body(&response.body).map_err(|e| {
+        let mut task = seedance_core::parse_task_body(&response.body).map_err(|e| {
             ClientError::UnexpectedResponse {
                 status: response.status,
-                detail: e.to_string(),
+                detail: self.transport.redact(&e.to_string()).into_owned(),
             }
-        })
+        })?;
+        // Server text is shown, logged and stored in manifests: no key in it.
+        if let Some(error) = &mut task.error {
+            error.message = self.transport.redact(&error.message).into_owned();
+        }
+        Ok(task)
     }
 
     /// Submits, waits and downloads the video (and the last frame when the
@@ -256,15 +274,11 @@ impl Client {
                 status: 200,
                 detail: format!("task {task_id} completed without a result"),
             })?;
-        let url = result
-            .video_url()
-            .ok_or_else(|| ClientError::UnexpectedResponse {
-                status: 200,
-                detail: format!("task {task_id} completed without a video URL"),
-            })?;
+        let urls: Vec<&str> = result.video_urls().collect();
         let expires = result.expires_at();
+        naming::remove_stale_temp_files(out_dir, &naming::safe_file_stem(task_id)).await;
         let video = self
-            .download(url, &video_path(out_dir, task_id), expires)
+            .download_first_live(&urls, &video_path(out_dir, task_id), expires)
             .await?;
         let last_frame = match &result.last_frame_url {
             Some(u) => Some(

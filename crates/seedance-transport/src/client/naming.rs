@@ -1,5 +1,9 @@
-//! File names derived from server data, made safe: a task id from the server
-//! never becomes a path unchecked.
+//! File names: derived from server data made safe (a task id from the
+//! server never becomes a path unchecked), and the temporary names
+//! downloads are written under before they are renamed into place.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -16,12 +20,50 @@ pub fn safe_file_stem(id: &str) -> String {
     }
     let prefix: String = id.chars().filter(|c| safe(*c)).take(48).collect();
     let digest = Sha256::digest(id.as_bytes());
-    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hash = crate::hex::encode(&digest[..8]);
     if prefix.is_empty() {
         format!("id-{hash}")
     } else {
         format!("{prefix}-{hash}")
     }
+}
+
+/// A fresh temporary name for a file that will be renamed to `final_name`:
+/// `.{final_name}.{pid}-{nanos}-{n}.part`. Unique per process and per call,
+/// so a run never collides with a file a killed run left (which is then
+/// removed by [`remove_stale_temp_files`]). Always created with
+/// `create_new`, so an existing path or symlink is never written through.
+pub fn temp_file_name(final_name: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(".{final_name}.{}-{nanos:08x}-{n}.part", std::process::id())
+}
+
+/// Whether `name` is a temporary file of a final file whose name starts with `stem`.
+pub fn is_temp_file_of(name: &str, stem: &str) -> bool {
+    name.strip_prefix('.')
+        .is_some_and(|rest| rest.starts_with(stem) && rest.ends_with(".part"))
+}
+
+/// Removes temporary files that earlier (killed) runs left in `dir` for
+/// files named after `stem`. Runs on a blocking thread.
+pub async fn remove_stale_temp_files(dir: &Path, stem: &str) {
+    let dir = dir.to_owned();
+    let stem = stem.to_owned();
+    let _ = tokio::task::spawn_blocking(move || {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if is_temp_file_of(&entry.file_name().to_string_lossy(), &stem) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    })
+    .await;
 }
 
 #[cfg(test)]
@@ -50,5 +92,15 @@ mod tests {
             );
         }
         assert_ne!(safe_file_stem("a/b"), safe_file_stem("a\\b"));
+    }
+
+    #[test]
+    fn temp_names_are_unique_and_recognised() {
+        let a = temp_file_name("segment_000.mp4");
+        let b = temp_file_name("segment_000.mp4");
+        assert_ne!(a, b);
+        assert!(is_temp_file_of(&a, "segment_000"));
+        assert!(!is_temp_file_of(&a, "segment_001"));
+        assert!(!is_temp_file_of("segment_000.mp4", "segment_000"));
     }
 }

@@ -37,6 +37,13 @@ impl Client {
     }
 
     /// [`Client::wait`], calling `on_event` after every poll.
+    ///
+    /// The task is paid for, so only a definite answer ends the wait early:
+    /// a terminal status, or a refusal that cannot change (401, 403, an
+    /// unknown task once the grace period after submitting has passed).
+    /// Rate limits, 5xx bursts and network failures are retried with backoff
+    /// until the deadline; a `completed` task without a result is polled
+    /// again; a task that carries a video URL is done whatever its status.
     pub async fn wait_with(
         &self,
         task_id: &str,
@@ -46,7 +53,9 @@ impl Client {
         let deadline = started + self.config.wait_timeout;
         let mut schedule = PollSchedule::new(self.config.poll.clone());
         let mut last_status = None;
-        let mut bad_polls = 0;
+        let mut failed_polls = 0u32;
+        let mut bad_bodies = 0u32;
+        let mut empty_completions = 0u32;
         let mut polls = 0;
         let timeout = |last_status: Option<TaskStatus>| ClientError::WaitTimeout {
             task_id: task_id.to_owned(),
@@ -57,29 +66,45 @@ impl Client {
             let task = match tokio::time::timeout_at(deadline, self.task(task_id)).await {
                 Err(_) => return Err(timeout(last_status)),
                 Ok(Ok(task)) => {
-                    bad_polls = 0;
+                    failed_polls = 0;
+                    bad_bodies = 0;
                     task
                 }
-                Ok(Err(e @ ClientError::UnexpectedResponse { .. }))
-                | Ok(Err(e @ ClientError::Transport { .. })) => {
-                    bad_polls += 1;
-                    if bad_polls > self.config.max_bad_polls {
+                Ok(Err(e)) => {
+                    let keep_polling = match &e {
+                        // Behind a gateway a new task can be unknown for a moment.
+                        ClientError::Api { status: 404, .. } => {
+                            started.elapsed() < self.config.unknown_task_grace
+                        }
+                        ClientError::UnexpectedResponse { .. } | ClientError::TooLarge { .. } => {
+                            bad_bodies += 1;
+                            bad_bodies <= self.config.max_bad_polls
+                        }
+                        other => other.is_transient(),
+                    };
+                    if !keep_polling {
                         return Err(e);
                     }
-                    tracing::warn!(task_id, error = %e, "status poll failed; polling on");
-                    let delay = self.config.poll.min_interval * 2u32.pow(bad_polls.min(5));
+                    let delay = self
+                        .config
+                        .retry
+                        .delay(failed_polls, e.retry_after(), self.jitter())
+                        .max(self.config.poll.min_interval);
+                    failed_polls += 1;
+                    tracing::warn!(task_id, error = %e, delay_ms = delay.as_millis() as u64, "status poll failed; polling on");
                     if Instant::now() + delay >= deadline {
+                        tokio::time::sleep_until(deadline).await;
                         return Err(timeout(last_status));
                     }
                     tokio::time::sleep(delay).await;
                     continue;
                 }
-                Ok(Err(e)) => return Err(e),
             };
             polls += 1;
             let elapsed = started.elapsed();
             let estimated = task.estimated_time.map(Duration::from_secs);
             schedule.observe(elapsed, &task.status, task.progress, estimated);
+            let done = task.is_done();
             let eta = schedule
                 .predicted_finish()
                 .or_else(|| estimated.filter(|_| !task.status.is_terminal()))
@@ -91,10 +116,16 @@ impl Client {
                 estimated_time: estimated,
                 elapsed,
                 polls,
-                eta: if task.status.is_terminal() { None } else { eta },
+                eta: if task.status.is_terminal() || done {
+                    None
+                } else {
+                    eta
+                },
             });
+            if done {
+                return Ok(task);
+            }
             match &task.status {
-                TaskStatus::Completed => return Ok(task),
                 TaskStatus::Failed => {
                     return Err(ClientError::TaskFailed {
                         task_id: task_id.to_owned(),
@@ -106,7 +137,33 @@ impl Client {
                         task_id: task_id.to_owned(),
                     });
                 }
-                TaskStatus::Pending | TaskStatus::Processing | TaskStatus::Unknown(_) => {}
+                TaskStatus::Expired => {
+                    return Err(ClientError::TaskExpired {
+                        task_id: task_id.to_owned(),
+                    });
+                }
+                TaskStatus::Completed => {
+                    // Seen once on the live service: `completed` with no
+                    // `result`. The video is paid for; ask again.
+                    let delay = self
+                        .config
+                        .retry
+                        .backoff(empty_completions, self.jitter())
+                        .max(self.config.poll.min_interval);
+                    empty_completions += 1;
+                    tracing::warn!(
+                        task_id,
+                        "task reported completed without a result; polling again"
+                    );
+                    last_status = Some(task.status);
+                    if Instant::now() + delay >= deadline {
+                        tokio::time::sleep_until(deadline).await;
+                        return Err(timeout(last_status));
+                    }
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                _ => {}
             }
             last_status = Some(task.status);
             let delay = schedule.next_delay(elapsed, self.jitter());

@@ -48,6 +48,26 @@ pub enum Fault {
     ShortBody,
     /// Media only: send more bytes than the `Content-Length`.
     LongBody,
+    /// Act on the request (create and charge the task), then answer this
+    /// status with the documented error body: a gateway whose upstream
+    /// accepted the job but whose own answer failed (502, 504...).
+    StatusAfterHandling(u16),
+    /// Act on the request, then answer 200 with a body larger than any
+    /// client's response cap (5 MiB of JSON).
+    OversizedBody,
+    /// Act on the request, then cut the response body midway (a
+    /// `Content-Length` longer than what is sent).
+    CutBody,
+    /// Status only: answer `completed` with no `result` (seen once on the
+    /// live service), whatever the task's real state.
+    CompletedWithoutResult,
+    /// Answer 401 with a message that echoes the `Authorization` header
+    /// the client sent ("Invalid token: Bearer sk-...").
+    EchoKey,
+    /// Media only: answer 200 with an HTML page instead of the file.
+    HtmlInsteadOfMedia,
+    /// Media only: send the file gzip-encoded, with `Content-Encoding: gzip`.
+    GzipEncoded,
 }
 
 impl Fault {
@@ -62,6 +82,11 @@ impl Fault {
                 | Fault::Slow(_)
                 | Fault::ShortBody
                 | Fault::LongBody
+                | Fault::StatusAfterHandling(_)
+                | Fault::OversizedBody
+                | Fault::CutBody
+                | Fault::CompletedWithoutResult
+                | Fault::GzipEncoded
         )
     }
 }
@@ -81,4 +106,78 @@ pub struct FaultRates {
     pub malformed: f64,
     /// Tasks that end `failed` instead of `completed`.
     pub task_failure: f64,
+}
+
+impl Fault {
+    /// Parses a fault as `mock-server --fault` takes it: `status:503`,
+    /// `status-after:502`, `rate-limited[:SECS]`, `html:502`, `refuse`,
+    /// `drop-before`, `drop-after`, `hang`, `hang-after`, `malformed`,
+    /// `wrong-shape`, `slow:MS`, `short-body`, `long-body`, `oversized`,
+    /// `cut-body`, `completed-without-result`, `echo-key`, `html-media`,
+    /// `gzip`.
+    pub fn parse(text: &str) -> Result<Fault, String> {
+        let (name, arg) = text.split_once(':').unwrap_or((text, ""));
+        let number = |what: &str| -> Result<u64, String> {
+            arg.parse()
+                .map_err(|_| format!("`{text}`: {what} needs a number after `:`"))
+        };
+        let status = |what: &str| -> Result<u16, String> {
+            let n = number(what)?;
+            u16::try_from(n)
+                .ok()
+                .filter(|s| (100..600).contains(s))
+                .ok_or_else(|| format!("`{text}`: {n} is not an HTTP status"))
+        };
+        Ok(match name {
+            "status" => Fault::Status(status("status")?),
+            "status-after" => Fault::StatusAfterHandling(status("status-after")?),
+            "rate-limited" => Fault::RateLimited {
+                retry_after: if arg.is_empty() {
+                    None
+                } else {
+                    Some(number("rate-limited")?)
+                },
+            },
+            "html" => Fault::HtmlPage(status("html")?),
+            "refuse" => Fault::Refuse,
+            "drop-before" => Fault::DropBeforeHandling,
+            "drop-after" => Fault::DropAfterHandling,
+            "hang" => Fault::Hang,
+            "hang-after" => Fault::HangAfterHandling,
+            "malformed" => Fault::Malformed,
+            "wrong-shape" => Fault::WrongShape,
+            "slow" => Fault::Slow(Duration::from_millis(number("slow")?)),
+            "short-body" => Fault::ShortBody,
+            "long-body" => Fault::LongBody,
+            "oversized" => Fault::OversizedBody,
+            "cut-body" => Fault::CutBody,
+            "completed-without-result" => Fault::CompletedWithoutResult,
+            "echo-key" => Fault::EchoKey,
+            "html-media" => Fault::HtmlInsteadOfMedia,
+            "gzip" => Fault::GzipEncoded,
+            other => return Err(format!("unknown fault `{other}`")),
+        })
+    }
+}
+
+/// Parses a scripted fault as `mock-server --fault` takes it:
+/// `ROUTE:FAULT[xN]`, with ROUTE `submit`, `status` or `media`, e.g.
+/// `submit:status-after:502`, `status:status:503x8`, `media:gzip`.
+pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
+    let (route, rest) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}`: expected ROUTE:FAULT, e.g. submit:status-after:502"))?;
+    let route = match route {
+        "submit" => Route::Submit,
+        "status" => Route::Status,
+        "media" => Route::Media,
+        other => return Err(format!("unknown route `{other}` (submit, status, media)")),
+    };
+    let (fault, times) = match rest.rsplit_once('x') {
+        Some((f, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+            (f, n.parse().map_err(|_| format!("`{text}`: bad count"))?)
+        }
+        _ => (rest, 1),
+    };
+    Ok((route, Fault::parse(fault)?, times))
 }

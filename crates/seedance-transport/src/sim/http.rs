@@ -219,6 +219,18 @@ async fn api_reply(
             Ok(Next::KeepAlive)
         }
         SimReply::Refuse | SimReply::Drop => Ok(Next::Close),
+        SimReply::CutBody { response } => {
+            w.write_all(&head(
+                response.status,
+                &response.headers,
+                response.body.len() as u64,
+            ))
+            .await?;
+            w.write_all(&response.body[..response.body.len() / 2])
+                .await?;
+            w.flush().await?;
+            Ok(Next::Close)
+        }
         SimReply::Hang => {
             // Hold the connection open, answering nothing, until the client gives up.
             let mut sink = Vec::new();

@@ -68,6 +68,14 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// `bytes` gzip-encoded (for the `Content-Encoding: gzip` fault).
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = e.write_all(bytes);
+    e.finish().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ mod http;
 pub(crate) mod media;
 mod state;
 
-pub use fault::{Fault, FaultRates, Route};
+pub use fault::{Fault, FaultRates, Route, parse_scripted};
 pub use http::{STATS_PATH, SimServer};
 pub use media::{SAMPLE_MP4, SAMPLE_PNG};
 pub use state::{MediaBody, MediaReply, RESPONSE_VERSION_HEADER, SimReply, SimStats, Simulator};
@@ -81,6 +81,72 @@ pub struct SimConfig {
     pub report_progress: bool,
     /// Media download speed; `None` is as fast as the consumer reads.
     pub media_bytes_per_second: Option<u64>,
+    /// How status strings are spelled (the service's, or leaked upstream ones).
+    pub status_spelling: StatusSpelling,
+    /// Added to every reported `expires_at` (negative: the URLs outlive what
+    /// the body says, as a client whose clock runs ahead would see).
+    pub expires_skew_secs: i64,
+    /// Result URL arrays start with a URL that answers 404.
+    pub dead_first_url: bool,
+    /// A new task answers 404 to status requests for this long (a gateway
+    /// that learns of tasks late).
+    pub visibility_delay: Duration,
+    /// Error messages echo the `Authorization` header the client sent.
+    pub echo_key_in_errors: bool,
+}
+
+/// How the simulator spells task statuses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusSpelling {
+    /// apimart's: `pending`, `processing`, `completed`, `failed`.
+    #[default]
+    Apimart,
+    /// Upstream's, leaking through: `queued`, `running`, `succeeded`, `failed`.
+    Upstream,
+    /// Upper case: `PENDING`, `PROCESSING`, `SUCCESS`, `FAILED`.
+    Upper,
+    /// Title case: `Pending`, `Processing`, `Completed`, `Failed`.
+    Title,
+}
+
+impl StatusSpelling {
+    /// The spelling of apimart status `status`.
+    pub fn spell(self, status: &str) -> String {
+        match self {
+            StatusSpelling::Apimart => status.to_owned(),
+            StatusSpelling::Upstream => match status {
+                "pending" => "queued",
+                "processing" => "running",
+                "completed" => "succeeded",
+                other => other,
+            }
+            .to_owned(),
+            StatusSpelling::Upper => match status {
+                "completed" => "SUCCESS".to_owned(),
+                other => other.to_ascii_uppercase(),
+            },
+            StatusSpelling::Title => {
+                let mut c = status.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    /// Parses `apimart`, `upstream`, `upper` or `title`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "apimart" => Ok(StatusSpelling::Apimart),
+            "upstream" => Ok(StatusSpelling::Upstream),
+            "upper" => Ok(StatusSpelling::Upper),
+            "title" => Ok(StatusSpelling::Title),
+            other => Err(format!(
+                "unknown spelling `{other}` (apimart, upstream, upper, title)"
+            )),
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -99,6 +165,11 @@ impl Default for SimConfig {
             faults: FaultRates::default(),
             report_progress: true,
             media_bytes_per_second: None,
+            status_spelling: StatusSpelling::Apimart,
+            expires_skew_secs: 0,
+            dead_first_url: false,
+            visibility_delay: Duration::ZERO,
+            echo_key_in_errors: false,
         }
     }
 }

@@ -78,6 +78,12 @@ pub enum SimReply {
     Drop,
     /// Never answer.
     Hang,
+    /// Send the head (with the full `Content-Length`) and half the body,
+    /// then cut the connection.
+    CutBody {
+        /// The response that is cut.
+        response: ApiResponse,
+    },
 }
 
 /// What the simulator does with a media request.
@@ -357,13 +363,16 @@ impl Simulator {
             return reply;
         }
         let expected = format!("Bearer {}", self.config.api_key);
-        if authorization != Some(expected.as_str()) {
+        let echo = fault == Some(Fault::EchoKey) || self.config.echo_key_in_errors;
+        if authorization != Some(expected.as_str()) || fault == Some(Fault::EchoKey) {
             state.stats.unauthorized += 1;
-            return respond(error_response(
-                401,
-                "authentication_error",
-                "Authentication failed. Please check your API key",
-            ));
+            let message = if echo {
+                // Some gateways repeat the credential they refused.
+                format!("Invalid token: {}", authorization.unwrap_or("(none)"))
+            } else {
+                "Authentication failed. Please check your API key".to_owned()
+            };
+            return respond(error_response(401, "authentication_error", &message));
         }
         let response = match route {
             Route::Submit => self.submit(&mut state, request),
@@ -514,6 +523,10 @@ impl Simulator {
             return error_response(404, "invalid_request_error", "Task not found");
         };
         let elapsed = task.created.elapsed();
+        if elapsed < self.config.visibility_delay {
+            // The gateway has not heard of the task yet.
+            return error_response(404, "invalid_request_error", "Task not found");
+        }
         let mut data = json!({
             "id": id,
             "created": task.created_unix,
@@ -541,8 +554,13 @@ impl Simulator {
                     data["progress"] = json!(100);
                     let expires = completed + self.config.url_ttl.as_secs() as i64;
                     let url = |file: &str| media_url(state, id, file, expires);
+                    let mut urls = vec![url("video.mp4")];
+                    if self.config.dead_first_url {
+                        urls.insert(0, url("gone.mp4"));
+                    }
+                    let reported = expires + self.config.expires_skew_secs;
                     let mut result = json!({
-                        "videos": [{"url": [url("video.mp4")], "expires_at": expires}],
+                        "videos": [{"url": urls, "expires_at": reported}],
                         "thumbnail_url": url("last_frame.png"),
                     });
                     if task.return_last_frame {
@@ -561,7 +579,7 @@ impl Simulator {
                 Outcome::Status(s) => s.as_str(),
             }
         };
-        data["status"] = json!(status);
+        data["status"] = json!(self.config.status_spelling.spell(status));
         ok_json(json!({"code": 200, "data": data}))
     }
 
@@ -600,6 +618,34 @@ impl Simulator {
             "last_frame.png" => (media::last_frame(&task.tag), 0, "image/png"),
             _ => return MediaReply::Api(respond(not_found())),
         };
+        if fault == Some(Fault::HtmlInsteadOfMedia) {
+            let mut headers = Headers::new();
+            headers.insert("Content-Type", "text/html");
+            return MediaReply::Api(respond(ApiResponse {
+                status: 200,
+                headers,
+                body: Bytes::from_static(
+                    b"<!DOCTYPE html><html><body><h1>Almost there</h1><p>Your download will start shortly.</p></body></html>",
+                ),
+            }));
+        }
+        if fault == Some(Fault::GzipEncoded) {
+            let mut plain = head.to_vec();
+            plain.resize(plain.len() + padding as usize, 0);
+            let gz = media::gzip(&plain);
+            let mut headers = Headers::new();
+            headers.insert("Content-Type", content_type);
+            headers.insert("Content-Encoding", "gzip");
+            return MediaReply::Body(MediaBody {
+                status: 200,
+                headers,
+                content_length: gz.len() as u64,
+                head: Bytes::from(gz),
+                padding: 0,
+                truncate_at: None,
+                bytes_per_second: self.config.media_bytes_per_second,
+            });
+        }
         let full = head.len() as u64 + padding;
         let (content_length, truncate_at, padding) = match fault {
             Some(Fault::ShortBody) => (full, Some(full / 2), padding),
@@ -674,6 +720,40 @@ fn pre_effect(fault: &Fault) -> Option<SimReply> {
 /// Faults applied to a response after the request took effect.
 fn post_effect(fault: Option<Fault>, response: ApiResponse) -> SimReply {
     match fault {
+        Some(Fault::StatusAfterHandling(code)) => respond(error_response(
+            code,
+            if code >= 500 {
+                "server_error"
+            } else {
+                "invalid_request_error"
+            },
+            "Upstream service error, please try again later",
+        )),
+        Some(Fault::OversizedBody) if response.status == 200 => {
+            let mut body = response.body.to_vec();
+            // Valid JSON, just far too large: padding inside a string.
+            body.truncate(body.len().saturating_sub(1));
+            body.extend_from_slice(b",\"padding\":\"");
+            body.resize(body.len() + 5 * 1024 * 1024, b'x');
+            body.extend_from_slice(b"\"}");
+            respond(ApiResponse {
+                body: Bytes::from(body),
+                ..response
+            })
+        }
+        Some(Fault::CutBody) => SimReply::CutBody { response },
+        Some(Fault::CompletedWithoutResult) if response.status == 200 => {
+            let mut v: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+            if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
+                data.remove("result");
+                data.insert("status".into(), json!("completed"));
+                data.insert("progress".into(), json!(100));
+            }
+            respond(ApiResponse {
+                body: Bytes::from(v.to_string()),
+                ..response
+            })
+        }
         Some(Fault::DropAfterHandling) => SimReply::Drop,
         Some(Fault::HangAfterHandling) => SimReply::Hang,
         Some(Fault::Malformed) if response.status == 200 => respond(ApiResponse {

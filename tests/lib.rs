@@ -1,4 +1,8 @@
 //! Helpers shared by the integration tests in `it/`.
+//!
+//! The crate's documentation is README.md, so `cargo test` compiles (and
+//! runs, where they need no key) README's Rust examples as doc tests.
+#![doc = include_str!("../README.md")]
 
 use std::path::PathBuf;
 
@@ -77,23 +81,45 @@ pub fn run_cli(args: &[&str], stdin: &str) -> CliOutput {
     }
 }
 
-/// One ffprobe field of the first video stream (`codec_name`, `nb_read_frames`...).
-pub fn ffprobe_video(path: &std::path::Path, entry: &str) -> String {
-    let mut args = vec!["-v", "error", "-select_streams", "v:0"];
-    if entry == "nb_read_frames" {
-        args.push("-count_frames");
+/// The first video track of an MP4, read in pure Rust (the `mp4` crate),
+/// so tests need no ffmpeg: its codec (`h264`...) and frame count.
+pub fn mp4_video(path: &std::path::Path) -> (String, u64) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let size = file.metadata().unwrap().len();
+    let reader = mp4::Mp4Reader::read_header(std::io::BufReader::new(file), size)
+        .unwrap_or_else(|e| panic!("{} is not a readable MP4: {e}", path.display()));
+    let track = reader
+        .tracks()
+        .values()
+        .find(|t| t.track_type().is_ok_and(|k| k == mp4::TrackType::Video))
+        .unwrap_or_else(|| panic!("{} has no video track", path.display()));
+    let codec = match track.media_type() {
+        Ok(mp4::MediaType::H264) => "h264".to_owned(),
+        Ok(other) => other.to_string().to_lowercase(),
+        Err(e) => format!("unknown ({e})"),
+    };
+    (codec, u64::from(track.sample_count()))
+}
+
+/// Whether ffmpeg is installed. Tests that truly need it (stitching
+/// re-encodes) call this first: locally, without ffmpeg, they say on stderr
+/// that they are skipped and why; under CI (which installs ffmpeg), a
+/// missing ffmpeg is a failure, so they can never silently pass.
+pub fn ffmpeg_or_skip(test: &str) -> bool {
+    let found = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: ffmpeg is missing under CI (.ci/run installs it)"
+        );
+        eprintln!(
+            "skipped {test}: ffmpeg is not installed (stitching needs it; `apt-get install ffmpeg`)"
+        );
     }
-    let show = format!("stream={entry}");
-    args.extend(["-show_entries", show.as_str(), "-of", "csv=p=0"]);
-    let out = std::process::Command::new("ffprobe")
-        .args(&args)
-        .arg(path)
-        .output()
-        .expect("ffprobe is required (.ci/run installs ffmpeg)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    found
 }

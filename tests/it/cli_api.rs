@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use seedance_tests::{CliOutput, ffprobe_video, run_cli, workspace_root};
+use seedance_tests::{CliOutput, mp4_video, run_cli, workspace_root};
 use seedance_transport::sim::{SimConfig, SimServer, Simulator};
 
 fn seedance(args: &[&str]) -> CliOutput {
@@ -18,8 +18,8 @@ fn example(name: &str) -> String {
         .into_owned()
 }
 
-fn ffprobe_codec(path: &Path) -> String {
-    ffprobe_video(path, "codec_name")
+fn video_codec(path: &Path) -> String {
+    mp4_video(path).0
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn generate_mock_writes_an_h264_mp4_and_the_last_frame() {
     let paths: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(paths.len(), 2, "{}", out.stdout);
     assert!(paths[0].ends_with(".mp4") && paths[1].ends_with("_last_frame.png"));
-    assert_eq!(ffprobe_codec(Path::new(paths[0])), "h264");
+    assert_eq!(video_codec(Path::new(paths[0])), "h264");
     assert_eq!(&std::fs::read(paths[1]).unwrap()[..4], b"\x89PNG");
     assert!(out.stderr.contains("submitted task_"), "{}", out.stderr);
 }
@@ -159,7 +159,7 @@ fn commands_over_loopback_http_with_a_key_file() {
         target.to_str().unwrap(),
     ]);
     assert_eq!(downloaded.code, 0, "{}", downloaded.stderr);
-    assert_eq!(ffprobe_codec(&target), "h264");
+    assert_eq!(video_codec(&target), "h264");
 
     let generated = run(&[
         "generate",

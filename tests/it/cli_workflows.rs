@@ -9,6 +9,10 @@ fn seedance(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn chain_mock_writes_segments_a_manifest_and_a_stitched_film() {
+    if !seedance_tests::ffmpeg_or_skip("chain_mock_writes_segments_a_manifest_and_a_stitched_film")
+    {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("plan.json");
     std::fs::write(

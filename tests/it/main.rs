@@ -2,6 +2,7 @@
 //! Tests"): one module per feature.
 
 mod cli_api;
+mod cli_requests;
 mod cli_validate;
 mod cli_workflows;
 mod client_download;

@@ -74,7 +74,7 @@ prop_compose! {
         size in prop::option::of(prop::sample::select(Size::ALL)),
         resolution in prop::option::of(prop::sample::select(
             Resolution::ALL.iter().copied().filter(|r| model.supports_resolution(*r)).collect::<Vec<_>>())),
-        seed in prop::option::of(any::<i64>()),
+        seed in prop::option::of(seedance_core::limits::SEED_MIN..=seedance_core::limits::SEED_MAX),
         audio in prop::option::of(any::<bool>()),
         last_frame in prop::option::of(any::<bool>()),
         web_search in any::<bool>(),

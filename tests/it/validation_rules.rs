@@ -99,14 +99,25 @@ fn duration_is_a_whole_number_from_4_to_15() {
     for ok in [4, 5, 15] {
         assert!(errors(body(json!(ok))).is_empty(), "{ok}");
     }
-    for bad in [json!(3), json!(16), json!(0), json!(-5), json!(u64::MAX)] {
+    for bad in [
+        json!(3),
+        json!(16),
+        json!(0),
+        json!(-5),
+        json!(u64::MAX),
+        json!(20.0),
+    ] {
         assert_eq!(
             errors(body(bad.clone())),
             one(Code::DurationOutOfRange, "duration"),
             "{bad}"
         );
     }
-    for bad in [json!(5.5), json!(5.0), json!("5"), json!(true)] {
+    // A whole number written as a decimal is read as that number, with a warning.
+    let report = seedance_core::validate_json(&body(json!(5.0)));
+    assert!(report.is_valid());
+    assert_eq!(report.warnings[0].code, Code::WholeNumberAsDecimal);
+    for bad in [json!(5.5), json!("5"), json!(true)] {
         assert_eq!(
             errors(body(bad.clone())),
             one(Code::InvalidType, "duration"),

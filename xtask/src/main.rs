@@ -5,6 +5,8 @@
 //! - `bench [--quick]`: runs every benchmark and writes `docs/performance.md`
 //!   (`--quick`: a seconds-long smoke run written to `target/`, which CI runs
 //!   so the harness cannot rot).
+//! - `man [DIR]`: writes the man pages (`seedance.1` and one per
+//!   subcommand, `seedance-chain.1`...) into DIR (default `target/man`).
 //! - `fixtures`: regenerates the simulator's media (a tiny H.264 MP4 and a
 //!   PNG of its last frame) with ffmpeg.
 
@@ -17,9 +19,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("fixtures") => fixtures(),
         Some("bench") => bench(args.iter().any(|a| a == "--quick")),
+        Some("man") => man(args.get(1).map(PathBuf::from)),
         Some("help") | None => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt --check, clippy -D warnings, test, doc (what CI runs)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci        fmt --check, clippy -D warnings, test, doc (what CI runs)\n  bench     benchmarks into docs/performance.md (--quick: smoke run)\n  man [DIR] man pages into DIR (default target/man)\n  fixtures  regenerate the simulator's media with ffmpeg"
             );
             Ok(())
         }
@@ -325,5 +328,30 @@ fn bench(quick: bool) -> Result<(), String> {
     std::fs::write(workspace_root().join(target), doc)
         .map_err(|e| format!("cannot write {target}: {e}"))?;
     eprintln!("wrote {target}");
+    Ok(())
+}
+
+/// Renders `seedance.1` and a page per subcommand from the CLI's clap
+/// definition, so the pages always match the binary.
+fn man(dir: Option<PathBuf>) -> Result<(), String> {
+    use clap::CommandFactory;
+    let dir = dir.unwrap_or_else(|| workspace_root().join("target").join("man"));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let command = seedance_cli::Cli::command();
+    let mut pages = vec![("seedance".to_owned(), command.clone())];
+    for sub in command.get_subcommands() {
+        let name = format!("seedance-{}", sub.get_name());
+        let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+        pages.push((name, sub.clone().name(leaked)));
+    }
+    for (name, cmd) in pages {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut page)
+            .map_err(|e| format!("rendering {name}: {e}"))?;
+        let path = dir.join(format!("{name}.1"));
+        std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }

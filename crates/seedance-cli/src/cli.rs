@@ -54,8 +54,8 @@ pub enum Command {
     /// Exit 0 when valid (warnings are printed), 1 when invalid, 2 when the
     /// input cannot be read or is not JSON.
     Validate(ValidateArgs),
-    /// Validate and submit a request; prints the task id.
-    Submit(FileArg),
+    /// Validate and submit a request (a file, flags, or both); prints the task id.
+    Submit(SubmitArgs),
     /// Show a task's status once.
     Status(TaskArg),
     /// Wait for a task to finish; prints its final state.
@@ -70,8 +70,62 @@ pub enum Command {
     /// Run independent jobs (one request per line) with bounded concurrency;
     /// resumable (rerun the same command).
     Batch(BatchArgs),
+    /// Upload local images (JPEG, PNG, WebP, GIF; 20 MB at most); prints
+    /// URLs that requests accept, valid for 72 hours.
+    Upload(UploadArgs),
     /// Serve the simulator over loopback HTTP for your own code to test against.
     MockServer(MockServerArgs),
+    /// Print a shell completion script: `seedance completions bash > /etc/bash_completion.d/seedance`.
+    Completions(CompletionsArgs),
+    /// Print a JSON Schema of an input file (for editors that check files as you type).
+    Schema(SchemaArgs),
+}
+
+/// Arguments of `seedance upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The images.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `seedance completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Which input file `seedance schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// A request body (`submit`, `generate`, `validate`).
+    Request,
+    /// A chain plan (`chain`).
+    Plan,
+    /// One line of a jobs file (`batch`).
+    Job,
+}
+
+/// Arguments of `seedance schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// `request`, `plan` or `job`.
+    pub kind: SchemaKind,
+}
+
+/// Arguments of `seedance submit`.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The request body: a JSON file, or `-` for standard input (optional
+    /// when the request is given as flags).
+    pub file: Option<PathBuf>,
+    /// The request as flags (override the file's fields).
+    #[command(flatten)]
+    pub request: crate::request_args::RequestArgs,
+    /// Dry run and cost.
+    #[command(flatten)]
+    pub cost: crate::cost::CostArgs,
 }
 
 /// Options shared by chains and batches.
@@ -101,6 +155,9 @@ pub struct ChainArgs {
     /// Resume and output options.
     #[command(flatten)]
     pub resume: ResumeArgs,
+    /// Dry run and cost.
+    #[command(flatten)]
+    pub cost: crate::cost::CostArgs,
     /// Join the segments into final.mp4 with ffmpeg (stream copy).
     #[arg(long)]
     pub stitch: bool,
@@ -134,23 +191,20 @@ pub struct BatchArgs {
     /// Jobs in flight at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Dry run and cost.
+    #[command(flatten)]
+    pub cost: crate::cost::CostArgs,
 }
 
 /// Arguments of `seedance validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The request body: a JSON file, or `-` for standard input.
+    /// A request body, a chain plan (an object with `segments`) or a jobs
+    /// file (JSON Lines, `.jsonl`): a file, or `-` for standard input.
     pub file: PathBuf,
     /// When valid, print the exact wire JSON that would be sent (a dry run).
     #[arg(long)]
     pub print: bool,
-}
-
-/// A request file.
-#[derive(Debug, Args)]
-pub struct FileArg {
-    /// The request body: a JSON file, or `-` for standard input.
-    pub file: PathBuf,
 }
 
 /// A task id.
@@ -183,9 +237,15 @@ pub struct DownloadArgs {
 /// Arguments of `seedance generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The request body (omit with --task).
-    #[arg(required_unless_present = "task")]
+    /// The request body: a JSON file or `-` (omit with --task, or give the
+    /// request as flags).
     pub file: Option<PathBuf>,
+    /// The request as flags (override the file's fields).
+    #[command(flatten)]
+    pub request: crate::request_args::RequestArgs,
+    /// Dry run and cost.
+    #[command(flatten)]
+    pub cost: crate::cost::CostArgs,
     /// Directory for the video (and last frame).
     #[arg(long)]
     pub out: PathBuf,

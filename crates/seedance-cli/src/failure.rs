@@ -22,6 +22,12 @@ impl Failure {
         }
     }
 
+    /// The same failure, its message prefixed with what was being done.
+    pub(crate) fn context(mut self, doing: &str) -> Self {
+        self.message = format!("{doing}: {}", self.message);
+        self
+    }
+
     pub(crate) fn failed(message: impl Into<String>) -> Self {
         Failure {
             status: ExitStatus::Failed,

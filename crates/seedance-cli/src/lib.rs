@@ -22,6 +22,7 @@ use seedance_transport::ClientConfig;
 mod cli;
 mod commands;
 mod context;
+mod cost;
 mod duration;
 mod exit;
 mod failure;
@@ -29,6 +30,7 @@ mod input;
 mod interrupt;
 mod output;
 mod progress;
+mod request_args;
 
 pub use cli::{Cli, Command};
 pub use exit::ExitStatus;
@@ -64,10 +66,23 @@ where
             return code as i32;
         }
     };
+    if let Some(f) = meaningless_global_options(&cli) {
+        let _ = writeln!(stderr, "error: {}", f.message);
+        return f.status as i32;
+    }
     let outcome = match &cli.command {
         Command::Validate(args) => {
             return commands::validate::run(&cli.global, args, stdin, stdout, stderr) as i32;
         }
+        Command::Completions(args) => {
+            // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "seedance", &mut script);
+            let _ = stdout.write_all(&script);
+            return ExitStatus::Ok as i32;
+        }
+        Command::Schema(args) => commands::schema::run(args, stdout),
         _ => run_async(&cli, stdin, stdout, stderr),
     };
     match outcome {
@@ -86,6 +101,29 @@ where
             f.status as i32
         }
     }
+}
+
+/// The API options (`--mock`, `--base-url`, `--api-key-file`) are global so
+/// `seedance --mock chain ...` reads naturally, but they mean nothing to
+/// commands that send nothing: say so rather than ignore them.
+fn meaningless_global_options(cli: &Cli) -> Option<Failure> {
+    let command = match &cli.command {
+        Command::Validate(_) => "validate",
+        Command::Schema(_) => "schema",
+        Command::Completions(_) => "completions",
+        Command::MockServer(_) => "mock-server",
+        _ => return None,
+    };
+    let g = &cli.global;
+    let given = [
+        (g.mock, "--mock"),
+        (g.base_url.is_some(), "--base-url"),
+        (g.api_key_file.is_some(), "--api-key-file"),
+    ];
+    let (_, flag) = given.iter().find(|(on, _)| *on)?;
+    Some(Failure::usage(format!(
+        "{flag} means nothing to `seedance {command}`: it sends no request"
+    )))
 }
 
 /// Sends tracing output to stderr for `-v` (info) and `-vv` (debug).
@@ -137,6 +175,10 @@ fn run_async(
             Command::Submit(a) => {
                 commands::submit::run(ctx, global, a, stdin, out, err, interrupt).await
             }
+            Command::Upload(a) => {
+                commands::until_interrupted(interrupt, commands::upload::run(ctx, global, a, out))
+                    .await
+            }
             Command::Status(a) => {
                 commands::until_interrupted(interrupt, commands::status::run(ctx, global, a, out))
                     .await
@@ -153,7 +195,10 @@ fn run_async(
                 commands::chain::run(ctx, global, a, stdin, out, err, interrupt).await
             }
             Command::Batch(a) => commands::batch::run(ctx, global, a, out, err, interrupt).await,
-            Command::Validate(_) | Command::MockServer(_) => Ok(()),
+            Command::Validate(_)
+            | Command::MockServer(_)
+            | Command::Completions(_)
+            | Command::Schema(_) => Ok(()),
         }
     });
     // Do not let a blocking thread (a file being fsynced, stdin being read)

@@ -40,6 +40,7 @@
 //! - [`validate`]: the rules, for typed requests and raw JSON, plus the
 //!   media-dependent rules fed with caller-supplied facts;
 //! - [`response`]: submit, task and error bodies, parsed leniently;
+//! - [`pricing`]: what requests will cost, from a dated price table;
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
 //!   [`pacing`]: how far apart to space submits after a 429;
 //! - [`media_check`]: are downloaded bytes the media they claim to be;
@@ -53,6 +54,7 @@ pub mod media_url;
 pub mod model;
 pub mod pacing;
 pub mod poll;
+pub mod pricing;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -46,3 +46,8 @@ pub const IMAGE_MIN_ASPECT: f64 = 0.4;
 pub const IMAGE_MAX_ASPECT: f64 = 2.5;
 /// Images must be smaller than this many bytes (30 MB, upstream).
 pub const IMAGE_MAX_BYTES: u64 = 30 * 1024 * 1024;
+
+/// Smallest `seed`: -1 asks for a random seed (upstream's range).
+pub const SEED_MIN: i64 = -1;
+/// Largest `seed`: 2^32 - 1 (upstream's range).
+pub const SEED_MAX: i64 = 4_294_967_295;

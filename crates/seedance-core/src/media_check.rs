@@ -5,7 +5,7 @@
 //! CDN may send a gzip-encoded body, and a body cut at a wrong
 //! `Content-Length` is a truncated file. [`MediaCheck`] reads the container
 //! structure as chunks arrive: MP4 top-level boxes must start with `ftyp`,
-//! include `moov`, and end exactly at the end of the file; PNG chunks must
+//! include `moov` and `mdat`, and end exactly at the end of the file; PNG chunks must
 //! end with `IEND` and nothing after; JPEG must end with its EOI marker;
 //! WebP's RIFF size must match; GIF must end with its trailer.
 //!
@@ -162,6 +162,7 @@ pub struct MediaCheck {
     /// MP4: a box of size 0 runs to the end of the file.
     open_ended: bool,
     saw_moov: bool,
+    saw_mdat: bool,
     /// PNG: offset just past IEND, once seen.
     iend_end: Option<u64>,
     records: u32,
@@ -183,6 +184,7 @@ impl MediaCheck {
             record_header: Vec::with_capacity(16),
             open_ended: false,
             saw_moov: false,
+            saw_mdat: false,
             iend_end: None,
             records: 0,
             tail: [0; 2],
@@ -288,6 +290,9 @@ impl MediaCheck {
         if kind == b"moov" {
             self.saw_moov = true;
         }
+        if kind == b"mdat" {
+            self.saw_mdat = true;
+        }
         let size = match size32 {
             0 => {
                 self.open_ended = true;
@@ -365,6 +370,9 @@ impl MediaCheck {
                 }
                 if !self.saw_moov {
                     return broken("no `moov` box (no playable movie)".into());
+                }
+                if !self.saw_mdat {
+                    return broken("no `mdat` box (the media data is missing)".into());
                 }
             }
             MediaKind::Png => match self.iend_end {

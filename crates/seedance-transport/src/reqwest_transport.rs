@@ -195,7 +195,10 @@ impl Transport for ReqwestTransport {
             builder = builder.header(AUTHORIZATION, value);
         }
         if let Some(body) = request.body {
-            builder = builder.header(CONTENT_TYPE, "application/json").body(body);
+            if request.headers.get("content-type").is_none() {
+                builder = builder.header(CONTENT_TYPE, "application/json");
+            }
+            builder = builder.body(body);
         }
         let response = builder.send().await.map_err(|e| map_error(&e))?;
         let status = response.status().as_u16();

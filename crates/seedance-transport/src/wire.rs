@@ -103,6 +103,46 @@ impl ApiRequest {
             body: Some(body.into()),
         }
     }
+    /// A POST of a `multipart/form-data` body with one file field, as the
+    /// upload endpoint takes it.
+    pub fn post_file(
+        path: impl Into<String>,
+        field: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Self {
+        // A boundary that cannot occur in the file: derived from its digest.
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(bytes);
+        let boundary = format!("seedance-{}", crate::hex::encode(&digest[..12]));
+        let safe_name: String = file_name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+            .collect();
+        let mut body = Vec::with_capacity(bytes.len() + 256);
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{safe_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut headers = Headers::new();
+        headers.insert(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        ApiRequest {
+            method: Method::Post,
+            path: path.into(),
+            query: Vec::new(),
+            headers,
+            body: Some(Bytes::from(body)),
+        }
+    }
+
     /// Adds a query parameter.
     pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));

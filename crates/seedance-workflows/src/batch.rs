@@ -30,6 +30,9 @@ pub struct BatchOptions {
     pub events: EventSink,
     /// Raised to stop at the next safe point (see [`StopSignal`]).
     pub stop: StopSignal,
+    /// The local files placeholders in the requests stand for (see
+    /// [`crate::local_media`]); uploaded just before the submit that needs them.
+    pub local_files: crate::local_media::LocalFiles,
 }
 
 impl Default for BatchOptions {
@@ -40,6 +43,7 @@ impl Default for BatchOptions {
             regenerate: Vec::new(),
             events: ignore(),
             stop: StopSignal::new(),
+            local_files: crate::local_media::LocalFiles::default(),
         }
     }
 }
@@ -88,6 +92,18 @@ pub fn job_stem(k: usize) -> String {
 /// lines starting with `#` skipped). Every invalid line is reported, with
 /// paths like `line 3: duration`.
 pub fn parse_jobs(text: &str) -> Result<Vec<GenerationRequest>, PlanError> {
+    parse_jobs_with_local_files(text, None).map(|(jobs, _)| jobs)
+}
+
+/// [`parse_jobs`], where image fields may also name local files (relative
+/// to `base`): they are replaced with placeholders (see
+/// [`crate::local_media`]) and returned, to be uploaded before each submit.
+/// With `base` `None`, local paths are invalid URLs.
+pub fn parse_jobs_with_local_files(
+    text: &str,
+    base: Option<&Path>,
+) -> Result<(Vec<GenerationRequest>, Vec<crate::local_media::LocalFile>), PlanError> {
+    let mut local = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut jobs = Vec::new();
@@ -104,7 +120,7 @@ pub fn parse_jobs(text: &str) -> Result<Vec<GenerationRequest>, PlanError> {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let value: serde_json::Value = match serde_json::from_str(trimmed) {
+        let mut value: serde_json::Value = match serde_json::from_str(trimmed) {
             Ok(v) => v,
             Err(e) => {
                 errors.push(Violation::new(
@@ -115,6 +131,18 @@ pub fn parse_jobs(text: &str) -> Result<Vec<GenerationRequest>, PlanError> {
                 continue;
             }
         };
+        if let Some(base) = base {
+            match crate::local_media::localize(&mut value, base) {
+                Ok(found) => local.extend(found.into_iter().map(|mut f| {
+                    f.field = format!("line {}: {}", i + 1, f.field);
+                    f
+                })),
+                Err(v) => {
+                    errors.extend(v.into_iter().map(|v| at(i + 1, v)));
+                    continue;
+                }
+            }
+        }
         let report = validate_json(&value);
         warnings.extend(report.warnings.iter().cloned().map(|v| at(i + 1, v)));
         if !report.is_valid() {
@@ -134,7 +162,7 @@ pub fn parse_jobs(text: &str) -> Result<Vec<GenerationRequest>, PlanError> {
         ));
     }
     if errors.is_empty() {
-        Ok(jobs)
+        Ok((jobs, local))
     } else {
         Err(PlanError { errors, warnings })
     }
@@ -170,6 +198,7 @@ pub async fn run_batch(
         what: "job",
         stem: job_stem,
         stop: options.stop.clone(),
+        local_files: &options.local_files,
     };
     let runner = &runner;
     let results: Vec<(usize, Result<(), WorkflowError>)> =

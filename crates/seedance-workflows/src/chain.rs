@@ -31,6 +31,9 @@ pub struct ChainOptions {
     pub events: EventSink,
     /// Raised to stop at the next safe point (see [`StopSignal`]).
     pub stop: StopSignal,
+    /// The local files placeholders in the requests stand for (see
+    /// [`crate::local_media`]); uploaded just before the submit that needs them.
+    pub local_files: crate::local_media::LocalFiles,
 }
 
 impl Default for ChainOptions {
@@ -41,6 +44,7 @@ impl Default for ChainOptions {
             frame_urls: std::collections::BTreeMap::new(),
             events: ignore(),
             stop: StopSignal::new(),
+            local_files: crate::local_media::LocalFiles::default(),
         }
     }
 }
@@ -133,6 +137,7 @@ pub async fn run_chain(
         what: "segment",
         stem: segment_stem,
         stop: options.stop.clone(),
+        local_files: &options.local_files,
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
     let generate = async {
@@ -147,7 +152,7 @@ pub async fn run_chain(
                 let previous = if k == 0 {
                     None
                 } else {
-                    Some(link_from(client, &store, k, &options.frame_urls).await?)
+                    Some(link_from(client, &store, out_dir, k, &options.frame_urls).await?)
                 };
                 let request = plan.segment_request(k, previous.as_ref())?;
                 runner.submit(k, &request).await?;
@@ -182,12 +187,19 @@ pub async fn run_chain(
     Ok(ChainOutcome { manifest, videos })
 }
 
-/// The last frame of segment `k - 1`, which must still be live. Expiry is
-/// advisory (the local clock may be off): past `expires_at` by our clock,
-/// the URL is asked once, without the key, before it counts as expired.
+/// A link URL must live at least this much longer to be used as is.
+const LINK_MIN_LIFE_SECS: i64 = 10 * 60;
+
+/// The last frame of segment `k - 1`, as a URL the service can fetch now.
+/// While the result URL lives, it is used. Once it has expired, or is about
+/// to, the last frame kept on disk is uploaded and the chain continues from
+/// that, with no regeneration and no flag. Expiry is advisory (the local
+/// clock may be off): without a kept frame, the URL is asked once, without
+/// the key, before it counts as expired.
 async fn link_from(
     client: &Client,
     store: &ManifestStore,
+    out_dir: &Path,
     k: usize,
     overrides: &std::collections::BTreeMap<usize, MediaUrl>,
 ) -> Result<MediaUrl, WorkflowError> {
@@ -203,14 +215,39 @@ async fn link_from(
             index: k,
             previous: k - 1,
         })?;
-    if let Some(expires_at) = prev.expires_at.filter(|e| client.unix_now() >= *e)
-        && !client.url_is_live(url.as_str()).await
+    let Some(expires_at) = prev
+        .expires_at
+        .filter(|e| e - client.unix_now() < LINK_MIN_LIFE_SECS)
+    else {
+        return Ok(url);
+    };
+    if let Some(frame) = &prev.last_frame
+        && crate::job::verify(out_dir, frame).await
     {
-        return Err(WorkflowError::LinkExpired {
-            index: k,
-            previous: k - 1,
-            expires_at,
+        tracing::info!(
+            segment = k - 1,
+            "last-frame URL expiring; uploading the kept frame"
+        );
+        let live = crate::local_media::publish_file(
+            client,
+            &out_dir.join(&frame.path),
+            &frame.sha256,
+            store,
+        )
+        .await?;
+        return MediaUrl::parse(&live).map_err(|e| {
+            WorkflowError::Publish(crate::local_media::PublishError::Io {
+                path: out_dir.join(&frame.path),
+                source: std::io::Error::other(e.to_string()),
+            })
         });
     }
-    Ok(url)
+    if client.url_is_live(url.as_str()).await {
+        return Ok(url);
+    }
+    Err(WorkflowError::LinkExpired {
+        index: k,
+        previous: k - 1,
+        expires_at,
+    })
 }

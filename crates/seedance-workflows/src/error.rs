@@ -17,6 +17,9 @@ pub enum WorkflowError {
     /// Another run holds the output directory.
     #[error(transparent)]
     Locked(#[from] crate::lock::LockError),
+    /// A local file could not be published.
+    #[error(transparent)]
+    Publish(#[from] crate::local_media::PublishError),
     /// The manifest could not be read or written.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
@@ -73,10 +76,10 @@ pub enum WorkflowError {
         /// When it expired.
         expires_at: i64,
     },
-    /// The previous segment's last-frame URL expired, so the next segment
-    /// cannot start from it (the API fetches the image by URL).
+    /// The previous segment's last-frame URL expired and its last frame is
+    /// not on disk to upload instead.
     #[error(
-        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and the API only fetches live URLs. Either upload segment_{previous:03}_last_frame.png (kept in the output directory) somewhere public and pass --frame-url {previous}=URL, or regenerate segment {previous} too with --regenerate {previous}"
+        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and segment_{previous:03}_last_frame.png is not in the output directory to upload instead. Pass your own copy with --frame-url {previous}=URL, or regenerate segment {previous} with --regenerate {previous}"
     )]
     LinkExpired {
         /// The segment that cannot start.

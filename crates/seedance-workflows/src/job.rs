@@ -24,6 +24,8 @@ pub(crate) struct JobRunner<'a> {
     pub(crate) stem: fn(usize) -> String,
     /// Raised to stop at the next safe point.
     pub(crate) stop: StopSignal,
+    /// Local files that placeholders in requests stand for.
+    pub(crate) local_files: &'a crate::local_media::LocalFiles,
 }
 
 fn file_record(out_dir: &Path, d: &Download) -> FileRecord {
@@ -108,6 +110,19 @@ impl JobRunner<'_> {
         if self.stop.is_requested() {
             return Err(WorkflowError::Stopped);
         }
+        // Local images: uploaded (or an earlier live upload reused) before
+        // anything is paid for; the manifest records the request as sent.
+        let mut body = request.to_json();
+        crate::local_media::publish(self.client, &mut body, self.local_files, self.store).await?;
+        let published;
+        let request = if body == request.to_json() {
+            request
+        } else {
+            published = GenerationRequest::from_json(&body)
+                .map(|(r, _)| r)
+                .map_err(|e| self.client_error(index, ClientError::Invalid(e)))?;
+            &published
+        };
         // Recorded before the POST: if we die now, the next run knows a
         // task may exist.
         self.store.update_job(index, |j| {

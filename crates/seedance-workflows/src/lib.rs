@@ -34,16 +34,20 @@ pub mod chain;
 pub mod error;
 pub mod events;
 mod job;
+pub mod local_media;
 pub mod lock;
 pub mod manifest;
 pub mod plan;
 pub mod stitch;
 pub mod stop;
 
-pub use batch::{BatchOptions, BatchSummary, JobFailure, parse_jobs, run_batch};
+pub use batch::{
+    BatchOptions, BatchSummary, JobFailure, parse_jobs, parse_jobs_with_local_files, run_batch,
+};
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
+pub use local_media::{LocalFile, LocalFiles, PublishError, UploadRecord, localize};
 pub use lock::{LockError, OutputLock};
 pub use manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestStore};
 pub use plan::{LinkMode, Plan, PlanError};

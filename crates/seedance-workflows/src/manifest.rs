@@ -134,6 +134,10 @@ pub struct Manifest {
     /// The stitched film, when made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stitched: Option<FileRecord>,
+    /// Local images uploaded for this run, by SHA-256: reused while their
+    /// URLs live (72 h), renewed after.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub uploads: std::collections::BTreeMap<String, crate::local_media::UploadRecord>,
 }
 
 /// Why the manifest could not be used.
@@ -205,6 +209,7 @@ impl ManifestStore {
                 kind,
                 jobs: Vec::new(),
                 stitched: None,
+                uploads: std::collections::BTreeMap::new(),
             },
             Err(source) => return Err(ManifestError::Io { path, source }),
         };
@@ -293,6 +298,23 @@ fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestErro
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+impl crate::local_media::UploadCache for ManifestStore {
+    fn get(&self, sha256: &str) -> Option<crate::local_media::UploadRecord> {
+        self.lock().uploads.get(sha256).cloned()
+    }
+
+    fn put(
+        &self,
+        sha256: &str,
+        record: crate::local_media::UploadRecord,
+    ) -> Result<(), crate::WorkflowError> {
+        self.update(|m| {
+            m.uploads.insert(sha256.to_owned(), record);
+        })?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

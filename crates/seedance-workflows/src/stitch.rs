@@ -17,7 +17,7 @@ use tokio::process::Command;
 pub enum StitchError {
     /// ffmpeg or ffprobe is not installed.
     #[error(
-        "{tool} was not found: install ffmpeg (for example `apt-get install ffmpeg`) or run without --stitch; the segments are already on disk"
+        "{tool} was not found: --stitch needs ffmpeg (for example `apt-get install ffmpeg`); run without --stitch to generate the segments only"
     )]
     MissingTool {
         /// The missing program.
@@ -110,6 +110,35 @@ async fn probe(path: &Path) -> Result<(String, bool), StitchError> {
     )
     .await?;
     Ok((video.trim().to_owned(), !audio.trim().is_empty()))
+}
+
+/// Checks, before anything is paid for, that stitching will be possible:
+/// ffprobe and ffmpeg on `PATH` (and, when re-encoding, an H.264 encoder).
+pub fn check_tools(reencode: bool) -> Result<(), StitchError> {
+    for tool in ["ffprobe", "ffmpeg"] {
+        let ok = std::process::Command::new(tool)
+            .arg("-version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err(StitchError::MissingTool { tool });
+        }
+    }
+    if reencode {
+        let encoders = std::process::Command::new("ffmpeg")
+            .args(["-hide_banner", "-encoders"])
+            .output()
+            .map_err(|_| StitchError::MissingTool { tool: "ffmpeg" })?;
+        if !String::from_utf8_lossy(&encoders.stdout).contains("libx264") {
+            return Err(StitchError::Failed {
+                tool: "ffmpeg",
+                stderr: "this ffmpeg has no libx264 encoder, which --drop-seam-frame needs".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Joins `segments` (in order) into `output`.

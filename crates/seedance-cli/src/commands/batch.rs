@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use seedance_workflows::{BatchOptions, StopSignal, WorkflowError, parse_jobs, run_batch};
+use seedance_workflows::{
+    BatchOptions, StopSignal, WorkflowError, parse_jobs_with_local_files, run_batch,
+};
 use serde_json::json;
 
 use crate::cli::{BatchArgs, GlobalArgs};
@@ -23,7 +25,8 @@ pub(crate) async fn run(
 ) -> Result<(), Failure> {
     let text = std::fs::read_to_string(&args.jobs)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.jobs.display())))?;
-    let jobs = parse_jobs(&text).map_err(|e| {
+    let parsed = parse_jobs_with_local_files(&text, Some(&crate::input::parent_dir(&args.jobs)));
+    let (jobs, local) = parsed.map_err(|e| {
         Failure::failed(format!(
             "invalid jobs file {}:\n{}",
             args.jobs.display(),
@@ -34,6 +37,19 @@ pub(crate) async fn run(
                 .join("\n")
         ))
     })?;
+    let estimate = args.cost.check(&jobs)?;
+    if args.cost.dry_run {
+        return crate::cost::DryRun {
+            requests: jobs
+                .iter()
+                .enumerate()
+                .map(|(k, r)| (format!("job {k}"), r.to_json()))
+                .collect(),
+            uploads: &local,
+            estimate,
+        }
+        .print(global.json, out);
+    }
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());
     let stop = StopSignal::new();
@@ -43,6 +59,7 @@ pub(crate) async fn run(
         regenerate: args.resume.regenerate.clone(),
         events: bars.sink(),
         stop: stop.clone(),
+        local_files: seedance_workflows::LocalFiles::from_found(&local),
     };
     let work = with_stop(
         interrupt,
@@ -61,6 +78,21 @@ pub(crate) async fn run(
         other => Failure::from(other),
     })?;
     let manifest = seedance_workflows::ManifestStore::FILE_NAME;
+    // The files written, as the manifest records them.
+    let videos: Vec<(usize, std::path::PathBuf)> = std::fs::read(args.resume.out.join(manifest))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<seedance_workflows::Manifest>(&b).ok())
+        .map(|m| {
+            m.jobs
+                .iter()
+                .filter_map(|j| {
+                    j.video
+                        .as_ref()
+                        .map(|v| (j.index, args.resume.out.join(&v.path)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let written = if global.json {
         let failed: Vec<_> = summary
             .failed
@@ -78,11 +110,16 @@ pub(crate) async fn run(
             &json!({
                 "done": summary.done,
                 "failed": failed,
+                "videos": videos.iter().map(|(k, p)| json!({"index": k, "path": p})).collect::<Vec<_>>(),
                 "manifest": args.resume.out.join(manifest),
             }),
         )
     } else {
-        let mut r = writeln!(out, "done: {} of {}", summary.done.len(), jobs.len());
+        let mut r = Ok(());
+        for (_, path) in &videos {
+            r = r.and_then(|_| writeln!(out, "{}", path.display()));
+        }
+        r = r.and_then(|_| writeln!(out, "done: {} of {}", summary.done.len(), jobs.len()));
         for f in &summary.failed {
             r = r.and_then(|_| {
                 writeln!(

@@ -25,12 +25,47 @@ pub(crate) async fn run(
     err: &mut dyn Write,
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let value = read_json(&args.plan, stdin).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut value = read_json(&args.plan, stdin).map_err(|e| Failure::usage(e.to_string()))?;
+    let local = seedance_workflows::localize(&mut value, &crate::input::parent_dir(&args.plan))
+        .map_err(|errors| {
+            Failure::failed(
+                seedance_workflows::PlanError {
+                    errors,
+                    warnings: Vec::new(),
+                }
+                .to_string(),
+            )
+        })?;
     let (plan, warnings) = Plan::from_json(&value).map_err(|e| Failure::failed(e.to_string()))?;
     if !global.json {
         for w in &warnings {
             let _ = writeln!(err, "warning: {}", printable(&w.to_string()));
         }
+    }
+    // Every segment as it will be sent (the chained frame as a placeholder).
+    let placeholder = seedance_core::MediaUrl::parse(seedance_workflows::plan::PLACEHOLDER_FRAME)
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    let requests = (0..plan.len())
+        .map(|k| plan.segment_request(k, (k > 0).then_some(&placeholder)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    let estimate = args.cost.check(&requests)?;
+    if args.cost.dry_run {
+        return crate::cost::DryRun {
+            requests: requests
+                .iter()
+                .enumerate()
+                .map(|(k, r)| (format!("segment {k}"), r.to_json()))
+                .collect(),
+            uploads: &local,
+            estimate,
+        }
+        .print(global.json, out);
+    }
+    if args.stitch {
+        // Checked before anything is paid for, not after every segment.
+        seedance_workflows::stitch::check_tools(args.drop_seam_frame)
+            .map_err(|e| Failure::failed(e.to_string()))?;
     }
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "segment", plan.len(), lines.clone());
@@ -41,6 +76,7 @@ pub(crate) async fn run(
         frame_urls: args.frame_url.iter().cloned().collect(),
         events: bars.sink(),
         stop: stop.clone(),
+        local_files: seedance_workflows::LocalFiles::from_found(&local),
     };
     let work = with_stop(
         interrupt,

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::commands::interruptible;
-use crate::commands::submit::{print_warnings, read_request, submit_through_interrupt};
+use crate::commands::submit::{prepare, print_warnings, submit_through_interrupt};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
@@ -34,26 +34,45 @@ pub(crate) async fn run(
             )
         }
     };
-    let read = match (&args.task, &args.file) {
-        (None, Some(file)) => Some(read_request(file, stdin)?),
-        (None, None) => return Err(Failure::usage("give a request file or --task ID")),
-        _ => None,
+    let prepared = match &args.task {
+        Some(_) if args.file.is_some() || args.request.any() => {
+            return Err(Failure::usage(
+                "--task resumes a task already submitted: give no request file or request flags with it",
+            ));
+        }
+        Some(_) => None,
+        None => Some(prepare(
+            args.file.as_ref(),
+            &args.request,
+            &args.cost,
+            stdin,
+        )?),
     };
+    if let Some(p) = &prepared
+        && !global.json
+    {
+        print_warnings(err, &p.read.warnings);
+    }
+    if args.cost.dry_run {
+        return match prepared {
+            Some(p) => p.print_dry_run(global.json, out),
+            None => Err(Failure::usage("--dry-run needs a request, not --task")),
+        };
+    }
     // Held for the whole run: a second run into this directory stops at
     // once instead of paying for the same video again.
     let _lock = seedance_workflows::OutputLock::acquire(&args.out)
         .map_err(|e| Failure::failed(e.to_string()))?;
-    let mut warnings = Vec::new();
-    let task_id = match (&args.task, read) {
+    let warnings = prepared
+        .as_ref()
+        .map(|p| p.read.warnings.clone())
+        .unwrap_or_default();
+    let task_id = match (&args.task, &prepared) {
         (Some(id), _) => id.clone(),
-        (None, Some(read)) => {
-            if !global.json {
-                print_warnings(err, &read.warnings);
-            }
-            warnings = read.warnings;
+        (None, Some(p)) => {
+            let request = p.publish(ctx).await?;
             let submitted =
-                submit_through_interrupt(ctx, &read.request, err, interrupt, |id| resume(id))
-                    .await?;
+                submit_through_interrupt(ctx, &request, err, interrupt, |id| resume(id)).await?;
             let _ = writeln!(err, "submitted {}", printable(&submitted.task_id));
             submitted.task_id
         }

@@ -5,8 +5,10 @@ pub(crate) mod chain;
 pub(crate) mod download;
 pub(crate) mod generate;
 pub(crate) mod mock_server;
+pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod submit;
+pub(crate) mod upload;
 pub(crate) mod validate;
 pub(crate) mod wait;
 

@@ -6,11 +6,10 @@ use seedance_core::{GenerationRequest, Violation};
 use seedance_transport::Submitted;
 use serde_json::json;
 
-use crate::cli::{FileArg, GlobalArgs};
+use crate::cli::{GlobalArgs, SubmitArgs};
 use crate::commands::interrupted;
 use crate::context::Context;
 use crate::failure::Failure;
-use crate::input::read_json;
 use crate::interrupt::Interrupt;
 use crate::output::{printable, write_json};
 
@@ -18,18 +17,6 @@ use crate::output::{printable, write_json};
 pub(crate) struct ReadRequest {
     pub(crate) request: GenerationRequest,
     pub(crate) warnings: Vec<Violation>,
-}
-
-/// Reads a request file and turns it into a typed request, or a failure that
-/// lists every problem.
-pub(crate) fn read_request(
-    path: &std::path::Path,
-    stdin: &mut dyn Read,
-) -> Result<ReadRequest, Failure> {
-    let value = read_json(path, stdin).map_err(|e| Failure::usage(e.to_string()))?;
-    GenerationRequest::from_json(&value)
-        .map(|(request, warnings)| ReadRequest { request, warnings })
-        .map_err(|e| Failure::failed(e.to_string()))
 }
 
 /// Prints warnings on stderr, before anything is sent (human mode; `--json`
@@ -69,27 +56,88 @@ pub(crate) async fn submit_through_interrupt(
     Ok(submitted)
 }
 
+/// A request read from a file and/or flags, validated, with its local
+/// images and its estimated cost.
+pub(crate) struct Prepared {
+    pub(crate) read: ReadRequest,
+    pub(crate) local: Vec<seedance_workflows::LocalFile>,
+    pub(crate) estimate: seedance_core::pricing::CostEstimate,
+}
+
+/// Reads, validates and prices the request of `submit`/`generate`.
+pub(crate) fn prepare(
+    file: Option<&std::path::PathBuf>,
+    flags: &crate::request_args::RequestArgs,
+    cost: &crate::cost::CostArgs,
+    stdin: &mut dyn Read,
+) -> Result<Prepared, Failure> {
+    let raw = crate::request_args::read_request_with_flags(file, flags, stdin)?;
+    let read = crate::request_args::validate_with_flags(&raw.value, &raw.flagged)?;
+    let estimate = cost.check([&read.request])?;
+    Ok(Prepared {
+        read,
+        local: raw.local,
+        estimate,
+    })
+}
+
+impl Prepared {
+    /// Prints the dry run of this request.
+    pub(crate) fn print_dry_run(self, json_mode: bool, out: &mut dyn Write) -> Result<(), Failure> {
+        crate::cost::DryRun {
+            requests: vec![("request".to_owned(), self.read.request.to_json())],
+            uploads: &self.local,
+            estimate: self.estimate,
+        }
+        .print(json_mode, out)
+    }
+
+    /// The request to send: local images uploaded, placeholders replaced.
+    pub(crate) async fn publish(&self, ctx: &Context) -> Result<GenerationRequest, Failure> {
+        if self.local.is_empty() {
+            return Ok(self.read.request.clone());
+        }
+        let mut body = self.read.request.to_json();
+        let files = seedance_workflows::LocalFiles::from_found(&self.local);
+        seedance_workflows::local_media::publish(
+            &ctx.client,
+            &mut body,
+            &files,
+            &seedance_workflows::local_media::NoCache,
+        )
+        .await
+        .map_err(Failure::from)?;
+        GenerationRequest::from_json(&body)
+            .map(|(r, _)| r)
+            .map_err(|e| Failure::failed(e.to_string()))
+    }
+}
+
 pub(crate) async fn run(
     ctx: &Context,
     global: &GlobalArgs,
-    args: &FileArg,
+    args: &SubmitArgs,
     stdin: &mut dyn Read,
     out: &mut dyn Write,
     err: &mut dyn Write,
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let read = read_request(&args.file, stdin)?;
+    let prepared = prepare(args.file.as_ref(), &args.request, &args.cost, stdin)?;
     if !global.json {
-        print_warnings(err, &read.warnings);
+        print_warnings(err, &prepared.read.warnings);
     }
-    let submitted = submit_through_interrupt(ctx, &read.request, err, interrupt, |id| {
+    if args.cost.dry_run {
+        return prepared.print_dry_run(global.json, out);
+    }
+    let request = prepared.publish(ctx).await?;
+    let submitted = submit_through_interrupt(ctx, &request, err, interrupt, |id| {
         format!("the task was created; follow it with: seedance wait {id}")
     })
     .await?;
     let result = if global.json {
         write_json(
             out,
-            &json!({"task_id": submitted.task_id, "warnings": read.warnings}),
+            &json!({"task_id": submitted.task_id, "warnings": prepared.read.warnings}),
         )
     } else {
         writeln!(out, "{}", printable(&submitted.task_id))

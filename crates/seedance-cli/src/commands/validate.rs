@@ -7,7 +7,44 @@ use serde_json::json;
 
 use crate::cli::{GlobalArgs, ValidateArgs};
 use crate::exit::ExitStatus;
-use crate::input::read_json;
+use crate::input::{parent_dir, read_text};
+
+/// What a file to validate holds.
+enum Input {
+    /// A request body.
+    Request(serde_json::Value),
+    /// A chain plan (an object with `segments`).
+    Plan(serde_json::Value),
+    /// A jobs file (JSON Lines).
+    Jobs(String),
+}
+
+/// Tells a request, a plan and a jobs file apart: `.jsonl` files and text
+/// of several JSON lines are jobs; an object with `segments` is a plan.
+fn classify(path: &std::path::Path, text: String) -> Result<Input, String> {
+    let jsonl = path.extension().is_some_and(|e| e == "jsonl");
+    if !jsonl {
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if v.get("segments").is_some() => return Ok(Input::Plan(v)),
+            Ok(v) => return Ok(Input::Request(v)),
+            Err(e) => {
+                let lines: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .collect();
+                let all_json = lines.len() > 1
+                    && lines
+                        .iter()
+                        .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok());
+                if !all_json {
+                    return Err(format!("{} is not valid JSON: {e}", path.display()));
+                }
+            }
+        }
+    }
+    Ok(Input::Jobs(text))
+}
 
 pub(crate) fn run(
     global: &GlobalArgs,
@@ -16,14 +53,63 @@ pub(crate) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> ExitStatus {
-    let value = match read_json(&args.file, stdin) {
-        Ok(v) => v,
+    let input = read_text(&args.file, stdin)
+        .map_err(|e| e.to_string())
+        .and_then(|(_, text)| classify(&args.file, text));
+    let input = match input {
+        Ok(i) => i,
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             return ExitStatus::Usage;
         }
     };
-    let report = validate_json(&value);
+    let base = if args.file.as_os_str() == "-" {
+        std::path::PathBuf::from(".")
+    } else {
+        parent_dir(&args.file)
+    };
+    let (report, value) = match input {
+        Input::Request(mut v) => {
+            let report = match seedance_workflows::localize(&mut v, &base) {
+                Ok(_) => validate_json(&v),
+                Err(errors) => {
+                    let mut r = validate_json(&v);
+                    r.errors.extend(errors);
+                    r
+                }
+            };
+            (report, Some(v))
+        }
+        Input::Plan(mut v) => {
+            let report = match seedance_workflows::localize(&mut v, &base) {
+                Err(errors) => ValidationReport {
+                    errors,
+                    warnings: Vec::new(),
+                },
+                Ok(_) => match seedance_workflows::Plan::from_json(&v) {
+                    Ok((_, warnings)) => ValidationReport {
+                        errors: Vec::new(),
+                        warnings,
+                    },
+                    Err(e) => ValidationReport {
+                        errors: e.errors,
+                        warnings: e.warnings,
+                    },
+                },
+            };
+            (report, None)
+        }
+        Input::Jobs(text) => {
+            let report = match seedance_workflows::parse_jobs_with_local_files(&text, Some(&base)) {
+                Ok(_) => ValidationReport::default(),
+                Err(e) => ValidationReport {
+                    errors: e.errors,
+                    warnings: e.warnings,
+                },
+            };
+            (report, None)
+        }
+    };
     let status = if report.is_valid() {
         ExitStatus::Ok
     } else {
@@ -31,8 +117,8 @@ pub(crate) fn run(
     };
     let written = if global.json {
         write_json(&report, stdout)
-    } else if args.print && report.is_valid() {
-        write_wire(&value, &report, stdout, stderr)
+    } else if let (true, true, Some(value)) = (args.print, report.is_valid(), &value) {
+        write_wire(value, &report, stdout, stderr)
     } else {
         write_human(&report, stdout, stderr)
     };

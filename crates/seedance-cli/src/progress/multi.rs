@@ -89,6 +89,9 @@ impl RunBars {
                 progress,
                 ..
             } => {
+                if *status == TaskStatus::Completed {
+                    return; // said by the `Completed` event that follows
+                }
                 let mut last = self.last_status.lock().unwrap_or_else(|p| p.into_inner());
                 let Some(slot) = last.get_mut(*index) else {
                     return;

@@ -36,7 +36,12 @@ impl GenerationRequest {
         value: &Value,
     ) -> Result<(GenerationRequest, Vec<Violation>), ValidationError> {
         let warnings = validate_json(value).into_result()?;
-        match serde_json::from_value::<GenerationRequest>(value.clone()) {
+        // `"duration": 5.0` was accepted with a warning; it is sent as `5`.
+        let mut value = value.clone();
+        if let Some(n) = value.get("duration").and_then(raw::whole_decimal) {
+            value["duration"] = Value::from(n);
+        }
+        match serde_json::from_value::<GenerationRequest>(value) {
             Ok(request) => Ok((request, warnings)),
             // The raw checks mirror the typed ones; this is a safety net that
             // still names the problem rather than panicking.

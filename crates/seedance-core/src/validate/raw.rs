@@ -59,18 +59,22 @@ pub(crate) fn parse<'a>(value: &'a Value, report: &mut ValidationReport) -> Opti
                     report,
                 )
             }
-            "seed" => {
-                if v.as_i64().is_none() {
+            "seed" => match v.as_i64() {
+                None => {
                     report.error(
                         Code::InvalidType,
                         "seed",
                         format!(
-                            "must be a whole number in the signed 64-bit range, not {}",
+                            "must be a whole number from {} to {}, not {}",
+                            crate::limits::SEED_MIN,
+                            crate::limits::SEED_MAX,
                             json_kind(v)
                         ),
                     );
+                    draft.seed = Field::Invalid;
                 }
-            }
+                Some(n) => draft.seed = Field::Present(n),
+            },
             "generate_audio" | "return_last_frame" => {
                 if !v.is_boolean() {
                     report.error(
@@ -156,6 +160,14 @@ where
 
 fn duration(v: &Value, report: &mut ValidationReport) -> Field<i64> {
     if let Some(n) = v.as_i64() {
+        return Field::Present(n);
+    }
+    if let Some(n) = whole_decimal(v) {
+        report.warn(
+            Code::WholeNumberAsDecimal,
+            "duration",
+            format!("{v} is read as {n} seconds and sent as `{n}`"),
+        );
         return Field::Present(n);
     }
     if v.as_u64().is_some() {
@@ -325,4 +337,10 @@ fn roles(v: &Value, report: &mut ValidationReport) -> Field<Vec<RoleItem>> {
         })
         .collect();
     Field::Present(parsed)
+}
+
+/// A whole number written as a decimal (`5.0`), as many JSON encoders do.
+pub(crate) fn whole_decimal(v: &Value) -> Option<i64> {
+    let f = v.as_f64().filter(|_| v.is_f64())?;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
 }

@@ -19,6 +19,19 @@ pub(crate) fn check(d: &Draft<'_>, report: &mut ValidationReport) {
     }
     check_prompt(d, report);
     check_duration(d, report);
+    if let Field::Present(n) = d.seed
+        && !(crate::limits::SEED_MIN..=crate::limits::SEED_MAX).contains(&n)
+    {
+        report.error(
+            Code::SeedOutOfRange,
+            "seed",
+            format!(
+                "is {n}; it must be from {} (random) to {} (2^32 - 1)",
+                crate::limits::SEED_MIN,
+                crate::limits::SEED_MAX
+            ),
+        );
+    }
     check_resolution(d, report);
     check_images(d, report);
     check_roles(d, report);

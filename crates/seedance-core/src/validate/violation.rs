@@ -90,6 +90,11 @@ codes! {
     ImageAspectRatioOutOfRange = "image_aspect_ratio_out_of_range",
     /// An image of 30 MB or more.
     ImageTooLarge = "image_too_large",
+    /// `seed` outside -1 to 4294967295 (2^32 - 1), upstream's range.
+    SeedOutOfRange = "seed_out_of_range",
+    /// Warning: a whole number written as a decimal (`5.0`): read as the
+    /// whole number and sent without the fraction.
+    WholeNumberAsDecimal = "whole_number_as_decimal",
     /// Warning: a field the API does not document (it would be ignored).
     UnknownField = "unknown_field",
     /// Warning: prompt longer than the recommended 500 characters.

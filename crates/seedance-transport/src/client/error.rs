@@ -153,6 +153,9 @@ pub enum ClientError {
         /// The cap.
         limit: u64,
     },
+    /// An image the upload endpoint would refuse (format, size); nothing was sent.
+    #[error(transparent)]
+    UploadRefused(#[from] super::upload::UploadRefusal),
     /// A local file operation failed.
     #[error("{}: {source}", path.display())]
     Io {

@@ -5,11 +5,16 @@ mod call;
 mod download;
 mod error;
 mod naming;
+mod upload;
 mod wait;
 
 pub use download::Download;
 pub use error::{ClientError, SubmitPhase};
 pub use naming::{is_temp_file_of, remove_stale_temp_files, safe_file_stem, temp_file_name};
+pub use upload::{
+    UPLOAD_MAX_BYTES, UPLOAD_PATH, UPLOAD_URL_TTL_SECS, UploadRefusal, UploadedImage,
+    check_uploadable,
+};
 pub use wait::WaitEvent;
 
 use std::fmt;

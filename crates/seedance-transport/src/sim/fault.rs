@@ -5,6 +5,7 @@ use std::time::Duration;
 
 /// Which endpoint a fault applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Route {
     /// `POST /v1/videos/generations`.
     Submit,
@@ -12,6 +13,8 @@ pub enum Route {
     Status,
     /// A media download.
     Media,
+    /// `POST /v1/uploads/images`.
+    Upload,
 }
 
 /// A fault on one exchange.
@@ -171,7 +174,12 @@ pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
         "submit" => Route::Submit,
         "status" => Route::Status,
         "media" => Route::Media,
-        other => return Err(format!("unknown route `{other}` (submit, status, media)")),
+        "upload" => Route::Upload,
+        other => {
+            return Err(format!(
+                "unknown route `{other}` (submit, status, media, upload)"
+            ));
+        }
     };
     let (fault, times) = match rest.rsplit_once('x') {
         Some((f, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {

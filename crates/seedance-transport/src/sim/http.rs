@@ -22,7 +22,9 @@ const MAX_HEAD: usize = 32 * 1024;
 /// The simulator's own counters (tasks created, requests...), as JSON, for
 /// tests that drive it from another process. Not part of the apimart API.
 pub const STATS_PATH: &str = "/_sim/stats";
-const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Large enough for a 20 MB upload plus its multipart framing; a larger
+/// body is refused at the socket.
+const MAX_BODY: usize = 24 * 1024 * 1024;
 
 /// A running HTTP server for a [`Simulator`]; stops when dropped.
 #[derive(Debug)]

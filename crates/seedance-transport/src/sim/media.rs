@@ -76,6 +76,49 @@ pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap_or_default()
 }
 
+/// The file part of a `multipart/form-data` body: (file name, bytes) of the
+/// part named `file`, or `None` when there is none.
+pub(crate) fn multipart_file(content_type: &str, body: &[u8]) -> Option<(String, Vec<u8>)> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[at + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let rest2 = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+        let next = find(rest2, delimiter.as_bytes()).unwrap_or(rest2.len());
+        parts.push(&rest2[..next]);
+        rest = &rest2[next..];
+    }
+    for part in parts {
+        let split = find(part, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&part[..split]);
+        let data = &part[split + 4..];
+        let data = data.strip_suffix(b"\r\n").unwrap_or(data);
+        if !head.contains("name=\"file\"") {
+            continue;
+        }
+        let name = head
+            .split("filename=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("upload")
+            .to_owned();
+        return Some((name, data.to_vec()));
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

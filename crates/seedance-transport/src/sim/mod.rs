@@ -3,7 +3,7 @@
 //! `seedance-core` (400), a prepaid balance charged per video-second (402), a
 //! submit rate limit (429 with `Retry-After`), tasks that queue, progress and
 //! complete on tokio's clock (so tests with paused time run instantly),
-//! results shaped as `task-status.md` documents, media URLs that expire, and
+//! results shaped as apimart's task status page documents, media URLs that expire, and
 //! injectable faults.
 //!
 //! It is deterministic from [`SimConfig::seed`]. Serve it in process with

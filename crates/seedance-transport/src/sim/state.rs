@@ -42,6 +42,10 @@ pub struct SimStats {
     pub media_requests_with_auth: u64,
     /// Video-seconds charged.
     pub charged_video_seconds: f64,
+    /// Upload requests received.
+    pub uploads_received: u64,
+    /// Images stored by the upload endpoint.
+    pub uploads_stored: u64,
 }
 
 impl SimStats {
@@ -58,6 +62,8 @@ impl SimStats {
             "media_requests": self.media_requests,
             "media_requests_with_auth": self.media_requests_with_auth,
             "charged_video_seconds": self.charged_video_seconds,
+            "uploads_received": self.uploads_received,
+            "uploads_stored": self.uploads_stored,
         })
     }
 }
@@ -192,6 +198,12 @@ struct SimTask {
     request: Value,
 }
 
+#[derive(Debug, Clone)]
+struct SimUpload {
+    bytes: Bytes,
+    content_type: &'static str,
+}
+
 struct State {
     rng: SplitMix64,
     tasks: HashMap<String, SimTask>,
@@ -200,6 +212,7 @@ struct State {
     balance: Option<f64>,
     window: Option<(Instant, u32)>,
     scripted: HashMap<Route, VecDeque<Fault>>,
+    uploads: HashMap<String, SimUpload>,
     media_base: String,
     secret: u64,
 }
@@ -250,6 +263,7 @@ impl Simulator {
                 balance: config.balance_video_seconds,
                 window: None,
                 scripted: HashMap::new(),
+                uploads: HashMap::new(),
                 media_base: IN_PROCESS_MEDIA_BASE.to_owned(),
                 secret,
             })),
@@ -345,6 +359,7 @@ impl Simulator {
         let route = match (request.method, request.path.as_str()) {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
+            (Method::Post, "/v1/uploads/images") => Route::Upload,
             _ => {
                 return respond(error_response(
                     404,
@@ -356,6 +371,7 @@ impl Simulator {
         let mut state = self.lock();
         match route {
             Route::Submit => state.stats.submits_received += 1,
+            Route::Upload => state.stats.uploads_received += 1,
             _ => state.stats.status_requests += 1,
         }
         let fault = self.next_fault(&mut state, route);
@@ -376,6 +392,7 @@ impl Simulator {
         }
         let response = match route {
             Route::Submit => self.submit(&mut state, request),
+            Route::Upload => self.upload(&mut state, request),
             _ => self.status(&state, request),
         };
         post_effect(fault, response)
@@ -460,6 +477,19 @@ impl Simulator {
             state.stats.rejected += 1;
             return error_response(400, "invalid_request_error", "Invalid request parameters");
         };
+        // The service fetches input media when the task starts; a URL on
+        // this simulator's own media origin that no longer serves (expired,
+        // bad signature) is refused, as the service refuses dead links.
+        for (path, url) in req.media_urls() {
+            if let Some(reason) = self.dead_own_url(state, url.as_str()) {
+                state.stats.rejected += 1;
+                return error_response(
+                    400,
+                    "invalid_request_error",
+                    &format!("{path}: the media URL cannot be downloaded ({reason})"),
+                );
+            }
+        }
         let cost = f64::from(req.effective_duration())
             * match req.resolution.unwrap_or(Resolution::P720) {
                 Resolution::P480 => 0.5,
@@ -515,6 +545,85 @@ impl Simulator {
             return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
         }
         ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))
+    }
+
+    fn upload(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
+        let Some((file_name, bytes)) = request
+            .headers
+            .get("content-type")
+            .and_then(|ct| media::multipart_file(ct, request.body.as_deref().unwrap_or_default()))
+        else {
+            return error_response(400, "invalid_request_error", "Missing file field");
+        };
+        if bytes.len() > 20 * 1024 * 1024 {
+            return error_response(413, "invalid_request_error", "File too large (max 20MB)");
+        }
+        let content_type = match seedance_core::media_check::MediaKind::sniff(&bytes) {
+            Some(seedance_core::media_check::MediaKind::Png) => "image/png",
+            Some(seedance_core::media_check::MediaKind::Jpeg) => "image/jpeg",
+            Some(seedance_core::media_check::MediaKind::Webp) => "image/webp",
+            Some(seedance_core::media_check::MediaKind::Gif) => "image/gif",
+            _ => {
+                return error_response(
+                    400,
+                    "invalid_request_error",
+                    "Unsupported file format. Supported: jpg, jpeg, png, webp, gif",
+                );
+            }
+        };
+        state.stats.uploads_stored += 1;
+        let id = format!("upload_{:016x}", state.rng.next_u64());
+        let safe: String = file_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
+        let safe = if safe.is_empty() {
+            "image".to_owned()
+        } else {
+            safe
+        };
+        let created = self.unix_now();
+        let expires = created + 72 * 3600;
+        let url = media_url(state, &id, &safe, expires);
+        let len = bytes.len();
+        state.uploads.insert(
+            id,
+            SimUpload {
+                bytes: Bytes::from(bytes),
+                content_type,
+            },
+        );
+        ok_json(json!({
+            "url": url,
+            "filename": file_name,
+            "content_type": content_type,
+            "bytes": len,
+            "created_at": created,
+        }))
+    }
+
+    /// Why a URL on this simulator's media origin would not serve now.
+    fn dead_own_url(&self, state: &State, url: &str) -> Option<&'static str> {
+        if !url.starts_with(&format!("{}/", state.media_base)) {
+            return None;
+        }
+        let Some((id, file, expires, sig)) = parse_media_url(&state.media_base, url) else {
+            return Some("not found");
+        };
+        if sig != signature(state.secret, id, file, expires) {
+            return Some("signature does not match");
+        }
+        if self.unix_now() >= expires {
+            return Some("the URL has expired");
+        }
+        None
     }
 
     fn status(&self, state: &State, request: &ApiRequest) -> ApiResponse {
@@ -606,6 +715,19 @@ impl Simulator {
         }
         if self.unix_now() >= expires {
             return MediaReply::Api(respond(access_denied("Request has expired")));
+        }
+        if let Some(upload) = state.uploads.get(task_id) {
+            let mut headers = Headers::new();
+            headers.insert("Content-Type", upload.content_type);
+            return MediaReply::Body(MediaBody {
+                status: 200,
+                headers,
+                content_length: upload.bytes.len() as u64,
+                head: upload.bytes.clone(),
+                padding: 0,
+                truncate_at: None,
+                bytes_per_second: self.config.media_bytes_per_second,
+            });
         }
         let Some(task) = state.tasks.get(task_id) else {
             return MediaReply::Api(respond(not_found()));

@@ -1,0 +1,156 @@
+//! Knowing before paying: `--dry-run` (every request exactly as it would be
+//! sent, what would be uploaded, the estimated cost; nothing sent, uploaded
+//! or written) and `--max-cost` (refuse to start above a budget).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use seedance_core::GenerationRequest;
+use seedance_core::pricing::{CostEstimate, PriceTable};
+use seedance_workflows::LocalFile;
+use serde_json::{Value, json};
+
+use crate::failure::Failure;
+use crate::output::write_json;
+
+/// Cost options of every command that pays.
+#[derive(Debug, Default, Args)]
+pub struct CostArgs {
+    /// Validate everything and print each request exactly as it would be
+    /// sent, what would be uploaded and the estimated cost; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A price table (JSON) instead of the built-in one: `{"source",
+    /// "observed", "currency", "per_second": {MODEL: {RESOLUTION: PRICE}}}`.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Refuse to start when the estimated cost is above this amount.
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<f64>,
+}
+
+impl CostArgs {
+    /// The price table to estimate with.
+    pub(crate) fn table(&self) -> Result<PriceTable, Failure> {
+        match &self.prices {
+            None => Ok(PriceTable::builtin()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Failure::usage(format!("cannot read --prices {}: {e}", path.display()))
+                })?;
+                PriceTable::from_json(&text).map_err(|e| {
+                    Failure::usage(format!(
+                        "--prices {}: not a price table: {e}",
+                        path.display()
+                    ))
+                })
+            }
+        }
+    }
+
+    /// Estimates `requests`; refuses above `--max-cost`.
+    pub(crate) fn check<'a>(
+        &self,
+        requests: impl IntoIterator<Item = &'a GenerationRequest>,
+    ) -> Result<CostEstimate, Failure> {
+        let estimate = self.table()?.estimate(requests);
+        if let Some(max) = self.max_cost {
+            if !estimate.unpriced.is_empty() {
+                return Err(Failure::failed(format!(
+                    "cannot hold to --max-cost {max}: the price table has no price for {} (give one with --prices FILE)",
+                    estimate.unpriced.join(", ")
+                )));
+            }
+            if estimate.total > max {
+                return Err(Failure::failed(format!(
+                    "the estimated cost {} is above --max-cost {max}; nothing was sent\n{}",
+                    money(estimate.total, &estimate.currency),
+                    lines(&estimate)
+                )));
+            }
+        }
+        Ok(estimate)
+    }
+}
+
+fn money(amount: f64, currency: &str) -> String {
+    format!("{amount:.4} {currency}")
+}
+
+fn lines(e: &CostEstimate) -> String {
+    let mut out = String::new();
+    for l in &e.lines {
+        let price = match (l.per_second, l.cost) {
+            (Some(p), Some(c)) => format!("{} s x {p} = {}", l.seconds, money(c, &e.currency)),
+            _ => format!("{} s, no price known", l.seconds),
+        };
+        out.push_str(&format!(
+            "  {} {}: {} request{}, {price}\n",
+            l.model,
+            l.resolution,
+            l.requests,
+            if l.requests == 1 { "" } else { "s" }
+        ));
+    }
+    out.push_str(&format!(
+        "  total: {}{} (prices: {}, observed {}; the task's own cost is what is billed)",
+        money(e.total, &e.currency),
+        if e.unpriced.is_empty() {
+            String::new()
+        } else {
+            format!(" plus unpriced {}", e.unpriced.join(", "))
+        },
+        e.source,
+        e.observed
+    ));
+    out
+}
+
+/// What a dry run prints.
+pub(crate) struct DryRun<'a> {
+    /// Each request with its label (`segment 3`, `line 7`, `request`).
+    pub(crate) requests: Vec<(String, Value)>,
+    /// Local files that would be uploaded.
+    pub(crate) uploads: &'a [LocalFile],
+    /// The estimate.
+    pub(crate) estimate: CostEstimate,
+}
+
+impl DryRun<'_> {
+    pub(crate) fn print(&self, json_mode: bool, out: &mut dyn Write) -> Result<(), Failure> {
+        let written = if json_mode {
+            write_json(
+                out,
+                &json!({
+                    "dry_run": true,
+                    "requests": self.requests.iter().map(|(label, body)| json!({"label": label, "body": body})).collect::<Vec<_>>(),
+                    "uploads": self.uploads,
+                    "estimate": self.estimate,
+                }),
+            )
+        } else {
+            let mut text = String::new();
+            for (label, body) in &self.requests {
+                text.push_str(&format!(
+                    "{label}:\n{}\n",
+                    serde_json::to_string_pretty(body).unwrap_or_default()
+                ));
+            }
+            for u in self.uploads {
+                text.push_str(&format!(
+                    "would upload {} ({} bytes) for {}\n",
+                    u.path.display(),
+                    u.bytes,
+                    u.field
+                ));
+            }
+            text.push_str(&format!(
+                "estimated cost:\n{}\ndry run: nothing was sent, uploaded or written\n",
+                lines(&self.estimate)
+            ));
+            out.write_all(text.as_bytes())
+        };
+        written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    }
+}

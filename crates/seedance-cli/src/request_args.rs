@@ -1,0 +1,254 @@
+//! A request from flags, over (or instead of) a request file. Flags
+//! override the file's fields; validation errors name the flag that set the
+//! field, so `--duration 20` is reported as `duration (--duration)`.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::{Map, Value, json};
+
+use crate::commands::submit::ReadRequest;
+use crate::failure::Failure;
+use crate::input::read_json;
+
+/// The request fields as flags.
+#[derive(Debug, Default, Args)]
+pub struct RequestArgs {
+    /// Model id: `doubao-seedance-2.0`, `-fast`, `-mini`, `-face`, `-fast-face`.
+    #[arg(long, value_name = "MODEL", help_heading = "Request")]
+    pub model: Option<String>,
+    /// What to generate.
+    #[arg(long, value_name = "TEXT", help_heading = "Request")]
+    pub prompt: Option<String>,
+    /// Seconds of video, 4 to 15.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        help_heading = "Request"
+    )]
+    pub duration: Option<i64>,
+    /// Aspect ratio: `16:9`, `9:16`, `1:1`, `4:3`, `3:4`, `21:9`, `adaptive`.
+    #[arg(long, value_name = "RATIO", help_heading = "Request")]
+    pub size: Option<String>,
+    /// `480p`, `720p`, `1080p` or `4k`.
+    #[arg(long, value_name = "RES", help_heading = "Request")]
+    pub resolution: Option<String>,
+    /// Seed, -1 (random) to 4294967295.
+    #[arg(long, allow_negative_numbers = true, help_heading = "Request")]
+    pub seed: Option<i64>,
+    /// Generate sound with the video (`--audio`, or `--audio false`).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Request")]
+    pub audio: Option<bool>,
+    /// Return the video's last frame too (to continue from it).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Request")]
+    pub return_last_frame: Option<bool>,
+    /// Let the model search the web for the prompt.
+    #[arg(long, help_heading = "Request")]
+    pub web_search: bool,
+    /// An input image (repeatable): a URL, or a local file (uploaded first).
+    #[arg(long = "image", value_name = "URL_OR_FILE", help_heading = "Request")]
+    pub images: Vec<String>,
+    /// The first frame: a URL or a local file.
+    #[arg(long, value_name = "URL_OR_FILE", help_heading = "Request")]
+    pub first_frame: Option<String>,
+    /// The last frame (needs --first-frame): a URL or a local file.
+    #[arg(long, value_name = "URL_OR_FILE", help_heading = "Request")]
+    pub last_frame: Option<String>,
+    /// A reference image (repeatable): a URL or a local file.
+    #[arg(
+        long = "reference-image",
+        value_name = "URL_OR_FILE",
+        help_heading = "Request"
+    )]
+    pub reference_images: Vec<String>,
+    /// A reference video URL (repeatable).
+    #[arg(long = "video", value_name = "URL", help_heading = "Request")]
+    pub videos: Vec<String>,
+    /// A reference audio URL (repeatable).
+    #[arg(long = "audio-ref", value_name = "URL", help_heading = "Request")]
+    pub audio_refs: Vec<String>,
+}
+
+impl RequestArgs {
+    /// Whether any request flag was given.
+    pub fn any(&self) -> bool {
+        !self.fields().is_empty()
+    }
+
+    /// The fields the flags set, as JSON, with the flag that set each.
+    fn fields(&self) -> Vec<(&'static str, &'static str, Value)> {
+        let mut f = Vec::new();
+        let mut put = |field, flag, v: Value| f.push((field, flag, v));
+        if let Some(v) = &self.model {
+            put("model", "--model", json!(v));
+        }
+        if let Some(v) = &self.prompt {
+            put("prompt", "--prompt", json!(v));
+        }
+        if let Some(v) = self.duration {
+            put("duration", "--duration", json!(v));
+        }
+        if let Some(v) = &self.size {
+            put("size", "--size", json!(v));
+        }
+        if let Some(v) = &self.resolution {
+            put("resolution", "--resolution", json!(v));
+        }
+        if let Some(v) = self.seed {
+            put("seed", "--seed", json!(v));
+        }
+        if let Some(v) = self.audio {
+            put("generate_audio", "--audio", json!(v));
+        }
+        if let Some(v) = self.return_last_frame {
+            put("return_last_frame", "--return-last-frame", json!(v));
+        }
+        if self.web_search {
+            put("tools", "--web-search", json!([{"type": "web_search"}]));
+        }
+        if !self.images.is_empty() {
+            put("image_urls", "--image", json!(self.images));
+        }
+        let mut roles = Vec::new();
+        if let Some(u) = &self.first_frame {
+            roles.push(json!({"url": u, "role": "first_frame"}));
+        }
+        if let Some(u) = &self.last_frame {
+            roles.push(json!({"url": u, "role": "last_frame"}));
+        }
+        for u in &self.reference_images {
+            roles.push(json!({"url": u, "role": "reference_image"}));
+        }
+        if !roles.is_empty() {
+            put(
+                "image_with_roles",
+                "--first-frame/--last-frame/--reference-image",
+                Value::Array(roles),
+            );
+        }
+        if !self.videos.is_empty() {
+            put("video_urls", "--video", json!(self.videos));
+        }
+        if !self.audio_refs.is_empty() {
+            put("audio_urls", "--audio-ref", json!(self.audio_refs));
+        }
+        f
+    }
+
+    /// `base` (a request file's JSON, or `{}`) with the flags applied.
+    /// Returns the body and, for each field a flag set, the flag's name.
+    pub fn apply(&self, base: Value) -> (Value, Vec<(&'static str, &'static str)>) {
+        let mut obj = match base {
+            Value::Object(o) => o,
+            other => {
+                // Not an object: validation reports it; flags cannot help.
+                return (other, Vec::new());
+            }
+        };
+        let mut flagged = Vec::new();
+        for (field, flag, v) in self.fields() {
+            obj.insert(field.to_owned(), v);
+            flagged.push((field, flag));
+        }
+        (Value::Object(obj), flagged)
+    }
+}
+
+/// A request body as read: the file (if any) with the flags over it, local
+/// image paths replaced by placeholders (see `seedance_workflows::local_media`).
+pub(crate) struct RawRequest {
+    pub(crate) value: Value,
+    pub(crate) flagged: Vec<(&'static str, &'static str)>,
+    pub(crate) local: Vec<seedance_workflows::LocalFile>,
+}
+
+/// The request of `submit`/`generate`: the file (if any; its local paths
+/// are relative to its directory) with the flags over it (their local paths
+/// relative to the working directory).
+pub(crate) fn read_request_with_flags(
+    file: Option<&PathBuf>,
+    flags: &RequestArgs,
+    stdin: &mut dyn Read,
+) -> Result<RawRequest, Failure> {
+    let mut local = Vec::new();
+    let mut violations = Vec::new();
+    let base = match file {
+        Some(path) => {
+            let mut v = read_json(path, stdin).map_err(|e| Failure::usage(e.to_string()))?;
+            let dir = if path.as_os_str() == "-" {
+                std::path::PathBuf::from(".")
+            } else {
+                crate::input::parent_dir(path)
+            };
+            match seedance_workflows::localize(&mut v, &dir) {
+                Ok(found) => local.extend(found),
+                Err(e) => violations.extend(e),
+            }
+            v
+        }
+        None if flags.any() => Value::Object(Map::new()),
+        None => {
+            return Err(Failure::usage(
+                "give a request file (or - for standard input), or the request as flags: --model and --prompt at least",
+            ));
+        }
+    };
+    let (mut value, flagged) = flags.apply(base);
+    match seedance_workflows::localize(&mut value, std::path::Path::new(".")) {
+        Ok(found) => local.extend(found),
+        Err(e) => violations.extend(e),
+    }
+    if !violations.is_empty() {
+        for v in &mut violations {
+            let field = v
+                .path
+                .split(['.', '['])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if let Some((_, flag)) = flagged.iter().find(|(f, _)| *f == field) {
+                v.path = format!("{} ({flag})", v.path);
+            }
+        }
+        let n = violations.len();
+        return Err(Failure::failed(format!(
+            "invalid request ({n} problem{}):{}",
+            if n == 1 { "" } else { "s" },
+            violations
+                .iter()
+                .map(|v| format!("\n  {v}"))
+                .collect::<String>()
+        )));
+    }
+    Ok(RawRequest {
+        value,
+        flagged,
+        local,
+    })
+}
+
+/// Parses and validates `value`, naming the flag of each field a flag set.
+pub(crate) fn validate_with_flags(
+    value: &Value,
+    flagged: &[(&'static str, &'static str)],
+) -> Result<ReadRequest, Failure> {
+    match seedance_core::GenerationRequest::from_json(value) {
+        Ok((request, warnings)) => Ok(ReadRequest { request, warnings }),
+        Err(mut e) => {
+            for v in e
+                .report
+                .errors
+                .iter_mut()
+                .chain(e.report.warnings.iter_mut())
+            {
+                let field = v.path.split(['.', '[']).next().unwrap_or_default();
+                if let Some((_, flag)) = flagged.iter().find(|(f, _)| *f == field) {
+                    v.path = format!("{} ({flag})", v.path);
+                }
+            }
+            Err(Failure::failed(e.to_string()))
+        }
+    }
+}

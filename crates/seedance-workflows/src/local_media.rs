@@ -1,0 +1,448 @@
+//! Local images in requests, plans and job lines.
+//!
+//! Wherever an image URL goes, a path to a local file may stand instead
+//! (relative to the file it is written in). Before anything is validated,
+//! [`localize`] replaces each path with a placeholder URL naming the file's
+//! SHA-256 (`https://local.seedance.invalid/<sha256>/<name>`): requests
+//! validate as they will be sent, plan fingerprints stay the same when an
+//! upload is renewed, and a dry run uploads nothing. Just before a submit,
+//! [`publish`] swaps each placeholder for a live URL from apimart's upload
+//! endpoint, reusing an earlier upload while its URL has comfortably more
+//! life left ([`MIN_LIFE_SECS`]); chains and batches keep those uploads in
+//! their manifest. Videos and audio have no upload endpoint: a local path
+//! there is an error that says what to do.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use seedance_core::{Code, Violation};
+use seedance_transport::client::{UploadedImage, check_uploadable};
+use seedance_transport::{Client, ClientError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The host of placeholder URLs standing for local files.
+pub const LOCAL_HOST: &str = "local.seedance.invalid";
+
+/// An upload is reused only while its URL lives at least this much longer
+/// (the service fetches inputs when the task starts, which can be after a
+/// queue).
+pub const MIN_LIFE_SECS: i64 = 2 * 3600;
+
+/// A local file found in a request, plan or job line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalFile {
+    /// Where it was written (`image_urls[0]`, `segments[2].image_with_roles[0].url`).
+    pub field: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+    /// Its SHA-256 (lower-case hex).
+    pub sha256: String,
+    /// The URL that stands for it until it is uploaded.
+    pub placeholder: String,
+}
+
+/// An upload a manifest remembers, keyed by the file's SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    /// The file uploaded (as given).
+    pub file: String,
+    /// The public URL.
+    pub url: String,
+    /// When the URL stops working (unix seconds).
+    pub expires_at: i64,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// The local files of a run, by SHA-256.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalFiles(pub BTreeMap<String, PathBuf>);
+
+impl LocalFiles {
+    /// The files found by [`localize`].
+    pub fn from_found(found: &[LocalFile]) -> Self {
+        LocalFiles(
+            found
+                .iter()
+                .map(|f| (f.sha256.clone(), f.path.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// Whether `s` names a local file rather than a URL.
+fn local_path(s: &str) -> Option<&str> {
+    if let Some(p) = s.strip_prefix("file://") {
+        return Some(p);
+    }
+    (!s.contains("://") && !s.trim().is_empty()).then_some(s)
+}
+
+fn placeholder(sha: &str, path: &Path) -> String {
+    let name: String = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("https://{LOCAL_HOST}/{sha}/{name}")
+}
+
+/// The SHA-256 of a placeholder URL, if it is one.
+pub fn placeholder_sha(url: &str) -> Option<&str> {
+    url.strip_prefix("https://")?
+        .strip_prefix(LOCAL_HOST)?
+        .strip_prefix('/')?
+        .split('/')
+        .next()
+}
+
+/// Which JSON fields hold media URLs, and what kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Image,
+    VideoOrAudio,
+}
+
+/// Replaces local paths in `value` (a request body, a plan, or one job
+/// line) with placeholders. `base` is the directory relative paths are read
+/// from. Every problem is a violation naming its field.
+pub fn localize(value: &mut Value, base: &Path) -> Result<Vec<LocalFile>, Vec<Violation>> {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    visit(value, "", base, &mut found, &mut errors);
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// Walks the fields that hold media URLs in requests (`image_urls`,
+/// `image_with_roles[].url`, `video_urls`, `audio_urls`) and plans
+/// (`start_image`, `end_image`, `defaults`, `segments[]`).
+fn visit(
+    value: &mut Value,
+    prefix: &str,
+    base: &Path,
+    found: &mut Vec<LocalFile>,
+    errors: &mut Vec<Violation>,
+) {
+    let Value::Object(obj) = value else {
+        return;
+    };
+    for (key, v) in obj.iter_mut() {
+        let path = join(prefix, key);
+        match key.as_str() {
+            "start_image" | "end_image" if prefix.is_empty() => {
+                one(v, &path, Slot::Image, base, found, errors)
+            }
+            "image_urls" => each(v, &path, Slot::Image, base, found, errors),
+            "video_urls" | "audio_urls" => each(v, &path, Slot::VideoOrAudio, base, found, errors),
+            "image_with_roles" => {
+                if let Value::Array(items) = v {
+                    for (i, item) in items.iter_mut().enumerate() {
+                        if let Some(url) = item.get_mut("url") {
+                            one(
+                                url,
+                                &format!("{path}[{i}].url"),
+                                Slot::Image,
+                                base,
+                                found,
+                                errors,
+                            );
+                        }
+                    }
+                }
+            }
+            "defaults" if prefix.is_empty() => visit(v, &path, base, found, errors),
+            "segments" if prefix.is_empty() => {
+                if let Value::Array(items) = v {
+                    for (i, item) in items.iter_mut().enumerate() {
+                        visit(item, &format!("segments[{i}]"), base, found, errors);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn each(
+    v: &mut Value,
+    path: &str,
+    slot: Slot,
+    base: &Path,
+    found: &mut Vec<LocalFile>,
+    errors: &mut Vec<Violation>,
+) {
+    if let Value::Array(items) = v {
+        for (i, item) in items.iter_mut().enumerate() {
+            one(item, &format!("{path}[{i}]"), slot, base, found, errors);
+        }
+    }
+}
+
+fn one(
+    v: &mut Value,
+    field: &str,
+    slot: Slot,
+    base: &Path,
+    found: &mut Vec<LocalFile>,
+    errors: &mut Vec<Violation>,
+) {
+    let Some(text) = v.as_str() else {
+        return;
+    };
+    let Some(rel) = local_path(text) else {
+        return;
+    };
+    let path = base.join(rel);
+    if slot == Slot::VideoOrAudio {
+        errors.push(Violation::new(
+            Code::InvalidUrl,
+            field,
+            format!(
+                "`{text}` is a local file, and apimart has no upload endpoint for video or audio: publish it where the service can fetch it (your own storage, a signed URL) and give that URL"
+            ),
+        ));
+        return;
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(Violation::new(
+                Code::InvalidUrl,
+                field,
+                format!("`{text}` is neither an http(s)/asset:// URL nor a readable file ({e})"),
+            ));
+            return;
+        }
+    };
+    let name = path.display().to_string();
+    if let Err(refusal) = check_uploadable(&name, &bytes) {
+        errors.push(Violation::new(
+            Code::UnsupportedFormat,
+            field,
+            refusal.to_string(),
+        ));
+        return;
+    }
+    let sha256 = crate::manifest::sha256_hex(&bytes);
+    let url = placeholder(&sha256, &path);
+    *v = Value::String(url.clone());
+    found.push(LocalFile {
+        field: field.to_owned(),
+        path,
+        bytes: bytes.len() as u64,
+        sha256,
+        placeholder: url,
+    });
+}
+
+/// Where uploads are remembered between calls (a manifest, or nothing).
+pub trait UploadCache: Send + Sync {
+    /// The upload of the file with this SHA-256, if one was recorded.
+    fn get(&self, sha256: &str) -> Option<UploadRecord>;
+    /// Records an upload.
+    fn put(&self, sha256: &str, record: UploadRecord) -> Result<(), crate::WorkflowError>;
+}
+
+/// A cache that remembers nothing (single requests).
+#[derive(Debug, Default)]
+pub struct NoCache;
+
+impl UploadCache for NoCache {
+    fn get(&self, _: &str) -> Option<UploadRecord> {
+        None
+    }
+    fn put(&self, _: &str, _: UploadRecord) -> Result<(), crate::WorkflowError> {
+        Ok(())
+    }
+}
+
+/// Why a local file could not be published.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// A placeholder names a file this run does not know.
+    #[error("no local file for {0}")]
+    Unknown(String),
+    /// The file changed since the request was validated.
+    #[error("{}: the file changed since the run started; rerun to pick up the new version", .0.display())]
+    Changed(PathBuf),
+    /// Reading the file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The upload failed.
+    #[error("uploading {}: {source}", path.display())]
+    Upload {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: Box<ClientError>,
+    },
+}
+
+/// Uploads `path` (whose content must hash to `sha256`), or reuses a live
+/// upload from `cache`; returns the URL.
+pub async fn publish_file(
+    client: &Client,
+    path: &Path,
+    sha256: &str,
+    cache: &dyn UploadCache,
+) -> Result<String, crate::WorkflowError> {
+    if let Some(r) = cache.get(sha256)
+        && r.expires_at - client.unix_now() >= MIN_LIFE_SECS
+    {
+        return Ok(r.url);
+    }
+    let owned = path.to_owned();
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&owned))
+        .await
+        .map_err(|e| PublishError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })?
+        .map_err(|source| PublishError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    if crate::manifest::sha256_hex(&bytes) != sha256 {
+        return Err(PublishError::Changed(path.to_owned()).into());
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "image".to_owned());
+    let uploaded: UploadedImage =
+        client
+            .upload_image(&bytes, &name)
+            .await
+            .map_err(|source| PublishError::Upload {
+                path: path.to_owned(),
+                source: Box::new(source),
+            })?;
+    tracing::info!(file = %path.display(), "uploaded");
+    cache.put(
+        sha256,
+        UploadRecord {
+            file: path.display().to_string(),
+            url: uploaded.url.clone(),
+            expires_at: uploaded.expires_at,
+            bytes: uploaded.bytes,
+        },
+    )?;
+    Ok(uploaded.url)
+}
+
+/// Replaces every placeholder in `body` (a request body) with a live URL,
+/// uploading the files (or reusing live uploads from `cache`).
+pub async fn publish(
+    client: &Client,
+    body: &mut Value,
+    files: &LocalFiles,
+    cache: &dyn UploadCache,
+) -> Result<(), crate::WorkflowError> {
+    let mut slots = Vec::new();
+    collect_placeholders(body, &mut slots);
+    let mut urls: BTreeMap<String, String> = BTreeMap::new();
+    for sha in slots {
+        if urls.contains_key(&sha) {
+            continue;
+        }
+        let path = files
+            .0
+            .get(&sha)
+            .ok_or_else(|| PublishError::Unknown(sha.clone()))?;
+        let url = publish_file(client, path, &sha, cache).await?;
+        urls.insert(sha, url);
+    }
+    replace_placeholders(body, &urls);
+    Ok(())
+}
+
+fn collect_placeholders(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(sha) = placeholder_sha(s) {
+                out.push(sha.to_owned());
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_placeholders(i, out)),
+        Value::Object(o) => o.values().for_each(|i| collect_placeholders(i, out)),
+        _ => {}
+    }
+}
+
+fn replace_placeholders(v: &mut Value, urls: &BTreeMap<String, String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(url) = placeholder_sha(s).and_then(|sha| urls.get(sha)) {
+                *s = url.clone();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| replace_placeholders(i, urls)),
+        Value::Object(o) => o.values_mut().for_each(|i| replace_placeholders(i, urls)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_become_placeholders_and_urls_stay() {
+        let dir = std::env::temp_dir().join(format!("seedance-local-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.png"), seedance_transport::sim::SAMPLE_PNG).unwrap();
+        let mut v = serde_json::json!({
+            "image_urls": ["a.png", "https://example.com/b.png"],
+            "video_urls": ["https://example.com/v.mp4"],
+        });
+        let found = localize(&mut v, &dir).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].field, "image_urls[0]");
+        assert_eq!(
+            placeholder_sha(v["image_urls"][0].as_str().unwrap()),
+            Some(found[0].sha256.as_str())
+        );
+        assert_eq!(v["image_urls"][1], "https://example.com/b.png");
+        let mut bad =
+            serde_json::json!({"video_urls": ["clip.mp4"], "image_urls": ["missing.png"]});
+        let errors = localize(&mut bad, &dir).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("no upload endpoint for video"))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -174,7 +174,7 @@ fn warnings_reach_the_person_who_pays() {
     let file = dir.path().join("req.json");
     std::fs::write(
         &file,
-        r#"{"model":"doubao-seedance-2.0-fast","prompt":"a kite","duration":5.0,"aspect_ratio":"16:9"}"#,
+        r#"{"model":"doubao-seedance-2.0-fast","prompt":"a kite","duration":5.0,"motion_strength":0.7}"#,
     )
     .unwrap();
     let r = run_cli(

@@ -36,9 +36,9 @@ fn invalid_request_human_output() {
     assert_eq!(
         out.stdout.lines().count(),
         6,
-        "one line per violation (5 errors, 1 warning)"
+        "one line per violation (6 errors: aspect_ratio is a known wrong name)"
     );
-    assert_eq!(out.stderr, "invalid: 5 errors, 1 warning\n");
+    assert_eq!(out.stderr, "invalid: 6 errors\n");
     insta::assert_snapshot!("validate_invalid_human", out.stdout);
 }
 

@@ -14,6 +14,7 @@ mod loopback_faults;
 mod media_check;
 mod money_safety;
 mod process;
+mod real_service;
 mod responses;
 mod scenarios;
 mod secrets;

@@ -23,7 +23,7 @@ fn http_url() -> impl Strategy<Value = MediaUrl> {
         })
 }
 
-fn url_for(model: Model) -> BoxedStrategy<MediaUrl> {
+fn url_for(model: &Model) -> BoxedStrategy<MediaUrl> {
     if model.supports_asset_urls() {
         prop_oneof![
             3 => http_url(),
@@ -66,11 +66,11 @@ fn mode() -> impl Strategy<Value = Mode> {
 
 prop_compose! {
     fn valid_request()(model in model(), mode in mode())(
-        model in Just(model),
+        model in Just(model.clone()),
         mode in Just(mode),
         prompt in prop::option::of(prompt()),
         text_prompt in prompt(),
-        duration in prop::option::of(4u32..=15),
+        duration in prop::option::of(4i32..=15),
         size in prop::option::of(prop::sample::select(Size::ALL)),
         resolution in prop::option::of(prop::sample::select(
             Resolution::ALL.iter().copied().filter(|r| model.supports_resolution(*r)).collect::<Vec<_>>())),
@@ -78,10 +78,10 @@ prop_compose! {
         audio in prop::option::of(any::<bool>()),
         last_frame in prop::option::of(any::<bool>()),
         web_search in any::<bool>(),
-        images in prop::collection::vec(url_for(model), 1..=9),
-        videos in prop::collection::vec(url_for(model), 0..=3),
-        audios in prop::collection::vec(url_for(model), 0..=3),
-        frames in prop::collection::vec(url_for(model), 2),
+        images in prop::collection::vec(url_for(&model), 1..=9),
+        videos in prop::collection::vec(url_for(&model), 0..=3),
+        audios in prop::collection::vec(url_for(&model), 0..=3),
+        frames in prop::collection::vec(url_for(&model), 2),
     ) -> GenerationRequest {
         let mut r = GenerationRequest::new(model);
         r.duration = duration;
@@ -132,7 +132,7 @@ fn mutate(value: &mut Value, pick: usize) -> Option<(Code, String)> {
         (true, Code::UnknownSize, "size"),
         (true, Code::UnknownResolution, "resolution"),
         (
-            model != "doubao-seedance-2.0",
+            model.parse::<Model>().map(|m| m.base()) != Ok(Model::Seedance2),
             Code::ResolutionNotSupported,
             "resolution",
         ),

@@ -57,7 +57,7 @@ pub enum Command {
     /// Validate and submit a request (a file, flags, or both); prints the task id.
     Submit(SubmitArgs),
     /// Show a task's status once.
-    Status(TaskArg),
+    Status(StatusArgs),
     /// Wait for a task to finish; prints its final state.
     Wait(WaitArgs),
     /// Download a URL to a file (streamed, checked, atomically renamed).
@@ -207,11 +207,14 @@ pub struct ValidateArgs {
     pub print: bool,
 }
 
-/// A task id.
+/// Arguments of `seedance status`.
 #[derive(Debug, Args)]
-pub struct TaskArg {
+pub struct StatusArgs {
     /// The task id (`task_...`).
     pub task_id: String,
+    /// The language of the server's messages: `en` (default), `zh`, `ko`, `ja`.
+    #[arg(long, value_parser = ["en", "zh", "ko", "ja"])]
+    pub language: Option<String>,
 }
 
 /// Arguments of `seedance wait`.

@@ -16,6 +16,10 @@ pub(crate) fn task_json(task: &Task) -> Value {
         "actual_time": task.actual_time,
         "created": task.created,
         "completed": task.completed,
+        "cost": task.cost,
+        "credits_cost": task.credits_cost,
+        "billed": task.billed(),
+        "data": task.raw,
     });
     if let Some(r) = &task.result {
         v["result"] = r.raw.clone();
@@ -45,6 +49,11 @@ pub(crate) fn task_line(task: &Task) -> String {
     }
     if let Some(e) = task.estimated_time {
         line.push_str(&format!("  estimated {e}s"));
+    }
+    match (task.billed(), task.status.is_unsuccessful()) {
+        (Some(_), true) => line.push_str("  refunded"),
+        (Some(c), false) => line.push_str(&format!("  cost {c}")),
+        (None, _) => {}
     }
     if let Some(r) = &task.result {
         if let Some(u) = r.video_url() {

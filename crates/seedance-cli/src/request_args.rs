@@ -69,6 +69,10 @@ pub struct RequestArgs {
     /// A reference audio URL (repeatable).
     #[arg(long = "audio-ref", value_name = "URL", help_heading = "Request")]
     pub audio_refs: Vec<String>,
+    /// Send a model id this version does not know (a newer model), under the
+    /// rules of the base its name suggests. The SDK cannot check it.
+    #[arg(long, help_heading = "Request")]
+    pub allow_unknown_model: bool,
 }
 
 impl RequestArgs {
@@ -233,9 +237,34 @@ pub(crate) fn read_request_with_flags(
 pub(crate) fn validate_with_flags(
     value: &Value,
     flagged: &[(&'static str, &'static str)],
+    allow_unknown_model: bool,
 ) -> Result<ReadRequest, Failure> {
-    match seedance_core::GenerationRequest::from_json(value) {
-        Ok((request, warnings)) => Ok(ReadRequest { request, warnings }),
+    // With the opt-in, an unknown model id is checked as its base model
+    // and sent as written.
+    let unknown_model = value
+        .get("model")
+        .and_then(Value::as_str)
+        .filter(|id| allow_unknown_model && id.parse::<seedance_core::Model>().is_err())
+        .map(str::to_owned);
+    let mut checked = value.clone();
+    if let Some(id) = &unknown_model {
+        checked["model"] = json!(seedance_core::Model::other(id.clone()).base().as_str());
+    }
+    match seedance_core::GenerationRequest::from_json(&checked) {
+        Ok((mut request, mut warnings)) => {
+            if let Some(id) = unknown_model {
+                request.model = seedance_core::Model::other(id.clone());
+                warnings.push(seedance_core::Violation::new(
+                    seedance_core::Code::UnknownModel,
+                    "model",
+                    format!(
+                        "`{id}` is not a model this version knows; sent as written (--allow-unknown-model), checked with the rules of `{}`",
+                        request.model.base()
+                    ),
+                ));
+            }
+            Ok(ReadRequest { request, warnings })
+        }
         Err(mut e) => {
             for v in e
                 .report

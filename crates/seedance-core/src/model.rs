@@ -3,40 +3,138 @@
 
 use crate::wire_enum::wire_enum;
 
-wire_enum! {
-    /// A Seedance 2.0 model served by apimart.
-    pub enum Model {
-        /// `doubao-seedance-2.0`: the standard model; the only one with 1080p and 4k.
-        Seedance2 = "doubao-seedance-2.0",
-        /// `doubao-seedance-2.0-fast`: same features, faster, 480p/720p only.
-        Seedance2Fast = "doubao-seedance-2.0-fast",
-        /// `doubao-seedance-2.0-mini`: same features, no prompt length limit,
-        /// no asset URLs, 480p/720p only.
-        Seedance2Mini = "doubao-seedance-2.0-mini",
-    }
+/// A Seedance 2.0 model served by apimart.
+///
+/// Parsing is strict: an id this version does not know is an error listing
+/// the known ones. A newer id can still be sent by a caller who opts in,
+/// with [`Model::other`]: the rules of the base model its name suggests
+/// apply (`mini`, `fast`, else 2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Model {
+    /// `doubao-seedance-2.0`: the standard model; the only one with 1080p and 4k.
+    Seedance2,
+    /// `doubao-seedance-2.0-fast`: same features, faster, 480p/720p only.
+    Seedance2Fast,
+    /// `doubao-seedance-2.0-mini`: same features, no prompt length limit,
+    /// no asset URLs, 480p/720p only.
+    Seedance2Mini,
+    /// `doubao-seedance-2.0-face`: 2.0 for uploads of real people; the rules of 2.0.
+    Seedance2Face,
+    /// `doubao-seedance-2.0-fast-face`: fast for uploads of real people; the rules of fast.
+    Seedance2FastFace,
+    /// An id this version does not know, sent as written (see [`Model::other`]).
+    Other(String),
 }
 
 impl Model {
-    /// Whether `1080p` and `4k` are available (only on `doubao-seedance-2.0`).
-    pub const fn supports_resolution(self, resolution: Resolution) -> bool {
-        match resolution {
-            Resolution::P480 | Resolution::P720 => true,
-            Resolution::P1080 | Resolution::K4 => matches!(self, Model::Seedance2),
+    /// Every known model, in documentation order.
+    pub const ALL: &'static [Model] = &[
+        Model::Seedance2,
+        Model::Seedance2Fast,
+        Model::Seedance2Mini,
+        Model::Seedance2Face,
+        Model::Seedance2FastFace,
+    ];
+    /// Every known wire id, in documentation order.
+    pub const WIRE_VALUES: &'static [&'static str] = &[
+        "doubao-seedance-2.0",
+        "doubao-seedance-2.0-fast",
+        "doubao-seedance-2.0-mini",
+        "doubao-seedance-2.0-face",
+        "doubao-seedance-2.0-fast-face",
+    ];
+
+    /// A model id this version does not know, to send anyway (an explicit
+    /// opt-in: the SDK cannot check that the service accepts it).
+    pub fn other(id: impl Into<String>) -> Model {
+        let id = id.into();
+        id.parse().unwrap_or(Model::Other(id))
+    }
+
+    /// The exact string sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Model::Seedance2 => "doubao-seedance-2.0",
+            Model::Seedance2Fast => "doubao-seedance-2.0-fast",
+            Model::Seedance2Mini => "doubao-seedance-2.0-mini",
+            Model::Seedance2Face => "doubao-seedance-2.0-face",
+            Model::Seedance2FastFace => "doubao-seedance-2.0-fast-face",
+            Model::Other(id) => id,
         }
     }
 
-    /// Whether `asset://` URLs are accepted (standard and fast models only).
-    pub const fn supports_asset_urls(self) -> bool {
-        matches!(self, Model::Seedance2 | Model::Seedance2Fast)
+    /// The model whose rules apply: `-face` variants follow their base
+    /// model, unknown ids the base their name suggests.
+    pub fn base(&self) -> Model {
+        match self {
+            Model::Seedance2Face => Model::Seedance2,
+            Model::Seedance2FastFace => Model::Seedance2Fast,
+            Model::Other(id) if id.contains("mini") => Model::Seedance2Mini,
+            Model::Other(id) if id.contains("fast") => Model::Seedance2Fast,
+            Model::Other(_) => Model::Seedance2,
+            known => known.clone(),
+        }
+    }
+
+    /// Whether `1080p` and `4k` are available (only on `doubao-seedance-2.0`
+    /// and its `-face` variant).
+    pub fn supports_resolution(&self, resolution: Resolution) -> bool {
+        match resolution {
+            Resolution::P480 | Resolution::P720 => true,
+            Resolution::P1080 | Resolution::K4 => self.base() == Model::Seedance2,
+        }
+    }
+
+    /// Whether `asset://` URLs are accepted (all but `-mini`).
+    pub fn supports_asset_urls(&self) -> bool {
+        self.base() != Model::Seedance2Mini
     }
 
     /// The prompt length limit in characters (Unicode scalar values), or
     /// `None` where the model has none (`-mini`).
-    pub const fn prompt_char_limit(self) -> Option<usize> {
-        match self {
+    pub fn prompt_char_limit(&self) -> Option<usize> {
+        match self.base() {
             Model::Seedance2Mini => None,
-            Model::Seedance2 | Model::Seedance2Fast => Some(crate::limits::PROMPT_MAX_CHARS),
+            _ => Some(crate::limits::PROMPT_MAX_CHARS),
         }
+    }
+}
+
+impl std::str::FromStr for Model {
+    type Err = crate::wire_enum::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "doubao-seedance-2.0" => Ok(Model::Seedance2),
+            "doubao-seedance-2.0-fast" => Ok(Model::Seedance2Fast),
+            "doubao-seedance-2.0-mini" => Ok(Model::Seedance2Mini),
+            "doubao-seedance-2.0-face" => Ok(Model::Seedance2Face),
+            "doubao-seedance-2.0-fast-face" => Ok(Model::Seedance2FastFace),
+            _ => Err(crate::wire_enum::UnknownValue {
+                value: s.to_owned(),
+                expected: Model::WIRE_VALUES,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Model {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Model {
+    /// Strict: an unknown id is an error (opt in with [`Model::other`]).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -149,10 +149,7 @@ impl PriceTable {
                 });
             line.requests += 1;
             // "Smart duration" (-1) is priced at the longest the service makes.
-            let seconds = match r.duration {
-                Some(d) => u64::from(d),
-                None => u64::from(r.effective_duration()),
-            };
+            let seconds = u64::from(r.effective_duration());
             line.seconds += seconds;
         }
         let mut total = 0.0;

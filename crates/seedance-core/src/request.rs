@@ -1,5 +1,7 @@
 //! The body of `POST /v1/videos/generations`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::media_url::MediaUrl;
@@ -41,7 +43,7 @@ pub struct GenerationRequest {
     pub prompt: Option<String>,
     /// Length in seconds, 4-15 (server default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<u32>,
+    pub duration: Option<i32>,
     /// Aspect ratio (server default 16:9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<Size>,
@@ -92,6 +94,18 @@ pub struct GenerationRequest {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub audio_urls: Vec<MediaUrl>,
+    /// Whether to keep the camera still (apimart's current English page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_fixed: Option<bool>,
+    /// Whether to add a watermark (upstream's field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<bool>,
+    /// Fields this version does not know, sent exactly as written (like
+    /// `extra_body` in OpenAI's SDKs): the service may have added them. The
+    /// validator warns about each; names known to buy a different video
+    /// than the one asked for (`aspect_ratio`...) are refused instead.
+    #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// `null` reads as an empty list, as the raw validator treats it (absent).
@@ -151,7 +165,28 @@ impl GenerationRequest {
             image_with_roles: Vec::new(),
             video_urls: Vec::new(),
             audio_urls: Vec::new(),
+            camera_fixed: None,
+            watermark: None,
+            extra: BTreeMap::new(),
         }
+    }
+
+    /// Keeps the camera still (or not).
+    pub fn with_camera_fixed(mut self, on: bool) -> Self {
+        self.camera_fixed = Some(on);
+        self
+    }
+
+    /// Adds a watermark (or not).
+    pub fn with_watermark(mut self, on: bool) -> Self {
+        self.watermark = Some(on);
+        self
+    }
+
+    /// Sends a field this version does not know, exactly as given.
+    pub fn with_extra(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
+        self.extra.insert(name.into(), value);
+        self
     }
 
     /// Sets the prompt.
@@ -160,7 +195,7 @@ impl GenerationRequest {
         self
     }
     /// Sets the duration in seconds.
-    pub fn with_duration(mut self, seconds: u32) -> Self {
+    pub fn with_duration(mut self, seconds: i32) -> Self {
         self.duration = Some(seconds);
         self
     }
@@ -222,10 +257,15 @@ impl GenerationRequest {
             || !self.video_urls.is_empty()
     }
 
-    /// The duration the server will produce: the one set, or the default 5 s.
+    /// The longest the server may produce for this request: the duration
+    /// set, the default 5 s when unset, and the maximum (15 s) for
+    /// upstream's "smart duration" (`-1`), which lets the model choose.
     pub fn effective_duration(&self) -> u32 {
-        self.duration
-            .unwrap_or(crate::limits::DURATION_DEFAULT_SECS)
+        match self.duration {
+            None => crate::limits::DURATION_DEFAULT_SECS,
+            Some(d) if d < 0 => crate::limits::DURATION_MAX_SECS,
+            Some(d) => d.unsigned_abs(),
+        }
     }
 
     /// Every media URL in the request with its field path, in wire order.

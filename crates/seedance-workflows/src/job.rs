@@ -136,6 +136,9 @@ impl JobRunner<'_> {
             j.expires_at = None;
             j.video = None;
             j.last_frame = None;
+            j.cost = None;
+            j.credits_cost = None;
+            j.refunded = false;
             j.submissions += 1;
             j.sent_at = Some(self.client.unix_now());
         })?;
@@ -224,6 +227,8 @@ impl JobRunner<'_> {
                         .unwrap_or_default();
                     j.last_frame_url = result.and_then(|r| r.last_frame_url.clone());
                     j.expires_at = result.and_then(|r| r.expires_at());
+                    j.cost = task.billed();
+                    j.credits_cost = task.credits_cost;
                     j.error = None;
                 })?;
                 (self.events)(&Event::Completed { index });
@@ -238,6 +243,9 @@ impl JobRunner<'_> {
                 self.store.update_job(index, |j| {
                     j.state = JobState::Failed;
                     j.error = Some(message.clone());
+                    // A task that ends failed is refunded.
+                    j.cost = Some(0.0);
+                    j.refunded = true;
                 })?;
                 (self.events)(&Event::Failed {
                     index,

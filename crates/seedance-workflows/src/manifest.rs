@@ -84,6 +84,15 @@ pub struct JobRecord {
     /// The last error met, for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the task cost, as the service reported it (0 once refunded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    /// The credits it cost, as reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits_cost: Option<f64>,
+    /// The task ended `failed` (or cancelled/expired) and was refunded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refunded: bool,
     /// How many times this job was sent (more than one only after an
     /// explicit resubmission of an uncertain submit or of a failed task).
     #[serde(default)]
@@ -107,6 +116,9 @@ impl JobRecord {
             last_frame: None,
             sent_at: None,
             error: None,
+            cost: None,
+            credits_cost: None,
+            refunded: false,
             submissions: 0,
         }
     }
@@ -186,6 +198,19 @@ impl ManifestStore {
             source,
         })?;
         let path = dir.join(Self::FILE_NAME);
+        // Temporary files of a write a killed run left (the caller holds the
+        // directory's lock, so no other run is writing one now).
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if seedance_transport::client::is_temp_file_of(
+                    &name.to_string_lossy(),
+                    Self::FILE_NAME,
+                ) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         let mut manifest = match std::fs::read(&path) {
             Ok(bytes) => {
                 let m: Manifest =
@@ -298,6 +323,21 @@ fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestErro
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+impl Manifest {
+    /// What the run was billed so far, as the service reported it: the sum
+    /// of every job's cost (refunded jobs count 0), and of credits. `None`
+    /// where no job reported a cost.
+    pub fn billed(&self) -> (Option<f64>, Option<f64>) {
+        let sum = |f: fn(&JobRecord) -> Option<f64>| {
+            self.jobs
+                .iter()
+                .filter_map(f)
+                .fold(None, |acc: Option<f64>, c| Some(acc.unwrap_or(0.0) + c))
+        };
+        (sum(|j| j.cost), sum(|j| j.credits_cost))
+    }
 }
 
 impl crate::local_media::UploadCache for ManifestStore {

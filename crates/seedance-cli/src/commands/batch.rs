@@ -79,9 +79,11 @@ pub(crate) async fn run(
     })?;
     let manifest = seedance_workflows::ManifestStore::FILE_NAME;
     // The files written, as the manifest records them.
-    let videos: Vec<(usize, std::path::PathBuf)> = std::fs::read(args.resume.out.join(manifest))
+    let recorded = std::fs::read(args.resume.out.join(manifest))
         .ok()
-        .and_then(|b| serde_json::from_slice::<seedance_workflows::Manifest>(&b).ok())
+        .and_then(|b| serde_json::from_slice::<seedance_workflows::Manifest>(&b).ok());
+    let videos: Vec<(usize, std::path::PathBuf)> = recorded
+        .as_ref()
         .map(|m| {
             m.jobs
                 .iter()
@@ -93,6 +95,7 @@ pub(crate) async fn run(
                 .collect()
         })
         .unwrap_or_default();
+    let (billed, credits) = recorded.as_ref().map_or((None, None), |m| m.billed());
     let written = if global.json {
         let failed: Vec<_> = summary
             .failed
@@ -112,6 +115,8 @@ pub(crate) async fn run(
                 "failed": failed,
                 "videos": videos.iter().map(|(k, p)| json!({"index": k, "path": p})).collect::<Vec<_>>(),
                 "manifest": args.resume.out.join(manifest),
+                "billed": billed,
+                "credits_billed": credits,
             }),
         )
     } else {
@@ -137,6 +142,17 @@ pub(crate) async fn run(
                 args.resume.out.join(manifest).display()
             )
         });
+        if let Some(b) = billed {
+            r = r.and_then(|_| {
+                writeln!(
+                    out,
+                    "billed: {b:.4}{}",
+                    credits
+                        .map(|c| format!(" ({c} credits)"))
+                        .unwrap_or_default()
+                )
+            });
+        }
         r
     };
     written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;

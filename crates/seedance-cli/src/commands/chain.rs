@@ -113,14 +113,24 @@ pub(crate) async fn run(
             .jobs
             .iter()
             .map(|j| {
-                json!({"index": j.index, "task_id": j.task_id, "video": j.video, "last_frame": j.last_frame})
+                json!({"index": j.index, "task_id": j.task_id, "video": j.video, "last_frame": j.last_frame, "cost": j.cost, "refunded": j.refunded})
             })
             .collect();
+        let (billed, credits) = outcome.manifest.billed();
         write_json(
             out,
-            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings}),
+            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed, "credits_billed": credits}),
         )
     } else {
+        if let (Some(billed), credits) = outcome.manifest.billed() {
+            let _ = writeln!(
+                err,
+                "billed: {billed:.4}{}",
+                credits
+                    .map(|c| format!(" ({c} credits)"))
+                    .unwrap_or_default()
+            );
+        }
         let mut r = Ok(());
         for v in &outcome.videos {
             r = r.and_then(|_| writeln!(out, "{}", v.display()));

@@ -106,6 +106,17 @@ pub(crate) async fn run(
             }),
         )
     } else {
+        if let Some(c) = generated.task.billed() {
+            let _ = writeln!(
+                err,
+                "billed: {c}{}",
+                generated
+                    .task
+                    .credits_cost
+                    .map(|c| format!(" ({c} credits)"))
+                    .unwrap_or_default()
+            );
+        }
         let mut r = writeln!(out, "{}", generated.video.path.display());
         if let Some(f) = &generated.last_frame {
             r = r.and_then(|_| writeln!(out, "{}", f.path.display()));

@@ -32,7 +32,7 @@ fn url(what: &str) -> Value {
 /// use them partially).
 fn request_properties() -> Value {
     json!({
-        "model": {"enum": names(Model::ALL, Model::as_str), "description": "The model."},
+        "model": {"enum": Model::WIRE_VALUES, "description": "The model."},
         "prompt": {"type": "string", "maxLength": PROMPT_MAX_CHARS, "description": "What to generate."},
         "duration": {"type": "integer", "minimum": DURATION_MIN_SECS, "maximum": DURATION_MAX_SECS, "description": "Seconds of video."},
         "size": {"enum": names(Size::ALL, Size::as_str), "description": "Aspect ratio."},

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::cli::{GlobalArgs, TaskArg};
+use crate::cli::{GlobalArgs, StatusArgs};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::{task_json, task_line, write_json};
@@ -10,10 +10,13 @@ use crate::output::{task_json, task_line, write_json};
 pub(crate) async fn run(
     ctx: &Context,
     global: &GlobalArgs,
-    args: &TaskArg,
+    args: &StatusArgs,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let task = ctx.client.task(&args.task_id).await?;
+    let task = ctx
+        .client
+        .task_in(&args.task_id, args.language.as_deref())
+        .await?;
     let result = if global.json {
         write_json(out, &task_json(&task))
     } else {

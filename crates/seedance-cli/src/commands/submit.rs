@@ -72,7 +72,11 @@ pub(crate) fn prepare(
     stdin: &mut dyn Read,
 ) -> Result<Prepared, Failure> {
     let raw = crate::request_args::read_request_with_flags(file, flags, stdin)?;
-    let read = crate::request_args::validate_with_flags(&raw.value, &raw.flagged)?;
+    let read = crate::request_args::validate_with_flags(
+        &raw.value,
+        &raw.flagged,
+        flags.allow_unknown_model,
+    )?;
     let estimate = cost.check([&read.request])?;
     Ok(Prepared {
         read,
@@ -107,9 +111,14 @@ impl Prepared {
         )
         .await
         .map_err(Failure::from)?;
-        GenerationRequest::from_json(&body)
+        // Parsed under the base model's id (an opted-in unknown id would not
+        // parse), then given back its own.
+        body["model"] = serde_json::json!(self.read.request.model.base().as_str());
+        let mut request = GenerationRequest::from_json(&body)
             .map(|(r, _)| r)
-            .map_err(|e| Failure::failed(e.to_string()))
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        request.model = self.read.request.model.clone();
+        Ok(request)
     }
 }
 

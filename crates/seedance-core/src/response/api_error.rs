@@ -80,15 +80,22 @@ pub struct ApiError {
     pub message: String,
     /// The `type`, when present.
     pub kind: Option<ErrorType>,
+    /// The request field the error is about (upstream's `param`, e.g.
+    /// `content[1].image_url`), when present.
+    pub param: Option<String>,
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.kind, &self.code) {
-            (Some(k), _) => write!(f, "{k}: {}", self.message),
-            (None, Some(c)) => write!(f, "{c}: {}", self.message),
-            (None, None) => f.write_str(&self.message),
+            (Some(k), _) => write!(f, "{k}: {}", self.message)?,
+            (None, Some(c)) => write!(f, "{c}: {}", self.message)?,
+            (None, None) => f.write_str(&self.message)?,
         }
+        if let Some(p) = &self.param {
+            write!(f, " (param: {p})")?;
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +107,7 @@ impl ApiError {
                 code: None,
                 message: s.clone(),
                 kind: None,
+                param: None,
             }),
             Value::Object(o) => {
                 let code = match o.get("code") {
@@ -116,10 +124,12 @@ impl ApiError {
                     .get("type")
                     .and_then(Value::as_str)
                     .map(ErrorType::from_wire);
+                let param = o.get("param").and_then(Value::as_str).map(str::to_owned);
                 (code.is_some() || !message.is_empty() || kind.is_some()).then_some(ApiError {
                     code,
                     message,
                     kind,
+                    param,
                 })
             }
             _ => None,
@@ -149,5 +159,6 @@ pub fn parse_error_body(body: &[u8]) -> Option<ApiError> {
             .get("type")
             .and_then(Value::as_str)
             .map(ErrorType::from_wire),
+        param: obj.get("param").and_then(Value::as_str).map(str::to_owned),
     })
 }

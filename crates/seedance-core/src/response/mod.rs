@@ -26,12 +26,21 @@ fn parse_json(body: &[u8]) -> Result<serde_json::Value, ResponseError> {
     serde_json::from_slice(body).map_err(|e| ResponseError::NotJson(e.to_string()))
 }
 
-/// Reads `data` from the `{"code": .., "data": ..}` envelope.
+/// Reads `data` from the `{"code": .., "data": ..}` envelope. An older
+/// documented shape puts the fields at the top level, without the envelope:
+/// an object with `status`, `task_id` or `id` and no `data` is its own data.
 fn envelope_data(value: &serde_json::Value) -> Result<&serde_json::Value, ResponseError> {
     let obj = value
         .as_object()
         .ok_or_else(|| ResponseError::UnexpectedShape("expected a JSON object".into()))?;
-    obj.get("data")
-        .filter(|d| !d.is_null())
-        .ok_or_else(|| ResponseError::UnexpectedShape("no `data` field".into()))
+    match obj.get("data").filter(|d| !d.is_null()) {
+        Some(data) => Ok(data),
+        None if ["status", "task_id", "id"]
+            .iter()
+            .any(|k| obj.get(*k).is_some_and(serde_json::Value::is_string)) =>
+        {
+            Ok(value)
+        }
+        None => Err(ResponseError::UnexpectedShape("no `data` field".into())),
+    }
 }

@@ -11,6 +11,9 @@ pub struct SubmitResponse {
     pub task_id: String,
     /// The status at submission (`submitted`), when reported.
     pub status: Option<String>,
+    /// The server's first estimate of generation time, seconds, when given
+    /// (`task_info.estimated_time`, as some apimart video models answer).
+    pub estimated_time: Option<u64>,
 }
 
 /// Reads a submit response. Accepts the documented array form
@@ -33,8 +36,17 @@ pub fn parse_submit_body(body: &[u8]) -> Result<SubmitResponse, ResponseError> {
         .find_map(|k| obj.get(*k).and_then(Value::as_str))
         .filter(|id| !id.trim().is_empty())
         .ok_or_else(|| ResponseError::UnexpectedShape("no `task_id` in `data`".into()))?;
+    let estimated_time = obj
+        .get("task_info")
+        .and_then(|i| i.get("estimated_time"))
+        .or_else(|| obj.get("estimated_time"))
+        .and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_f64().map(|f| f.max(0.0).round() as u64))
+        });
     Ok(SubmitResponse {
         task_id: task_id.to_owned(),
         status: obj.get("status").and_then(Value::as_str).map(str::to_owned),
+        estimated_time,
     })
 }

@@ -203,6 +203,16 @@ fn first_string(v: &Value) -> Option<String> {
     strings(v).into_iter().next()
 }
 
+/// A non-negative finite number from a number or a numeric string.
+fn number(v: &Value) -> Option<f64> {
+    let f = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    (f.is_finite() && f >= 0.0).then_some(f)
+}
+
 /// An integer from a number (fractions rounded) or a numeric string.
 fn integer(v: &Value) -> Option<i64> {
     match v {
@@ -233,9 +243,26 @@ pub struct Task {
     pub result: Option<TaskResult>,
     /// Why it failed, when failed.
     pub error: Option<ApiError>,
+    /// What the task cost (`cost`, a number or a numeric string), when
+    /// reported. A task that ended `failed` is refunded.
+    pub cost: Option<f64>,
+    /// The credits it cost (`credits_cost`), when reported.
+    pub credits_cost: Option<f64>,
+    /// The task object exactly as received, for fields this version does not read.
+    pub raw: Value,
 }
 
 impl Task {
+    /// What the user pays for this task: nothing once it failed (refunded),
+    /// else the reported cost.
+    pub fn billed(&self) -> Option<f64> {
+        if self.status.is_unsuccessful() {
+            Some(0.0)
+        } else {
+            self.cost
+        }
+    }
+
     /// Whether the result can be downloaded now: the task completed with a
     /// video URL, or carries a video URL whatever its status string says
     /// (a spelling this version does not know). A `completed` task without
@@ -281,6 +308,9 @@ impl Task {
                 .filter(|r| r.is_object())
                 .map(TaskResult::from_value),
             error: data.get("error").and_then(ApiError::from_value),
+            cost: data.get("cost").and_then(number),
+            credits_cost: data.get("credits_cost").and_then(number),
+            raw: Value::Object(data.clone()),
         })
     }
 }

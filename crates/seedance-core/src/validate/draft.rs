@@ -85,7 +85,7 @@ impl<'a> Draft<'a> {
             v.map_or(Field::Absent, Field::Present)
         }
         Draft {
-            model: Field::Present(req.model),
+            model: Field::Present(req.model.clone()),
             prompt: opt(req.prompt.as_deref()),
             duration: opt(req.duration.map(i64::from)),
             seed: opt(req.seed),

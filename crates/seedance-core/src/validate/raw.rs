@@ -24,7 +24,52 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "image_with_roles",
     "video_urls",
     "audio_urls",
+    "camera_fixed",
+    "watermark",
 ];
+
+/// Field names that would buy a different video than the one asked for:
+/// the service ignores them, so the setting the user meant is silently lost.
+/// Each is refused with the field to use instead.
+const WRONG_NAMES: &[(&str, &str)] = &[
+    ("aspect_ratio", "size"),
+    ("ratio", "size"),
+    ("aspect", "size"),
+    ("audio", "generate_audio"),
+    ("with_audio", "generate_audio"),
+    ("sound", "generate_audio"),
+    ("image_url", "image_urls (a list)"),
+    ("image", "image_urls (a list)"),
+    ("images", "image_urls"),
+    ("first_frame", "image_with_roles with role first_frame"),
+    ("last_frame", "image_with_roles with role last_frame"),
+    (
+        "first_frame_image",
+        "image_with_roles with role first_frame",
+    ),
+    ("video_url", "video_urls (a list)"),
+    ("audio_url", "audio_urls (a list)"),
+    ("length", "duration"),
+    ("seconds", "duration"),
+    ("quality", "resolution"),
+    ("fixed_camera", "camera_fixed"),
+];
+
+/// The documented field a misspelt `name` means, when it is a known mistake
+/// or a documented field in another case (`Resolution`).
+fn correction(name: &str) -> Option<String> {
+    if let Some((_, fix)) = WRONG_NAMES.iter().find(|(wrong, _)| *wrong == name) {
+        return Some((*fix).to_owned());
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower != name {
+        if KNOWN_FIELDS.contains(&lower.as_str()) {
+            return Some(lower);
+        }
+        return correction(&lower);
+    }
+    None
+}
 
 pub(crate) fn parse<'a>(value: &'a Value, report: &mut ValidationReport) -> Option<Draft<'a>> {
     let Value::Object(obj) = value else {
@@ -89,14 +134,30 @@ pub(crate) fn parse<'a>(value: &'a Value, report: &mut ValidationReport) -> Opti
             "video_urls" => draft.video_urls = url_list(v, "video_urls", report),
             "audio_urls" => draft.audio_urls = url_list(v, "audio_urls", report),
             "image_with_roles" => draft.image_with_roles = roles(v, report),
-            other => report.warn(
-                Code::UnknownField,
-                other,
-                format!(
-                    "is not a documented field and would be ignored (documented: {})",
-                    KNOWN_FIELDS.join(", ")
+            "camera_fixed" | "watermark" => {
+                if !v.is_boolean() {
+                    report.error(
+                        Code::InvalidType,
+                        key.as_str(),
+                        format!("must be true or false, not {}", json_kind(v)),
+                    );
+                }
+            }
+            other => match correction(other) {
+                Some(fix) => report.error(
+                    Code::WrongFieldName,
+                    other,
+                    format!("is not a field of this API and would be ignored, buying a different video than the one asked for: use `{fix}`"),
                 ),
-            ),
+                None => report.warn(
+                    Code::UnknownField,
+                    other,
+                    format!(
+                        "is not a documented field; it is sent as written in case the service knows it (documented: {})",
+                        KNOWN_FIELDS.join(", ")
+                    ),
+                ),
+            },
         }
     }
     Some(draft)

@@ -14,7 +14,10 @@ pub(crate) fn check(d: &Draft<'_>, report: &mut ValidationReport) {
         report.error(
             Code::Required,
             "model",
-            "is required: one of `doubao-seedance-2.0`, `doubao-seedance-2.0-fast`, `doubao-seedance-2.0-mini`",
+            format!(
+                "is required: one of {}",
+                crate::wire_enum::expected_list(crate::Model::WIRE_VALUES)
+            ),
         );
     }
     check_prompt(d, report);
@@ -66,7 +69,7 @@ fn check_prompt(d: &Draft<'_>, report: &mut ValidationReport) {
     }
     let Some(p) = prompt else { return };
     let chars = p.chars().count();
-    if let Field::Present(model) = d.model
+    if let Field::Present(model) = &d.model
         && let Some(limit) = model.prompt_char_limit()
         && chars > limit
     {
@@ -88,20 +91,38 @@ fn check_prompt(d: &Draft<'_>, report: &mut ValidationReport) {
     }
 }
 
+/// The sources disagree on the range: the Korean parameter reference says
+/// 4-15, the current English page 5-15, and upstream also takes -1 ("smart
+/// duration"). What either allows is accepted, so no valid request is
+/// refused, with a warning where only one source allows it.
 fn check_duration(d: &Draft<'_>, report: &mut ValidationReport) {
-    if let Field::Present(n) = d.duration
-        && !(i64::from(DURATION_MIN_SECS)..=i64::from(DURATION_MAX_SECS)).contains(&n)
-    {
-        report.error(
-                Code::DurationOutOfRange,
-                "duration",
-                format!("is {n}; it must be a whole number of seconds from {DURATION_MIN_SECS} to {DURATION_MAX_SECS}"),
-            );
+    let Field::Present(n) = d.duration else {
+        return;
+    };
+    match n {
+        -1 => report.warn(
+            Code::DurationDisputed,
+            "duration",
+            "-1 is upstream's \"smart duration\" (the model picks 4-15 s); apimart does not document it and may refuse it",
+        ),
+        4 => report.warn(
+            Code::DurationDisputed,
+            "duration",
+            "4 s is allowed by the parameter reference but the current English page says 5-15 s",
+        ),
+        n if (i64::from(DURATION_MIN_SECS)..=i64::from(DURATION_MAX_SECS)).contains(&n) => {}
+        n => report.error(
+            Code::DurationOutOfRange,
+            "duration",
+            format!(
+                "is {n}; it must be a whole number of seconds from {DURATION_MIN_SECS} to {DURATION_MAX_SECS} (or -1, upstream's smart duration)"
+            ),
+        ),
     }
 }
 
 fn check_resolution(d: &Draft<'_>, report: &mut ValidationReport) {
-    if let (Field::Present(model), Field::Present(res)) = (d.model, d.resolution)
+    if let (Field::Present(model), Field::Present(res)) = (&d.model, d.resolution)
         && !model.supports_resolution(res)
     {
         report.error(
@@ -268,7 +289,7 @@ fn check_references(d: &Draft<'_>, report: &mut ValidationReport) {
 }
 
 fn check_assets(d: &Draft<'_>, report: &mut ValidationReport) {
-    let Field::Present(model) = d.model else {
+    let Field::Present(model) = &d.model else {
         return;
     };
     if model.supports_asset_urls() {

@@ -90,6 +90,13 @@ codes! {
     ImageAspectRatioOutOfRange = "image_aspect_ratio_out_of_range",
     /// An image of 30 MB or more.
     ImageTooLarge = "image_too_large",
+    /// A field name known to be wrong (`aspect_ratio`, `audio`,
+    /// `Resolution`...): the service would ignore it and make a different
+    /// video than the one asked for. The message names the field to use.
+    WrongFieldName = "wrong_field_name",
+    /// Warning: a duration only one source allows (4 s: the parameter
+    /// reference but not the English page; -1: upstream's smart duration).
+    DurationDisputed = "duration_disputed",
     /// `seed` outside -1 to 4294967295 (2^32 - 1), upstream's range.
     SeedOutOfRange = "seed_out_of_range",
     /// Warning: a whole number written as a decimal (`5.0`): read as the

@@ -236,10 +236,22 @@ impl Client {
 
     /// Fetches a task's status once.
     pub async fn task(&self, task_id: &str) -> Result<Task, ClientError> {
+        self.task_in(task_id, None).await
+    }
+
+    /// Fetches a task's status once, asking for messages in `language`
+    /// (`en`, `zh`, `ko` or `ja`: the documented `language` query parameter).
+    pub async fn task_in(
+        &self,
+        task_id: &str,
+        language: Option<&str>,
+    ) -> Result<Task, ClientError> {
         let path = format!("{TASK_PATH}{}", crate::wire::percent_encode_path(task_id));
-        let response = self
-            .call(ApiRequest::get(path), call::Idempotency::Idempotent)
-            .await?;
+        let mut request = ApiRequest::get(path);
+        if let Some(lang) = language {
+            request = request.with_query("language", lang);
+        }
+        let response = self.call(request, call::Idempotency::Idempotent).await?;
         let mut task = seedance_core::parse_task_body(&response.body).map_err(|e| {
             ClientError::UnexpectedResponse {
                 status: response.status,

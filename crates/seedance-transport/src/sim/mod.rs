@@ -15,6 +15,7 @@ pub(crate) mod media;
 mod state;
 
 pub use fault::{Fault, FaultRates, Route, parse_scripted};
+
 pub use http::{STATS_PATH, SimServer};
 pub use media::{SAMPLE_MP4, SAMPLE_PNG};
 pub use state::{MediaBody, MediaReply, RESPONSE_VERSION_HEADER, SimReply, SimStats, Simulator};
@@ -93,6 +94,24 @@ pub struct SimConfig {
     pub visibility_delay: Duration,
     /// Error messages echo the `Authorization` header the client sent.
     pub echo_key_in_errors: bool,
+    /// Which of the documented response shapes to answer with.
+    pub shapes: ResponseShapes,
+}
+
+/// Response shapes seen in the documentation and live bodies, beyond the
+/// default ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResponseShapes {
+    /// `cost` as a string (`"0.1234"`) instead of a number.
+    pub cost_as_string: bool,
+    /// Task fields at the top level, without the `data` envelope (an older
+    /// documented example).
+    pub no_envelope: bool,
+    /// The last frame under `result.content.last_frame_url` (upstream's
+    /// place) instead of `result.last_frame_url`.
+    pub last_frame_in_content: bool,
+    /// Submit answers carry `task_info.estimated_time` (object form).
+    pub task_info_on_submit: bool,
 }
 
 /// How the simulator spells task statuses.
@@ -170,6 +189,7 @@ impl Default for SimConfig {
             dead_first_url: false,
             visibility_delay: Duration::ZERO,
             echo_key_in_errors: false,
+            shapes: ResponseShapes::default(),
         }
     }
 }

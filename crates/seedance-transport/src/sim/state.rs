@@ -196,6 +196,8 @@ struct SimTask {
     return_last_frame: bool,
     tag: String,
     request: Value,
+    /// Video-seconds charged for it.
+    charged: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -538,8 +540,16 @@ impl Simulator {
                 return_last_frame: req.return_last_frame == Some(true),
                 tag,
                 request: body,
+                charged: cost,
             },
         );
+        if self.config.shapes.task_info_on_submit {
+            return ok_json(json!({"code": 200, "data": {
+                "id": id,
+                "status": "submitted",
+                "task_info": {"can_cancel": true, "estimated_time": estimate},
+            }}));
+        }
         if request.headers.get(RESPONSE_VERSION_HEADER).is_some() {
             // The newer response version returns `data` as an object with an `id`.
             return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
@@ -673,13 +683,26 @@ impl Simulator {
                         "thumbnail_url": url("last_frame.png"),
                     });
                     if task.return_last_frame {
-                        result["last_frame_url"] = json!(url("last_frame.png"));
+                        if self.config.shapes.last_frame_in_content {
+                            result["content"] = json!({"last_frame_url": url("last_frame.png")});
+                        } else {
+                            result["last_frame_url"] = json!(url("last_frame.png"));
+                        }
                     }
                     data["result"] = result;
+                    // The simulator's own price: 0.1 per charged video-second.
+                    let cost = (task.charged * 0.1 * 10_000.0).round() / 10_000.0;
+                    data["cost"] = if self.config.shapes.cost_as_string {
+                        json!(format!("{cost:.4}"))
+                    } else {
+                        json!(cost)
+                    };
+                    data["credits_cost"] = json!(task.charged.round());
                     "completed"
                 }
                 Outcome::Fail(message) => {
                     data["progress"] = json!(100);
+                    data["cost"] = json!(0);
                     data["error"] =
                         json!({"code": "task_failed", "message": message, "type": "server_error"});
                     "failed"
@@ -689,6 +712,9 @@ impl Simulator {
             }
         };
         data["status"] = json!(self.config.status_spelling.spell(status));
+        if self.config.shapes.no_envelope {
+            return ok_json(data);
+        }
         ok_json(json!({"code": 200, "data": data}))
     }
 

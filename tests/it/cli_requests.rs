@@ -5,10 +5,42 @@
 use seedance_tests::{run_cli, workspace_root};
 use seedance_transport::sim::SAMPLE_PNG;
 
+/// A 640x360 PNG: large enough for the service's 300 px minimum side.
 fn photo(dir: &std::path::Path) -> String {
     let p = dir.join("photo.png");
-    std::fs::write(&p, SAMPLE_PNG).unwrap();
+    std::fs::copy(
+        workspace_root().join("examples/images/gutter-stream.png"),
+        &p,
+    )
+    .unwrap();
     p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_local_image_the_service_would_refuse_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("thumb.png");
+    std::fs::write(&small, SAMPLE_PNG).unwrap(); // 128x72
+    let r = run_cli(
+        &[
+            "--mock",
+            "submit",
+            "--model",
+            "doubao-seedance-2.0",
+            "--prompt",
+            "x",
+            "--image",
+            small.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("is 128x72; each side must be 300-6000 px"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -284,4 +316,42 @@ fn stitch_needs_are_checked_before_anything_is_paid() {
         !out.join("segment_000.mp4").exists(),
         "nothing was generated"
     );
+}
+
+#[test]
+fn validate_probe_reads_image_urls_the_way_the_service_will() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (server, url) = runtime.block_on(async {
+        let server = seedance_transport::sim::SimServer::start_loopback(
+            seedance_transport::sim::Simulator::new(seedance_transport::sim::SimConfig::instant()),
+        )
+        .await
+        .unwrap();
+        let transport = seedance_transport::ReqwestTransport::builder()
+            .base_url(server.api_url())
+            .api_key(seedance_transport::ApiKey::new("sk-simulator").unwrap())
+            .build()
+            .unwrap();
+        let client = seedance_transport::Client::new(transport);
+        let up = client.upload_image(SAMPLE_PNG, "thumb.png").await.unwrap();
+        (server, up.url)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("req.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"model": "doubao-seedance-2.0", "prompt": "p", "image_urls": [url]})
+            .to_string(),
+    )
+    .unwrap();
+    // Without --probe the URL is taken on trust; with it, its 128x72 pixels are seen.
+    assert_eq!(run_cli(&["validate", file.to_str().unwrap()], "").code, 0);
+    let r = run_cli(&["validate", "--probe", file.to_str().unwrap()], "");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("image_urls[0]: is 128x72"),
+        "{}",
+        r.stdout
+    );
+    drop(server);
 }

@@ -340,7 +340,7 @@ fn asset_urls_only_on_standard_and_fast() {
 
 #[test]
 fn warnings_are_kept_apart() {
-    let body = json!({"model": "doubao-seedance-2.0", "prompt": "p", "size": "adaptive", "aspect_ratio": "16:9"});
+    let body = json!({"model": "doubao-seedance-2.0", "prompt": "p", "size": "adaptive", "motion_strength": 0.5});
     let report = validate_json(&body);
     assert!(report.is_valid());
     let w: Vec<_> = report
@@ -351,7 +351,7 @@ fn warnings_are_kept_apart() {
     assert_eq!(
         w,
         [
-            (Code::UnknownField, "aspect_ratio"),
+            (Code::UnknownField, "motion_strength"),
             (Code::AdaptiveWithoutMedia, "size")
         ]
     );
@@ -401,7 +401,7 @@ fn typed_requests_share_the_rules() {
     let err = r.validate().into_result().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid request (2 problems):\n  duration: is 2; it must be a whole number of seconds from 4 to 15\n  image_with_roles[0].role: a `last_frame` needs a `first_frame` in the same request"
+        "invalid request (2 problems):\n  duration: is 2; it must be a whole number of seconds from 4 to 15 (or -1, upstream's smart duration)\n  image_with_roles[0].role: a `last_frame` needs a `first_frame` in the same request"
     );
 }
 
@@ -421,6 +421,7 @@ fn media_facts_rules() {
         width: w,
         height: h,
         size_bytes: None,
+        fps: None,
     };
     facts.insert(
         "https://e.com/wide.jpg".into(),
@@ -455,6 +456,55 @@ fn media_facts_rules() {
     );
     // Without facts, nothing is guessed.
     assert!(validate_media(&r, &MediaFacts::new()).is_valid());
+}
+
+#[test]
+fn reference_videos_are_judged_by_pixel_count_aspect_fps_and_size() {
+    let url = |s: &str| MediaUrl::parse(s).unwrap();
+    let r = GenerationRequest::new(Model::Seedance2)
+        .with_prompt("p")
+        .with_video_url(url("https://e.com/v.mp4"));
+    let check = |w: u32, h: u32, fps: f64, bytes: u64| {
+        let mut facts = MediaFacts::new();
+        facts.insert(
+            "https://e.com/v.mp4".into(),
+            MediaInfo {
+                format: Some("mp4".into()),
+                duration_secs: Some(5.0),
+                width: Some(w),
+                height: Some(h),
+                size_bytes: Some(bytes),
+                fps: Some(fps),
+            },
+        );
+        validate_media(&r, &facts)
+            .errors
+            .into_iter()
+            .map(|v| v.code)
+            .collect::<Vec<_>>()
+    };
+    // Seedance's own 720p and 480p 21:9 outputs are valid references.
+    for (w, h) in [(960, 960), (1112, 834), (992, 432), (640, 640), (834, 1112)] {
+        assert!(check(w, h, 24.0, 1 << 20).is_empty(), "{w}x{h}");
+    }
+    assert_eq!(
+        check(1280, 720, 30.0, 1 << 20),
+        Vec::<Code>::new(),
+        "921,600 px"
+    );
+    assert_eq!(
+        check(1920, 1080, 30.0, 1 << 20),
+        vec![Code::VideoResolutionOutOfRange]
+    );
+    assert_eq!(
+        check(1500, 400, 30.0, 1 << 20),
+        vec![Code::VideoAspectRatioOutOfRange]
+    );
+    assert_eq!(
+        check(960, 960, 15.0, 1 << 20),
+        vec![Code::VideoFpsOutOfRange]
+    );
+    assert_eq!(check(960, 960, 30.0, 51 << 20), vec![Code::MediaTooLarge]);
 }
 
 #[test]

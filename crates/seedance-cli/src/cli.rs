@@ -205,6 +205,11 @@ pub struct ValidateArgs {
     /// When valid, print the exact wire JSON that would be sent (a dry run).
     #[arg(long)]
     pub print: bool,
+    /// Also fetch the media URLs (without the API key) and check what they
+    /// are against the service's limits: images by their header, videos and
+    /// audio with ffprobe where it is installed. Local files are always checked.
+    #[arg(long)]
+    pub probe: bool,
 }
 
 /// Arguments of `seedance status`.

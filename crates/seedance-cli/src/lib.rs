@@ -29,6 +29,7 @@ mod failure;
 mod input;
 mod interrupt;
 mod output;
+mod probe;
 mod progress;
 mod request_args;
 

@@ -26,10 +26,6 @@ pub const VIDEO_TOTAL_MAX_SECS: f64 = 15.2;
 pub const VIDEO_EACH_MIN_SECS: f64 = 2.0;
 /// Each reference video lasts at most this long.
 pub const VIDEO_EACH_MAX_SECS: f64 = 15.0;
-/// Reference video's shorter side, lowest (480p).
-pub const VIDEO_MIN_SHORT_SIDE: u32 = 480;
-/// Reference video's shorter side, highest (720p).
-pub const VIDEO_MAX_SHORT_SIDE: u32 = 720;
 /// Each reference audio lasts at least this long (seconds, upstream).
 pub const AUDIO_EACH_MIN_SECS: f64 = 2.0;
 /// Each reference audio lasts at most this long (seconds, upstream).
@@ -51,3 +47,20 @@ pub const IMAGE_MAX_BYTES: u64 = 30 * 1024 * 1024;
 pub const SEED_MIN: i64 = -1;
 /// Largest `seed`: 2^32 - 1 (upstream's range).
 pub const SEED_MAX: i64 = 4_294_967_295;
+
+/// Fewest pixels (width x height) of a reference video: 640x640 (upstream).
+pub const VIDEO_MIN_PIXELS: u64 = 409_600;
+/// Most pixels of a reference video: 834x1112 (upstream).
+pub const VIDEO_MAX_PIXELS: u64 = 927_408;
+/// Narrowest reference video, width/height (1:2.5).
+pub const VIDEO_MIN_ASPECT: f64 = 0.4;
+/// Widest reference video, width/height (2.5:1).
+pub const VIDEO_MAX_ASPECT: f64 = 2.5;
+/// Slowest reference video frame rate.
+pub const VIDEO_MIN_FPS: f64 = 24.0;
+/// Fastest reference video frame rate.
+pub const VIDEO_MAX_FPS: f64 = 60.0;
+/// Largest reference video: 50 MB.
+pub const VIDEO_MAX_BYTES: u64 = 50 * 1024 * 1024;
+/// Largest reference audio: 15 MB.
+pub const AUDIO_MAX_BYTES: u64 = 15 * 1024 * 1024;

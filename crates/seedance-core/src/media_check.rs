@@ -436,3 +436,66 @@ fn describe_head(head: &[u8]) -> String {
         format!("`{text}`")
     }
 }
+
+/// The pixel size of an image from its first bytes (64 KiB is plenty for
+/// the formats here): PNG, GIF, WebP (lossy, lossless, extended) and JPEG
+/// (its first start-of-frame marker). `None` when the header is not there.
+pub fn image_dimensions(head: &[u8]) -> Option<(u32, u32)> {
+    let be16 = |i: usize| -> Option<u32> {
+        Some(u32::from(u16::from_be_bytes([
+            *head.get(i)?,
+            *head.get(i + 1)?,
+        ])))
+    };
+    let le16 = |i: usize| -> Option<u32> {
+        Some(u32::from(u16::from_le_bytes([
+            *head.get(i)?,
+            *head.get(i + 1)?,
+        ])))
+    };
+    let le24 = |i: usize| -> Option<u32> {
+        Some(
+            u32::from(*head.get(i)?)
+                | u32::from(*head.get(i + 1)?) << 8
+                | u32::from(*head.get(i + 2)?) << 16,
+        )
+    };
+    match MediaKind::sniff(head)? {
+        MediaKind::Png => {
+            let w = u32::from_be_bytes(head.get(16..20)?.try_into().ok()?);
+            let h = u32::from_be_bytes(head.get(20..24)?.try_into().ok()?);
+            Some((w, h))
+        }
+        MediaKind::Gif => Some((le16(6)?, le16(8)?)),
+        MediaKind::Webp => match head.get(12..16)? {
+            b"VP8 " => Some((le16(26)? & 0x3FFF, le16(28)? & 0x3FFF)),
+            b"VP8L" => {
+                let bits = u32::from_le_bytes(head.get(21..25)?.try_into().ok()?);
+                Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+            }
+            b"VP8X" => Some((le24(24)? + 1, le24(27)? + 1)),
+            _ => None,
+        },
+        MediaKind::Jpeg => {
+            let mut i = 2;
+            while i + 9 < head.len() {
+                if head[i] != 0xFF {
+                    return None;
+                }
+                let marker = head[i + 1];
+                if marker == 0xFF {
+                    i += 1;
+                    continue;
+                }
+                let len = be16(i + 2)? as usize;
+                let sof = (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+                if sof {
+                    return Some((be16(i + 7)?, be16(i + 5)?));
+                }
+                i += 2 + len;
+            }
+            None
+        }
+        _ => None,
+    }
+}

@@ -47,7 +47,7 @@ pub use batch::{
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
-pub use local_media::{LocalFile, LocalFiles, PublishError, UploadRecord, localize};
+pub use local_media::{LocalFile, LocalFiles, PublishError, UploadRecord, localize, media_facts};
 pub use lock::{LockError, OutputLock};
 pub use manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestStore};
 pub use plan::{LinkMode, Plan, PlanError};

@@ -42,6 +42,31 @@ pub struct LocalFile {
     pub sha256: String,
     /// The URL that stands for it until it is uploaded.
     pub placeholder: String,
+    /// Its pixel size, read from its header.
+    pub dimensions: Option<(u32, u32)>,
+    /// Its format (`png`, `jpg`...), by its bytes.
+    pub format: String,
+}
+
+/// What the local files' own bytes say, keyed by placeholder, for
+/// [`seedance_core::validate_media`]: size, format and pixel size are
+/// checked before anything is uploaded or paid for.
+pub fn media_facts(found: &[LocalFile]) -> seedance_core::MediaFacts {
+    found
+        .iter()
+        .map(|f| {
+            (
+                f.placeholder.clone(),
+                seedance_core::MediaInfo {
+                    format: Some(f.format.clone()),
+                    width: f.dimensions.map(|d| d.0),
+                    height: f.dimensions.map(|d| d.1),
+                    size_bytes: Some(f.bytes),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect()
 }
 
 /// An upload a manifest remembers, keyed by the file's SHA-256.
@@ -238,14 +263,17 @@ fn one(
         }
     };
     let name = path.display().to_string();
-    if let Err(refusal) = check_uploadable(&name, &bytes) {
-        errors.push(Violation::new(
-            Code::UnsupportedFormat,
-            field,
-            refusal.to_string(),
-        ));
-        return;
-    }
+    let kind = match check_uploadable(&name, &bytes) {
+        Ok(kind) => kind,
+        Err(refusal) => {
+            errors.push(Violation::new(
+                Code::UnsupportedFormat,
+                field,
+                refusal.to_string(),
+            ));
+            return;
+        }
+    };
     let sha256 = crate::manifest::sha256_hex(&bytes);
     let url = placeholder(&sha256, &path);
     *v = Value::String(url.clone());
@@ -255,6 +283,10 @@ fn one(
         bytes: bytes.len() as u64,
         sha256,
         placeholder: url,
+        dimensions: seedance_core::media_check::image_dimensions(
+            &bytes[..bytes.len().min(1 << 16)],
+        ),
+        format: kind.extension().to_owned(),
     });
 }
 

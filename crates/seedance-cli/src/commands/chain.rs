@@ -49,6 +49,29 @@ pub(crate) async fn run(
         .map(|k| plan.segment_request(k, (k > 0).then_some(&placeholder)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::failed(e.to_string()))?;
+    let facts = seedance_workflows::media_facts(&local);
+    let media_errors: Vec<_> = requests
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| {
+            seedance_core::validate_media(r, &facts)
+                .errors
+                .into_iter()
+                .map(move |mut v| {
+                    v.path = format!("segments[{k}].{}", v.path);
+                    v
+                })
+        })
+        .collect();
+    if !media_errors.is_empty() {
+        return Err(Failure::failed(
+            seedance_workflows::PlanError {
+                errors: media_errors,
+                warnings: Vec::new(),
+            }
+            .to_string(),
+        ));
+    }
     let estimate = args.cost.check(&requests)?;
     if args.cost.dry_run {
         return crate::cost::DryRun {

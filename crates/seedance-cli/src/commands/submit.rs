@@ -77,6 +77,17 @@ pub(crate) fn prepare(
         &raw.flagged,
         flags.allow_unknown_model,
     )?;
+    let mut read = read;
+    // Local images are checked by their bytes (size, format, pixels) before
+    // anything is uploaded or paid for.
+    let media =
+        seedance_core::validate_media(&read.request, &seedance_workflows::media_facts(&raw.local));
+    if !media.is_valid() {
+        return Err(Failure::failed(
+            seedance_core::ValidationError { report: media }.to_string(),
+        ));
+    }
+    read.warnings.extend(media.warnings);
     let estimate = cost.check([&read.request])?;
     Ok(Prepared {
         read,

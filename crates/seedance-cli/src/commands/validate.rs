@@ -70,14 +70,33 @@ pub(crate) fn run(
     };
     let (report, value) = match input {
         Input::Request(mut v) => {
-            let report = match seedance_workflows::localize(&mut v, &base) {
-                Ok(_) => validate_json(&v),
+            let mut report = match seedance_workflows::localize(&mut v, &base) {
+                Ok(local) => {
+                    let mut r = validate_json(&v);
+                    if let (true, Ok((request, _))) =
+                        (r.is_valid(), GenerationRequest::from_json(&v))
+                    {
+                        let mut facts = seedance_workflows::media_facts(&local);
+                        if args.probe {
+                            let (probed, notes) = probe_urls(&request);
+                            facts.extend(probed);
+                            for n in notes {
+                                let _ = writeln!(stderr, "note: {n}");
+                            }
+                        }
+                        let media = seedance_core::validate_media(&request, &facts);
+                        r.errors.extend(media.errors);
+                        r.warnings.extend(media.warnings);
+                    }
+                    r
+                }
                 Err(errors) => {
                     let mut r = validate_json(&v);
                     r.errors.extend(errors);
                     r
                 }
             };
+            report.errors.dedup();
             (report, Some(v))
         }
         Input::Plan(mut v) => {
@@ -190,4 +209,21 @@ fn write_wire(
         }
         Err(e) => writeln!(err, "{e}"),
     }
+}
+
+/// Probes the request's media URLs on a runtime of its own (validate is
+/// otherwise synchronous), through a transport that carries no key.
+fn probe_urls(request: &GenerationRequest) -> (seedance_core::MediaFacts, Vec<String>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return (Default::default(), vec![format!("cannot probe: {e}")]),
+    };
+    let transport = match seedance_transport::ReqwestTransport::builder().build() {
+        Ok(t) => t,
+        Err(e) => return (Default::default(), vec![format!("cannot probe: {e}")]),
+    };
+    runtime.block_on(crate::probe::probe(&transport, request))
 }

@@ -24,6 +24,8 @@ pub struct MediaInfo {
     pub height: Option<u32>,
     /// Size in bytes.
     pub size_bytes: Option<u64>,
+    /// Frames per second (videos).
+    pub fps: Option<f64>,
 }
 
 /// Facts about media, keyed by the URL exactly as written in the request.
@@ -36,8 +38,9 @@ const AUDIO_FORMATS: &[&str] = &["wav", "mp3"];
 /// Checks the media-dependent rules of the reference and the upstream model
 /// documentation against `facts`:
 /// images (format, 300-6000 px a side, aspect ratio 0.4-2.5, under 30 MB),
-/// reference videos (mp4/mov, 2-15 s each, 1.8 s < total < 15.2 s, 480p-720p)
-/// and reference audios (wav/mp3, 2-15 s each, total at most 15 s).
+/// reference videos (mp4/mov, 2-15 s each, 1.8 s < total < 15.2 s, by pixel
+/// count, aspect, fps and size) and reference audios (wav/mp3, 2-15 s each,
+/// total at most 15 s, at most 15 MB each).
 pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> ValidationReport {
     let mut report = ValidationReport::default();
     let images = request
@@ -72,16 +75,7 @@ pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> Valida
                 "reference video",
                 &mut report,
             );
-            if let (Some(w), Some(h)) = (info.width, info.height) {
-                let short = w.min(h);
-                if !(VIDEO_MIN_SHORT_SIDE..=VIDEO_MAX_SHORT_SIDE).contains(&short) {
-                    report.error(
-                        Code::VideoResolutionOutOfRange,
-                        &path,
-                        format!("is {w}x{h}; reference videos must be between 480p and 720p (shorter side {VIDEO_MIN_SHORT_SIDE}-{VIDEO_MAX_SHORT_SIDE} px)"),
-                    );
-                }
-            }
+            check_reference_video(&path, info, &mut report);
         }
         video_total = match (video_total, info.and_then(|i| i.duration_secs)) {
             (Some(t), Some(d)) => Some(t + d),
@@ -112,6 +106,13 @@ pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> Valida
                 "reference audio",
                 &mut report,
             );
+            if let Some(bytes) = info.size_bytes.filter(|b| *b > AUDIO_MAX_BYTES) {
+                report.error(
+                    Code::MediaTooLarge,
+                    &path,
+                    format!("is {bytes} bytes; reference audio must be at most 15 MB"),
+                );
+            }
         }
         audio_total = match (audio_total, info.and_then(|i| i.duration_secs)) {
             (Some(t), Some(d)) => Some(t + d),
@@ -128,6 +129,51 @@ pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> Valida
             );
     }
     report
+}
+
+/// Reference videos are limited by pixel count, not by the short side
+/// (upstream: 409,600 to 927,408 pixels, 640x640 to 834x1112), aspect ratio
+/// 1:2.5 to 2.5:1, 24-60 fps, at most 50 MB.
+fn check_reference_video(path: &str, info: &MediaInfo, report: &mut ValidationReport) {
+    if let (Some(w), Some(h)) = (info.width, info.height) {
+        let pixels = u64::from(w) * u64::from(h);
+        if !(VIDEO_MIN_PIXELS..=VIDEO_MAX_PIXELS).contains(&pixels) {
+            report.error(
+                Code::VideoResolutionOutOfRange,
+                path,
+                format!("is {w}x{h} ({pixels} pixels); reference videos must have {VIDEO_MIN_PIXELS}-{VIDEO_MAX_PIXELS} pixels (640x640 to 834x1112)"),
+            );
+        }
+        if h > 0 {
+            let ratio = f64::from(w) / f64::from(h);
+            if !(VIDEO_MIN_ASPECT..=VIDEO_MAX_ASPECT).contains(&ratio) {
+                report.error(
+                    Code::VideoAspectRatioOutOfRange,
+                    path,
+                    format!("has aspect ratio {ratio:.2}; reference videos must be between 1:2.5 and 2.5:1"),
+                );
+            }
+        }
+    }
+    if let Some(fps) = info
+        .fps
+        .filter(|f| !(VIDEO_MIN_FPS..=VIDEO_MAX_FPS).contains(f))
+    {
+        report.error(
+            Code::VideoFpsOutOfRange,
+            path,
+            format!(
+                "runs at {fps:.2} fps; reference videos must be {VIDEO_MIN_FPS}-{VIDEO_MAX_FPS} fps"
+            ),
+        );
+    }
+    if let Some(bytes) = info.size_bytes.filter(|b| *b > VIDEO_MAX_BYTES) {
+        report.error(
+            Code::MediaTooLarge,
+            path,
+            format!("is {bytes} bytes; reference videos must be at most 50 MB"),
+        );
+    }
 }
 
 fn check_format(
@@ -183,11 +229,12 @@ fn check_image(path: &str, info: &MediaInfo, report: &mut ValidationReport) {
         }
         if h > 0 {
             let ratio = f64::from(w) / f64::from(h);
-            if !(IMAGE_MIN_ASPECT..=IMAGE_MAX_ASPECT).contains(&ratio) {
+            // Upstream gives an open interval.
+            if !(ratio > IMAGE_MIN_ASPECT && ratio < IMAGE_MAX_ASPECT) {
                 report.error(
                     Code::ImageAspectRatioOutOfRange,
                     path,
-                    format!("has aspect ratio {ratio:.2} (width/height); it must be {IMAGE_MIN_ASPECT}-{IMAGE_MAX_ASPECT}"),
+                    format!("has aspect ratio {ratio:.2} (width/height); it must be between {IMAGE_MIN_ASPECT} and {IMAGE_MAX_ASPECT}, both excluded"),
                 );
             }
         }

@@ -88,6 +88,12 @@ codes! {
     ImageDimensionsOutOfRange = "image_dimensions_out_of_range",
     /// An image aspect ratio outside 0.4-2.5.
     ImageAspectRatioOutOfRange = "image_aspect_ratio_out_of_range",
+    /// A reference video or audio over its size limit (50 MB, 15 MB).
+    MediaTooLarge = "media_too_large",
+    /// A reference video outside 1:2.5 to 2.5:1.
+    VideoAspectRatioOutOfRange = "video_aspect_ratio_out_of_range",
+    /// A reference video outside 24-60 fps.
+    VideoFpsOutOfRange = "video_fps_out_of_range",
     /// An image of 30 MB or more.
     ImageTooLarge = "image_too_large",
     /// A field name known to be wrong (`aspect_ratio`, `audio`,

@@ -66,11 +66,22 @@ impl OutputLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
+                // The holder writes its pid right after locking: a run that
+                // started at the same moment may find the file still empty.
+                let mut pid = None;
+                for _ in 0..20 {
+                    let mut text = String::new();
+                    let _ = file.seek(SeekFrom::Start(0));
+                    let _ = file.read_to_string(&mut text);
+                    pid = text.trim().parse().ok();
+                    if pid.is_some() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
                 return Err(LockError::Busy {
                     dir: dir.to_owned(),
-                    pid: text.trim().parse().ok(),
+                    pid,
                 });
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),

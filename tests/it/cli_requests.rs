@@ -355,3 +355,40 @@ fn validate_probe_reads_image_urls_the_way_the_service_will() {
     );
     drop(server);
 }
+
+#[test]
+fn the_calibration_cache_is_written_unless_turned_off() {
+    // Tasks of a few whole seconds: instant ones teach nothing (0 s taken).
+    let server = crate::process::MockServer::start_with(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let request = workspace_root().join("examples/requests/01-text-to-video.json");
+    let run = |extra: &[&str], cache: &std::path::Path| {
+        std::process::Command::new(crate::process::seedance_bin())
+            .args(extra)
+            .args([
+                "generate",
+                request.to_str().unwrap(),
+                "--out",
+                dir.path().join("out").to_str().unwrap(),
+            ])
+            .env("APIMART_BASE_URL", &server.api_url)
+            .env("APIMART_API_KEY", &server.key)
+            .env("SEEDANCE_CACHE_DIR", cache)
+            .env_remove("SEEDANCE_NO_CALIBRATION")
+            .output()
+            .unwrap()
+    };
+    let on = dir.path().join("cache-on");
+    let o = run(&[], &on);
+    assert!(o.status.success(), "{o:?}");
+    let cached: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(on.join("calibration.json")).unwrap()).unwrap();
+    assert!(
+        cached["ratios"]["doubao-seedance-2.0"].is_array(),
+        "{cached}"
+    );
+    let off = dir.path().join("cache-off");
+    let o = run(&["--no-calibration"], &off);
+    assert!(o.status.success(), "{o:?}");
+    assert!(!off.join("calibration.json").exists());
+}

@@ -13,6 +13,7 @@ mod hostile_input;
 mod loopback_faults;
 mod media_check;
 mod money_safety;
+mod poll_props;
 mod process;
 mod real_service;
 mod responses;

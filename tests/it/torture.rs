@@ -288,10 +288,7 @@ fn two_runs_on_one_directory_and_a_killed_wrapper_never_pay_twice() {
     assert_eq!(codes, [Some(0), Some(1)], "{a:?}\n{b:?}");
     let loser = if a.status.code() == Some(1) { &a } else { &b };
     let text = String::from_utf8_lossy(&loser.stderr);
-    assert!(
-        text.contains("in use by another seedance run"),
-        "{text}"
-    );
+    assert!(text.contains("in use by another seedance run"), "{text}");
     assert_eq!(server.stats()["tasks_created"].as_u64().unwrap(), segments);
 
     // A wrapper killed while its `seedance chain` child keeps running.

@@ -40,6 +40,10 @@ pub struct GlobalArgs {
     /// Machine-readable output: one JSON object on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Do not read or update the calibration cache (what finished tasks
+    /// taught about the service's estimates; see SEEDANCE_NO_CALIBRATION).
+    #[arg(long, global = true)]
+    pub no_calibration: bool,
     /// Log retries, rate limiting and polling to stderr (-v: info, -vv: debug).
     /// Logs never contain the API key.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -336,6 +340,30 @@ pub struct MockServerArgs {
     /// Error messages echo the Authorization header the client sent.
     #[arg(long)]
     pub echo_key: bool,
+    /// How progress rises: `linear`, `front`, `late` (cubic), `steps` (of
+    /// 25 %) or `none` (no progress field).
+    #[arg(long, default_value = "linear", value_parser = seedance_transport::sim::ProgressShape::parse)]
+    pub progress_shape: seedance_transport::sim::ProgressShape,
+    /// `estimated_time` off by a factor log-uniform in LO..HI (e.g. `0.25..4`,
+    /// as on the live service; `3..4` for a service that overestimates).
+    #[arg(long, value_name = "LO..HI", value_parser = factor_range)]
+    pub estimate_factor: Option<(f64, f64)>,
+}
+
+fn factor_range(s: &str) -> Result<(f64, f64), String> {
+    let (lo, hi) = s.split_once("..").ok_or("expected LO..HI, e.g. 0.25..4")?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| *f > 0.0 && f.is_finite())
+    };
+    match (parse(lo), parse(hi)) {
+        (Some(lo), Some(hi)) if lo <= hi => Ok((lo, hi)),
+        _ => Err(format!(
+            "`{s}`: need two positive numbers LO..HI with LO <= HI"
+        )),
+    }
 }
 
 fn probability(s: &str) -> Result<f64, String> {

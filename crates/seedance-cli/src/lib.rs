@@ -19,6 +19,7 @@ use std::io::{Read, Write};
 use clap::Parser;
 use seedance_transport::ClientConfig;
 
+mod calibration;
 mod cli;
 mod commands;
 mod context;
@@ -104,6 +105,18 @@ where
     }
 }
 
+/// Saves what the run learned about estimates when the command ends, however it ends.
+struct SaveCalibration<'a> {
+    ctx: &'a context::Context,
+    path: Option<std::path::PathBuf>,
+}
+
+impl Drop for SaveCalibration<'_> {
+    fn drop(&mut self) {
+        calibration::save(self.path.as_ref(), &self.ctx.client.calibration());
+    }
+}
+
 /// The API options (`--mock`, `--base-url`, `--api-key-file`) are global so
 /// `seedance --mock chain ...` reads naturally, but they mean nothing to
 /// commands that send nothing: say so rather than ignore them.
@@ -169,8 +182,14 @@ fn run_async(
             Command::Batch(a) => config.wait_timeout = a.resume.timeout,
             _ => {}
         }
-        let ctx = context::build(global, config, !matches!(cli.command, Command::Download(_)))?;
+        let mut ctx = context::build(global, config, !matches!(cli.command, Command::Download(_)))?;
+        // The simulator's estimates are its own: never mixed into the cache.
+        let cache = calibration::path(global.no_calibration || ctx.mock);
+        ctx.client = ctx
+            .client
+            .with_calibration(calibration::load(cache.as_ref()));
         let ctx = &ctx;
+        let _save = SaveCalibration { ctx, path: cache };
         let interrupt = &interrupt;
         match &cli.command {
             Command::Submit(a) => {

@@ -64,7 +64,7 @@ mod wire_enum;
 
 pub use media_url::{MediaUrl, MediaUrlError, UrlKind};
 pub use model::{ImageRole, Model, Resolution, Size, ToolType};
-pub use poll::{PollConfig, PollSchedule};
+pub use poll::{Calibration, PollConfig, PollSchedule};
 pub use request::{GenerationRequest, ImageWithRole, Tool};
 pub use response::{
     ApiError, ErrorCode, ErrorType, ResponseError, SubmitResponse, Task, TaskResult, TaskStatus,

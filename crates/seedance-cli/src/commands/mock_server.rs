@@ -41,6 +41,8 @@ pub(crate) async fn run(
         dead_first_url: args.dead_first_url,
         visibility_delay: std::time::Duration::from_secs_f64(args.visibility_delay),
         echo_key_in_errors: args.echo_key,
+        progress_shape: args.progress_shape,
+        estimate_factor: args.estimate_factor,
         generation: if args.realistic {
             GenerationTime::default()
         } else {

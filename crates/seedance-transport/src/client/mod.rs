@@ -25,7 +25,7 @@ use std::time::Duration;
 use seedance_core::pacing::{Pacer, PacerConfig};
 use seedance_core::rng::SplitMix64;
 use seedance_core::{
-    GenerationRequest, PollConfig, RetryConfig, Task, Violation, parse_submit_body,
+    Calibration, GenerationRequest, PollConfig, RetryConfig, Task, Violation, parse_submit_body,
 };
 
 use crate::transport::Transport;
@@ -126,6 +126,12 @@ pub struct Client {
     clock: UnixClock,
     pacer: Mutex<Pacer>,
     origin: tokio::time::Instant,
+    /// How this service's estimates relate to actual times, learned from
+    /// finished tasks; narrows the poll schedule's window.
+    calibration: Mutex<Calibration>,
+    /// The model of each task submitted through this client (calibration is
+    /// per model).
+    models: Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl fmt::Debug for Client {
@@ -154,7 +160,47 @@ impl Client {
             clock: Arc::new(system_unix_now),
             pacer,
             origin: tokio::time::Instant::now(),
+            calibration: Mutex::new(Calibration::default()),
+            models: Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// Starts from a calibration learned earlier (the CLI keeps one in a
+    /// cache file): how the service's `estimated_time` relates to actual
+    /// generation times, per model.
+    pub fn with_calibration(self, calibration: Calibration) -> Self {
+        *self.calibration.lock().unwrap_or_else(|e| e.into_inner()) = calibration;
+        self
+    }
+
+    /// The calibration as learned so far (to save between runs).
+    pub fn calibration(&self) -> Calibration {
+        self.calibration
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn model_of(&self, task_id: &str) -> Option<String> {
+        self.models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(task_id)
+            .cloned()
+    }
+
+    pub(crate) fn ratio_range(&self, model: Option<&str>) -> Option<(f64, f64)> {
+        self.calibration
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ratio_range(model)
+    }
+
+    pub(crate) fn learn(&self, model: Option<&str>, estimate: f64, actual: f64) {
+        self.calibration
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(model.unwrap_or("*"), estimate, actual);
     }
 
     /// Replaces the unix clock used for expiry checks.
@@ -212,6 +258,10 @@ impl Client {
         match parse_submit_body(&response.body) {
             Ok(r) => {
                 tracing::info!(task_id = %r.task_id, "submitted");
+                self.models
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(r.task_id.clone(), request.model.as_str().to_owned());
                 Ok(Submitted {
                     task_id: r.task_id,
                     warnings,

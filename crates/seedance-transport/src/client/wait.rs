@@ -51,7 +51,10 @@ impl Client {
     ) -> Result<Task, ClientError> {
         let started = Instant::now();
         let deadline = started + self.config.wait_timeout;
-        let mut schedule = PollSchedule::new(self.config.poll.clone());
+        let model = self.model_of(task_id);
+        let mut schedule = PollSchedule::new(self.config.poll.clone())
+            .with_ratio_range(self.ratio_range(model.as_deref()));
+        let mut first_estimate = None;
         let mut last_status = None;
         let mut failed_polls = 0u32;
         let mut bad_bodies = 0u32;
@@ -104,7 +107,18 @@ impl Client {
             let elapsed = started.elapsed();
             let estimated = task.estimated_time.map(Duration::from_secs);
             schedule.observe(elapsed, &task.status, task.progress, estimated);
+            first_estimate = first_estimate.or(task.estimated_time);
             let done = task.is_done();
+            if done {
+                // What the service's estimate was worth, for the next tasks.
+                let actual = task.actual_time.or_else(|| {
+                    let (c, d) = (task.created?, task.completed?);
+                    u64::try_from(d - c).ok()
+                });
+                if let (Some(e), Some(a)) = (first_estimate, actual) {
+                    self.learn(model.as_deref(), e as f64, a as f64);
+                }
+            }
             let eta = schedule
                 .predicted_finish()
                 .or_else(|| estimated.filter(|_| !task.status.is_terminal()))

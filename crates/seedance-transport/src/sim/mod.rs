@@ -80,6 +80,12 @@ pub struct SimConfig {
     pub faults: FaultRates,
     /// Whether status responses carry `progress` (some services report none).
     pub report_progress: bool,
+    /// How `progress` rises with time.
+    pub progress_shape: ProgressShape,
+    /// When set, `estimated_time` is the truth times a factor log-uniform
+    /// between these bounds (the live service: 0.25 to 4), instead of
+    /// `1 ± estimate_error`.
+    pub estimate_factor: Option<(f64, f64)>,
     /// Media download speed; `None` is as fast as the consumer reads.
     pub media_bytes_per_second: Option<u64>,
     /// How status strings are spelled (the service's, or leaked upstream ones).
@@ -112,6 +118,52 @@ pub struct ResponseShapes {
     pub last_frame_in_content: bool,
     /// Submit answers carry `task_info.estimated_time` (object form).
     pub task_info_on_submit: bool,
+}
+
+/// How the simulator's `progress` rises over a generation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgressShape {
+    /// In proportion to time.
+    #[default]
+    Linear,
+    /// Most of it early: `1 - (1 - x)^3`.
+    FrontLoaded,
+    /// Most of it late: `x^3`.
+    Late,
+    /// In steps of 25 %.
+    Steps,
+    /// No `progress` field at all.
+    None,
+}
+
+impl ProgressShape {
+    /// The fraction reported when a fraction `x` of the generation has elapsed.
+    pub fn progress(self, x: f64) -> f64 {
+        let x = x.clamp(0.0, 1.0);
+        match self {
+            ProgressShape::Linear | ProgressShape::None => x,
+            ProgressShape::FrontLoaded => 1.0 - (1.0 - x).powi(3),
+            ProgressShape::Late => x.powi(3),
+            ProgressShape::Steps => (x * 4.0).floor() / 4.0,
+        }
+    }
+
+    /// Parses `linear`, `front`, `late`, `steps` or `none`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "linear" => ProgressShape::Linear,
+            "front" => ProgressShape::FrontLoaded,
+            "late" => ProgressShape::Late,
+            "steps" => ProgressShape::Steps,
+            "none" => ProgressShape::None,
+            other => {
+                return Err(format!(
+                    "unknown progress shape `{other}` (linear, front, late, steps, none)"
+                ));
+            }
+        })
+    }
 }
 
 /// How the simulator spells task statuses.
@@ -183,6 +235,8 @@ impl Default for SimConfig {
             video_padding_bytes: 0,
             faults: FaultRates::default(),
             report_progress: true,
+            progress_shape: ProgressShape::Linear,
+            estimate_factor: None,
             media_bytes_per_second: None,
             status_spelling: StatusSpelling::Apimart,
             expires_skew_secs: 0,

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
-use super::SimConfig;
 use super::fault::{Fault, Route};
 use super::media::{self, CHUNK};
+use super::{ProgressShape, SimConfig};
 use crate::error::{TransportError, TransportErrorKind};
 use crate::wire::{ApiRequest, ApiResponse, ByteStream, Headers, Method};
 
@@ -520,8 +520,15 @@ impl Simulator {
             .clamp(g.min_secs, g.max_secs);
         let (q0, q1) = self.config.queue_secs;
         let queue = q0 + (q1 - q0).max(0.0) * state.rng.next_unit();
-        let err = self.config.estimate_error * (2.0 * state.rng.next_unit() - 1.0);
-        let estimate = (gen_secs * (1.0 + err)).round().max(1.0) as u64;
+        let factor = match self.config.estimate_factor {
+            // Log-uniform between the bounds: the live service's estimates
+            // run from a quarter to four times the truth.
+            Some((lo, hi)) if lo > 0.0 && hi >= lo => {
+                (lo.ln() + state.rng.next_unit() * (hi / lo).ln()).exp()
+            }
+            _ => 1.0 + self.config.estimate_error * (2.0 * state.rng.next_unit() - 1.0),
+        };
+        let estimate = (gen_secs * factor).round().max(1.0) as u64;
         let outcome = if state.rng.next_unit() < self.config.faults.task_failure {
             Outcome::Fail("Video generation failed, please try again".to_owned())
         } else {
@@ -658,9 +665,9 @@ impl Simulator {
         } else if elapsed < task.queue {
             "pending"
         } else if elapsed < done_after {
-            let p = ((elapsed - task.queue).as_secs_f64() / task.generation.as_secs_f64() * 100.0)
-                .floor();
-            if self.config.report_progress {
+            let x = (elapsed - task.queue).as_secs_f64() / task.generation.as_secs_f64();
+            let p = (self.config.progress_shape.progress(x) * 100.0).floor();
+            if self.config.report_progress && self.config.progress_shape != ProgressShape::None {
                 data["progress"] = json!((p as u64).min(99));
             }
             "processing"

@@ -41,10 +41,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let section = match args.first().map(String::as_str) {
         Some("polling") => paused_runtime().block_on(polling::run(arg(&args, "--tasks", 1000))),
-        Some("throughput") => paused_runtime().block_on(throughput::run(
-            arg(&args, "--jobs", 500),
-            arg(&args, "--rate", 5),
-        )),
+        Some("throughput") => {
+            let rates: String = arg(&args, "--rates", "5,20".to_owned());
+            let rates: Vec<u32> = rates
+                .split(',')
+                .filter_map(|r| r.trim().parse().ok())
+                .collect();
+            paused_runtime().block_on(throughput::run(arg(&args, "--jobs", 500), &rates))
+        }
         Some("chain") => paused_runtime().block_on(chain::run(arg(&args, "--segments", 10))),
         Some("fuzz") => match fuzz::run(arg(&args, "--inputs", 1_000_000), arg(&args, "--seed", 1))
         {

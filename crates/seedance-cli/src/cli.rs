@@ -290,6 +290,10 @@ pub struct MockServerArgs {
     /// Submits accepted per second (unlimited when absent).
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// How --rate-limit is enforced: `fixed` (one-second windows),
+    /// `sliding` (any one-second span) or `bucket:BURST` (token bucket).
+    #[arg(long, default_value = "fixed", value_parser = seedance_transport::sim::RateLimiter::parse)]
+    pub rate_limiter: seedance_transport::sim::RateLimiter,
     /// Prepaid balance in video-seconds at 720p (unlimited when absent).
     #[arg(long)]
     pub balance: Option<f64>,

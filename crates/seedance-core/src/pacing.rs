@@ -1,13 +1,22 @@
-//! Adaptive spacing of submits: slow down to the rate the server accepts
-//! when it says 429, and speed up again while it accepts. A pure state
-//! machine over elapsed time, so a client shares one across concurrent
-//! submitters.
+//! Adaptive pacing of submits: send no more than the server accepts, as
+//! soon as it can accept them. A pure state machine over elapsed time, so a
+//! client shares one across concurrent submitters.
 //!
-//! At a 429 the pacer counts the submits accepted in the last window (one
-//! second, like the usual rate-limit window) and spaces submits so that
-//! slightly fewer than that go out per window. Once no 429 has been seen for
-//! a while, each accepted submit shortens the spacing a little, probing
-//! whether the limit was raised.
+//! - Before any limit is known, submits go out a little apart
+//!   (`start_interval`), not in one burst: a burst into an unknown limit
+//!   draws a 429 for every submit in flight.
+//! - At a 429 the pacer learns the limit: the number of submits accepted in
+//!   the last window (one second, the usual rate-limit window). From then on
+//!   it grants at most that many slots in any window, slightly widened
+//!   (`margin`): a sliding budget. That is exact against a fixed or sliding
+//!   window limiter and within a token bucket's refill rate, and it uses
+//!   capacity the moment it frees (a burst at each window's start when the
+//!   work is waiting), where even spacing would leave the end of every run a
+//!   window late. `Retry-After` (whole seconds) is too coarse to wait on.
+//! - A slot reserved before a 429 arrived is stale ([`Pacer::is_current`]):
+//!   its holder takes a new one instead of sending into a full window.
+//! - After `probe_after` without a 429, the budget grows by one per window,
+//!   probing whether the limit was raised.
 //!
 //! ```
 //! use std::time::Duration;
@@ -15,12 +24,15 @@
 //!
 //! let ms = Duration::from_millis;
 //! let mut p = Pacer::new(PacerConfig::default());
-//! assert_eq!(p.reserve(ms(0)), ms(0)); // no limit seen yet: no waiting
-//! for t in [0, 200, 400, 600, 800] {
+//! for t in [0, 10, 20, 30, 40] {
+//!     assert_eq!(p.reserve(ms(t)), ms(0));
 //!     p.on_accepted(ms(t));
 //! }
-//! p.on_rate_limited(ms(900)); // five accepted in the last second
-//! assert_eq!(p.interval(), ms(202)); // 1 s / 5, with a 1 % margin
+//! p.on_rate_limited(ms(50), None); // five accepted in the last second
+//! assert_eq!(p.limit(), Some(5));
+//! // The next five go as the window (widened by 0.5 %) frees.
+//! assert_eq!(p.reserve(ms(50)), ms(955));
+//! assert_eq!(p.reserve(ms(50)), ms(965));
 //! ```
 
 use std::collections::VecDeque;
@@ -29,73 +41,139 @@ use std::time::Duration;
 /// Tuning of the pacer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PacerConfig {
-    /// The window over which accepted submits are counted.
+    /// The rate-limit window assumed when counting accepted submits.
     pub window: Duration,
-    /// Spacing adopted at a 429 when nothing was accepted in the window.
-    pub initial_interval: Duration,
-    /// The learned spacing is stretched by this factor, to stay under the limit.
+    /// Spacing before any limit is known.
+    pub start_interval: Duration,
+    /// The budget's window is this much longer than `window` (1.01: 1 %
+    /// under the limit, room for network jitter).
     pub margin: f64,
-    /// Spacing is multiplied by this at each accepted submit (probing for a
-    /// raised limit), once no 429 has been seen for `probe_after`.
-    pub recovery_factor: f64,
-    /// Quiet time after a 429 before probing starts.
+    /// After this long without a 429, the budget grows by one per window.
     pub probe_after: Duration,
-    /// Below this the spacing drops to zero (no pacing).
-    pub floor: Duration,
-    /// Largest spacing.
-    pub ceiling: Duration,
+    /// Spacing after a 429 when nothing was accepted in the window.
+    pub backoff: Duration,
 }
 
 impl Default for PacerConfig {
     fn default() -> Self {
         PacerConfig {
             window: Duration::from_secs(1),
-            initial_interval: Duration::from_millis(100),
-            margin: 1.01,
-            recovery_factor: 0.995,
-            probe_after: Duration::from_secs(10),
-            floor: Duration::from_millis(5),
-            ceiling: Duration::from_secs(10),
+            start_interval: Duration::from_millis(10),
+            margin: 1.005,
+            probe_after: Duration::from_secs(120),
+            backoff: Duration::from_millis(500),
         }
     }
 }
 
-/// The pacer's state. Times are elapsed durations since any fixed origin.
+/// The pacer's state: the learned limit, the slots granted in the last
+/// window, and the submits accepted in it.
 #[derive(Debug, Clone)]
 pub struct Pacer {
     config: PacerConfig,
-    interval: Duration,
+    /// Submits allowed per (widened) window, once a 429 taught it.
+    limit: Option<u32>,
+    /// Before a limit is known: the next free slot.
     next_slot: Duration,
+    /// Slots granted (possibly in the future), oldest first.
+    granted: VecDeque<Duration>,
     accepted: VecDeque<Duration>,
+    all_accepted: VecDeque<Duration>,
     last_reaction: Option<Duration>,
+    last_probe: Duration,
+    /// No slot before this (after a 429 that let nothing through).
+    hold_until: Duration,
+    /// Counts 429s: a slot reserved before the latest one is stale.
+    epoch: u64,
+}
+
+/// A reserved slot: wait `wait`, then check [`Pacer::is_current`] before
+/// sending (a 429 meanwhile means the slot was planned on a wrong rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// How long to wait for the slot.
+    pub wait: Duration,
+    epoch: u64,
 }
 
 impl Pacer {
-    /// A pacer that does not delay anything until the first 429.
+    /// A pacer that has seen nothing yet.
     pub fn new(config: PacerConfig) -> Self {
         Pacer {
             config,
-            interval: Duration::ZERO,
+            limit: None,
             next_slot: Duration::ZERO,
+            granted: VecDeque::new(),
             accepted: VecDeque::new(),
+            all_accepted: VecDeque::new(),
             last_reaction: None,
+            last_probe: Duration::ZERO,
+            hold_until: Duration::ZERO,
+            epoch: 0,
         }
     }
 
-    /// The current spacing between submits.
-    pub fn interval(&self) -> Duration {
-        self.interval
+    /// The learned number of submits per window, if a 429 taught one.
+    pub fn limit(&self) -> Option<u32> {
+        self.limit
     }
 
-    /// Reserves the next submit slot at `now`; returns how long to wait for it.
+    fn span(&self) -> Duration {
+        self.config.window.mul_f64(self.config.margin)
+    }
+
+    /// Takes the next slot at or after `now`; returns how long to wait for it.
     pub fn reserve(&mut self, now: Duration) -> Duration {
-        let slot = self.next_slot.max(now);
-        self.next_slot = slot + self.interval;
-        slot - now
+        self.reserve_slot(now).wait
     }
 
-    /// Drops accepted submits older than one window before `now`.
+    /// [`Pacer::reserve`], returning a reservation that a 429 seen before
+    /// the slot comes makes stale.
+    pub fn reserve_slot(&mut self, now: Duration) -> Reservation {
+        let slot = match self.limit {
+            None => {
+                let slot = self.next_slot.max(now);
+                self.next_slot = slot + self.config.start_interval;
+                slot
+            }
+            Some(limit) => {
+                let span = self.span();
+                // Slots older than a window no longer count.
+                while self.granted.front().is_some_and(|t| *t + span <= now) {
+                    self.granted.pop_front();
+                }
+                let n = self.granted.len();
+                let limit = limit.max(1) as usize;
+                if n < limit {
+                    now
+                } else {
+                    // One window after the slot `limit` places back.
+                    (self.granted[n - limit] + span).max(now)
+                }
+            }
+        };
+        let slot = slot.max(self.hold_until);
+        if self.limit.is_some() {
+            self.granted.push_back(slot);
+        }
+        Reservation {
+            wait: slot - now,
+            epoch: self.epoch,
+        }
+    }
+
+    /// Whether no 429 was seen since `reservation` was made.
+    pub fn is_current(&self, reservation: Reservation) -> bool {
+        reservation.epoch == self.epoch
+    }
+
     fn forget_before(&mut self, now: Duration) {
+        // A longer memory, for rates measured since the last 429.
+        if let Some(start) = now.checked_sub(self.config.window * 4) {
+            while self.all_accepted.front().is_some_and(|t| *t < start) {
+                self.all_accepted.pop_front();
+            }
+        }
         let Some(start) = now.checked_sub(self.config.window) else {
             return;
         };
@@ -104,44 +182,103 @@ impl Pacer {
         }
     }
 
-    /// A submit was refused with 429 at `now`. (The refused request itself
-    /// should wait for the server's `Retry-After` before trying again.)
-    ///
-    /// Only the first 429 of a window changes the spacing: the others were
-    /// already in flight when it arrived and say nothing new.
-    pub fn on_rate_limited(&mut self, now: Duration) {
-        if self
-            .last_reaction
-            .is_some_and(|t| now.saturating_sub(t) < self.config.window)
+    /// A submit was refused with 429 at `now`, with the server's
+    /// `Retry-After` if it sent one (used only when nothing was accepted).
+    pub fn on_rate_limited(&mut self, now: Duration, retry_after: Option<Duration>) {
+        self.on_rate_limited_after(now, retry_after, None);
+    }
+
+    /// [`Pacer::on_rate_limited`] for a submit sent in `slot`: a submit sent
+    /// before the last lesson was planned on the old budget and teaches
+    /// nothing new; one sent since says the budget is still too high.
+    pub fn on_rate_limited_after(
+        &mut self,
+        now: Duration,
+        retry_after: Option<Duration>,
+        slot: Option<Reservation>,
+    ) {
+        self.forget_before(now);
+        let news = slot.is_none_or(|s| s.epoch == self.epoch);
+        self.epoch += 1;
+        // Slots granted for the future were planned on a wrong budget.
+        self.granted.retain(|t| *t <= now);
+        // Several submits in flight meet the same full window: learn once.
+        if !news
+            || (slot.is_none()
+                && self
+                    .last_reaction
+                    .is_some_and(|t| now.saturating_sub(t) < self.config.window))
         {
             return;
         }
-        self.last_reaction = Some(now);
-        self.forget_before(now);
-        let learned = match self.accepted.len() {
-            0 => self.interval.mul_f64(2.0).max(self.config.initial_interval),
-            n => (self.config.window / n as u32).mul_f64(self.config.margin),
-        };
-        self.interval = learned.min(self.config.ceiling);
-        self.next_slot = self.next_slot.max(now);
+        let previous = self.last_reaction.replace(now);
+        self.last_probe = now;
+        match self.accepted.len() {
+            0 => {
+                // Nothing gets through: wait, then try one at a time.
+                self.limit = Some(1);
+                let wait = retry_after.unwrap_or(self.config.backoff);
+                self.granted.clear();
+                self.hold_until = now + wait;
+            }
+            n => {
+                // Again over a learned budget (a token bucket's burst was
+                // mistaken for its rate, or the limit fell): come down by at
+                // least 15 % a window, so it converges in a few 429s.
+                let n = n as u32;
+                self.limit = Some(match (self.limit, previous) {
+                    (Some(old), Some(prev)) => {
+                        // What got through since the last 429, per window:
+                        // after a burst, the rate the limiter refills at.
+                        let since = now.saturating_sub(prev);
+                        let through = self.accepted_since(prev) as f64;
+                        let rate = (since >= self.config.window / 2).then(|| {
+                            (through * self.config.window.as_secs_f64() / since.as_secs_f64())
+                                as u32
+                        });
+                        let cut = (f64::from(old) * 0.85) as u32;
+                        rate.map_or(n.min(cut), |r| r.min(cut)).max(1)
+                    }
+                    _ => n,
+                });
+                if previous.is_none() {
+                    // The window is full until its accepted submits age out:
+                    // exact for a window limiter, bursts and all.
+                    self.granted = self.accepted.iter().copied().collect();
+                } else {
+                    // A second lesson (a token bucket's burst was taken for
+                    // its rate): from now on, spread the budget evenly.
+                    let limit = self.limit.unwrap_or(1).max(1);
+                    let span = self.span();
+                    self.granted = (0..limit)
+                        .map(|i| {
+                            (now + span.mul_f64(f64::from(i + 1) / f64::from(limit)))
+                                .saturating_sub(span)
+                        })
+                        .collect();
+                }
+            }
+        }
+    }
+
+    /// Submits accepted after `t`, of those remembered.
+    fn accepted_since(&self, t: Duration) -> usize {
+        self.all_accepted.iter().filter(|a| **a > t).count()
     }
 
     /// A submit was accepted at `now`.
     pub fn on_accepted(&mut self, now: Duration) {
         self.accepted.push_back(now);
+        self.all_accepted.push_back(now);
         self.forget_before(now);
-        if self
-            .last_reaction
-            .is_some_and(|t| now.saturating_sub(t) < self.config.probe_after)
+        // Probing: a quiet spell may mean the limit was raised.
+        if let (Some(limit), Some(reacted)) = (self.limit, self.last_reaction)
+            && now.saturating_sub(reacted) >= self.config.probe_after
+            && now.saturating_sub(self.last_probe) >= self.config.window
         {
-            return;
+            self.limit = Some(limit + 1);
+            self.last_probe = now;
         }
-        let shrunk = self.interval.mul_f64(self.config.recovery_factor);
-        self.interval = if shrunk < self.config.floor {
-            Duration::ZERO
-        } else {
-            shrunk
-        };
     }
 }
 
@@ -154,55 +291,83 @@ mod tests {
     }
 
     #[test]
-    fn learns_the_accepted_rate_at_a_429() {
+    fn learns_the_limit_at_a_429_and_resumes_when_the_window_frees() {
         let mut p = Pacer::new(PacerConfig::default());
         for t in 0..10 {
-            p.on_accepted(ms(t * 100));
+            p.on_accepted(ms(t * 90));
         }
-        p.on_rate_limited(ms(950));
-        assert_eq!(p.interval(), ms(101)); // 10 per second, 1 % margin
+        p.on_rate_limited(ms(950), Some(Duration::from_secs(1)));
+        assert_eq!(p.limit(), Some(10));
+        // The window frees as its accepted submits age out (widened by 0.5 %).
+        assert_eq!(p.reserve(ms(950)), ms(55));
+        assert_eq!(p.reserve(ms(950)), ms(145));
     }
 
     #[test]
-    fn a_burst_at_time_zero_is_counted() {
+    fn no_burst_before_a_limit_is_known() {
         let mut p = Pacer::new(PacerConfig::default());
-        for _ in 0..5 {
-            p.on_accepted(ms(0));
-        }
-        p.on_rate_limited(ms(0));
-        assert_eq!(p.interval(), ms(202));
+        let waits: Vec<Duration> = (0..4).map(|_| p.reserve(ms(0))).collect();
+        assert_eq!(waits, [ms(0), ms(10), ms(20), ms(30)]);
     }
 
     #[test]
-    fn a_429_with_nothing_accepted_backs_off_and_doubles() {
+    fn never_more_than_the_limit_in_any_window() {
         let mut p = Pacer::new(PacerConfig::default());
-        p.on_rate_limited(ms(0));
-        assert_eq!(p.interval(), ms(100));
-        p.on_rate_limited(ms(10)); // same window: already reacted
-        assert_eq!(p.interval(), ms(100));
-        p.on_rate_limited(ms(1010));
-        assert_eq!(p.interval(), ms(200));
+        for t in 0..4 {
+            p.on_accepted(ms(t));
+        }
+        p.on_rate_limited(ms(5), None);
+        let mut slots: Vec<Duration> = (0..40).map(|_| ms(5) + p.reserve(ms(5))).collect();
+        slots.sort();
+        for (i, s) in slots.iter().enumerate() {
+            let in_window = slots[i..]
+                .iter()
+                .take_while(|t| **t < *s + ms(1000))
+                .count();
+            assert!(in_window <= 4, "{in_window} slots from {s:?}");
+        }
     }
 
     #[test]
-    fn spacing_holds_right_after_a_429_then_decays_while_accepted() {
+    fn a_429_with_nothing_accepted_waits_then_sends_one_at_a_time() {
         let mut p = Pacer::new(PacerConfig::default());
-        p.on_rate_limited(ms(0));
-        for t in 0..100 {
-            p.on_accepted(ms(t * 50));
-        }
-        assert_eq!(p.interval(), ms(100), "no probing within 10 s of a 429");
-        for t in 0..5000 {
-            p.on_accepted(ms(10_000 + t));
-        }
-        assert_eq!(p.interval(), Duration::ZERO);
+        p.on_rate_limited(ms(0), Some(Duration::from_secs(2)));
+        assert_eq!(p.limit(), Some(1));
+        assert!(p.reserve(ms(0)) >= ms(2000));
     }
 
     #[test]
-    fn concurrent_reservations_are_spaced() {
+    fn probes_only_after_a_quiet_spell() {
         let mut p = Pacer::new(PacerConfig::default());
-        p.on_rate_limited(Duration::ZERO);
-        let waits: Vec<Duration> = (0..3).map(|_| p.reserve(Duration::from_secs(1))).collect();
-        assert_eq!(waits, [Duration::ZERO, ms(100), ms(200)]);
+        p.on_accepted(ms(0));
+        p.on_rate_limited(ms(10), None);
+        for t in 1..100 {
+            p.on_accepted(ms(t * 500));
+        }
+        assert_eq!(p.limit(), Some(1), "no probing within two minutes of a 429");
+        for t in 0..10 {
+            p.on_accepted(ms(121_000 + t * 1000));
+        }
+        assert!(p.limit() > Some(1), "probes after a quiet spell");
+    }
+}
+
+#[cfg(test)]
+mod reservation_tests {
+    use super::*;
+
+    #[test]
+    fn a_429_makes_earlier_reservations_stale() {
+        let ms = Duration::from_millis;
+        let mut p = Pacer::new(PacerConfig::default());
+        let early = p.reserve_slot(ms(0));
+        let later = p.reserve_slot(ms(0));
+        assert!(p.is_current(later));
+        p.on_accepted(ms(0));
+        p.on_rate_limited(ms(10), None);
+        assert!(!p.is_current(early) && !p.is_current(later));
+        let again = p.reserve_slot(ms(20));
+        assert!(p.is_current(again));
+        assert_eq!(again.wait, ms(985), "when the widened window frees");
     }
 }

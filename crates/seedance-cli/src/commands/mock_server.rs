@@ -27,6 +27,7 @@ pub(crate) async fn run(
     let config = SimConfig {
         seed: args.seed,
         submits_per_second: args.rate_limit,
+        rate_limiter: args.rate_limiter,
         balance_video_seconds: args.balance,
         video_padding_bytes: args.video_padding,
         faults: FaultRates {

@@ -92,10 +92,19 @@ impl Client {
         let mut retry = 0u32;
         let mut rate_limited = 0u32;
         loop {
+            let mut slot = None;
             if submit {
-                let wait = self.pacer().reserve(self.since_origin());
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
+                // A slot planned before a 429 arrived is planned on a wrong
+                // rate: take a new one rather than send into a full window.
+                loop {
+                    let s = self.pacer().reserve_slot(self.since_origin());
+                    if !s.wait.is_zero() {
+                        tokio::time::sleep(s.wait).await;
+                    }
+                    if self.pacer().is_current(s) {
+                        slot = Some(s);
+                        break;
+                    }
                 }
             }
             let sent_at = self.unix_now();
@@ -152,27 +161,21 @@ impl Client {
                     }
                     let retry_after = err.retry_after();
                     if response.status == 429 && submit {
-                        // Slow every submitter down to the accepted rate; this
-                        // one waits for the server's Retry-After. Rate-limited
-                        // submits are bounded by total time, not by count.
+                        // Slow every submitter down to the accepted rate; the
+                        // pacer places this submit when the window frees (the
+                        // next `reserve`). Rate-limited submits are bounded
+                        // by total time, not by count.
                         let now = self.since_origin();
-                        self.pacer().on_rate_limited(now);
-                        let delay = retry_after
-                            .map(|d| d.min(self.config.retry.max_retry_after))
-                            .unwrap_or_else(|| {
-                                self.config
-                                    .retry
-                                    .backoff(rate_limited.min(8), self.jitter())
-                            });
+                        self.pacer().on_rate_limited_after(
+                            now,
+                            retry_after.map(|d| d.min(self.config.retry.max_retry_after)),
+                            slot,
+                        );
                         rate_limited += 1;
-                        if started.elapsed() + delay > self.config.retry.max_elapsed {
+                        if started.elapsed() > self.config.retry.max_elapsed {
                             return Err(err);
                         }
-                        tracing::warn!(
-                            delay_ms = delay.as_millis() as u64,
-                            "rate limited; slowing submits down"
-                        );
-                        tokio::time::sleep(delay).await;
+                        tracing::warn!(rate_limited, "rate limited; slowing submits down");
                         continue;
                     }
                     (err, retry_after)

@@ -12,9 +12,11 @@
 mod fault;
 mod http;
 pub(crate) mod media;
+mod rate_limit;
 mod state;
 
 pub use fault::{Fault, FaultRates, Route, parse_scripted};
+pub use rate_limit::RateLimiter;
 
 pub use http::{STATS_PATH, SimServer};
 pub use media::{SAMPLE_MP4, SAMPLE_PNG};
@@ -62,6 +64,8 @@ pub struct SimConfig {
     pub balance_video_seconds: Option<f64>,
     /// Submits accepted per second; `None` is unlimited.
     pub submits_per_second: Option<u32>,
+    /// How submits are limited to `submits_per_second`.
+    pub rate_limiter: RateLimiter,
     /// Generation time distribution.
     pub generation: GenerationTime,
     /// Queueing before generation starts, seconds (uniform in the range).
@@ -227,6 +231,7 @@ impl Default for SimConfig {
             api_key: DEFAULT_SIM_KEY.to_owned(),
             balance_video_seconds: None,
             submits_per_second: None,
+            rate_limiter: RateLimiter::FixedWindow,
             generation: GenerationTime::default(),
             queue_secs: (0.0, 5.0),
             estimate_error: 0.3,

@@ -212,7 +212,7 @@ struct State {
     next_task: u64,
     stats: SimStats,
     balance: Option<f64>,
-    window: Option<(Instant, u32)>,
+    limiter: super::rate_limit::LimiterState,
     scripted: HashMap<Route, VecDeque<Fault>>,
     uploads: HashMap<String, SimUpload>,
     media_base: String,
@@ -263,7 +263,7 @@ impl Simulator {
                 next_task: 0,
                 stats: SimStats::default(),
                 balance: config.balance_video_seconds,
-                window: None,
+                limiter: Default::default(),
                 scripted: HashMap::new(),
                 uploads: HashMap::new(),
                 media_base: IN_PROCESS_MEDIA_BASE.to_owned(),
@@ -434,29 +434,23 @@ impl Simulator {
     }
 
     fn submit(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
-        if let Some(limit) = self.config.submits_per_second {
-            let now = Instant::now();
-            let (start, count) = match state.window {
-                Some((start, count)) if now.duration_since(start) < Duration::from_secs(1) => {
-                    (start, count)
-                }
-                _ => (now, 0),
-            };
-            if count >= limit {
-                state.stats.rate_limited += 1;
-                let wait = Duration::from_secs(1).saturating_sub(now.duration_since(start));
-                let mut r = error_response(
-                    429,
-                    "rate_limit_error",
-                    "Too many requests. Please try again later",
-                );
-                r.headers.insert(
-                    "Retry-After",
-                    wait.as_secs_f64().ceil().max(1.0).to_string(),
-                );
-                return r;
-            }
-            state.window = Some((start, count + 1));
+        if let Some(limit) = self.config.submits_per_second
+            && let Err(wait) = state
+                .limiter
+                .admit(self.config.rate_limiter, limit, Instant::now())
+        {
+            state.stats.rate_limited += 1;
+            let mut r = error_response(
+                429,
+                "rate_limit_error",
+                "Too many requests. Please try again later",
+            );
+            // Whole seconds, as HTTP says, rounded up.
+            r.headers.insert(
+                "Retry-After",
+                wait.as_secs_f64().ceil().max(1.0).to_string(),
+            );
+            return r;
         }
         let body: Value = match request.body.as_deref().map(serde_json::from_slice) {
             Some(Ok(v)) => v,

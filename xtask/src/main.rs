@@ -194,8 +194,32 @@ fn machine() -> String {
         .map_or("?".into(), |kb| {
             format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0)
         });
+    // SHA and AVX extensions change hashing and parsing speeds between
+    // machines that report the same model: name them.
+    let flags = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("flags"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").to_owned())
+        })
+        .unwrap_or_default();
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    let extensions: Vec<&str> = ["sha_ni", "avx2", "avx512f", "aes", "vaes"]
+        .into_iter()
+        .filter(|f| has(f))
+        .collect();
+    let extensions = if extensions.is_empty() {
+        "no SHA/AVX extensions".to_owned()
+    } else {
+        format!("extensions: {}", extensions.join(", "))
+    };
     let rustc = output("rustc", &["--version"]).unwrap_or_default();
-    format!("{cpu}, {cores} cores, {mem} RAM, {}", rustc.trim())
+    format!(
+        "{cpu} ({extensions}; SHA-256 hardware: {}), {cores} cores, {mem} RAM, {}",
+        if has("sha_ni") { "yes" } else { "no" },
+        rustc.trim()
+    )
 }
 
 /// Mean time of a criterion benchmark, nanoseconds.
@@ -223,7 +247,7 @@ fn bench(quick: bool) -> Result<(), String> {
     };
     let bench_bin = format!("{dir}/seedance-bench");
     let seedance = format!("{dir}/seedance");
-    let sizes: [(&str, Vec<&str>); 5] = if quick {
+    let sizes: [(&str, Vec<&str>); 6] = if quick {
         [
             ("fuzz", vec!["--inputs", "20000"]),
             ("polling", vec!["--tasks", "50"]),
@@ -233,6 +257,7 @@ fn bench(quick: bool) -> Result<(), String> {
                 "download",
                 vec!["--seedance", &seedance, "--mib", "8", "--runs", "1"],
             ),
+            ("batch-scale", vec!["--jobs", "200,1000"]),
         ]
     } else {
         [
@@ -242,8 +267,9 @@ fn bench(quick: bool) -> Result<(), String> {
             ("chain", vec!["--segments", "10"]),
             (
                 "download",
-                vec!["--seedance", &seedance, "--mib", "256", "--runs", "3"],
+                vec!["--seedance", &seedance, "--mib", "256", "--runs", "5"],
             ),
+            ("batch-scale", vec!["--jobs", "1000,10000,100000"]),
         ]
     };
     let mut sections = Vec::new();

@@ -12,6 +12,7 @@
 //! - `fuzz [--inputs N] [--seed S]`: mutation fuzzing of every parser of
 //!   server data and of `validate_json`; fails on any panic.
 
+mod batch_scale;
 mod chain;
 mod download;
 mod fuzz;
@@ -49,6 +50,14 @@ fn main() -> ExitCode {
                 .collect();
             paused_runtime().block_on(throughput::run(arg(&args, "--jobs", 500), &rates))
         }
+        Some("batch-scale") => {
+            let sizes: String = arg(&args, "--jobs", "1000,10000,100000".to_owned());
+            let sizes: Vec<usize> = sizes
+                .split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect();
+            paused_runtime().block_on(batch_scale::run(&sizes))
+        }
         Some("chain") => paused_runtime().block_on(chain::run(arg(&args, "--segments", 10))),
         Some("fuzz") => match fuzz::run(arg(&args, "--inputs", 1_000_000), arg(&args, "--seed", 1))
         {
@@ -74,7 +83,9 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("usage: seedance-bench polling|throughput|chain|download|fuzz [options]");
+            eprintln!(
+                "usage: seedance-bench polling|throughput|batch-scale|chain|download|fuzz [options]"
+            );
             return ExitCode::from(2);
         }
     };

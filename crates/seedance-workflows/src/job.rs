@@ -125,29 +125,33 @@ impl JobRunner<'_> {
         };
         // Recorded before the POST: if we die now, the next run knows a
         // task may exist.
-        self.store.update_job(index, |j| {
-            j.state = JobState::Submitting;
-            j.request = Some(request.to_json());
-            j.task_id = None;
-            j.error = None;
-            j.video_url = None;
-            j.video_urls.clear();
-            j.last_frame_url = None;
-            j.expires_at = None;
-            j.video = None;
-            j.last_frame = None;
-            j.cost = None;
-            j.credits_cost = None;
-            j.refunded = false;
-            j.submissions += 1;
-            j.sent_at = Some(self.client.unix_now());
-        })?;
+        self.store
+            .update_job_async(index, |j| {
+                j.state = JobState::Submitting;
+                j.request = Some(request.to_json());
+                j.task_id = None;
+                j.error = None;
+                j.video_url = None;
+                j.video_urls.clear();
+                j.last_frame_url = None;
+                j.expires_at = None;
+                j.video = None;
+                j.last_frame = None;
+                j.cost = None;
+                j.credits_cost = None;
+                j.refunded = false;
+                j.submissions += 1;
+                j.sent_at = Some(self.client.unix_now());
+            })
+            .await?;
         match self.client.submit(request).await {
             Ok(s) => {
-                self.store.update_job(index, |j| {
-                    j.state = JobState::Submitted;
-                    j.task_id = Some(s.task_id.clone());
-                })?;
+                self.store
+                    .update_job_async(index, |j| {
+                        j.state = JobState::Submitted;
+                        j.task_id = Some(s.task_id.clone());
+                    })
+                    .await?;
                 (self.events)(&Event::Submitted {
                     index,
                     task_id: s.task_id.clone(),
@@ -162,10 +166,12 @@ impl JobRunner<'_> {
                     } => (reason.clone(), Some(*sent_at)),
                     other => (other.to_string(), None),
                 };
-                self.store.update_job(index, |j| {
-                    j.error = Some(reason.clone());
-                    j.sent_at = sent_at.or(j.sent_at);
-                })?;
+                self.store
+                    .update_job_async(index, |j| {
+                        j.error = Some(reason.clone());
+                        j.sent_at = sent_at.or(j.sent_at);
+                    })
+                    .await?;
                 Err(WorkflowError::Uncertain {
                     what: self.what,
                     index,
@@ -176,11 +182,13 @@ impl JobRunner<'_> {
             Err(e) => {
                 // A definite refusal (a documented 400/401/402/429 body) or
                 // nothing sent: no task was created.
-                self.store.update_job(index, |j| {
-                    j.state = JobState::Planned;
-                    j.error = Some(e.to_string());
-                    j.submissions -= 1;
-                })?;
+                self.store
+                    .update_job_async(index, |j| {
+                        j.state = JobState::Planned;
+                        j.error = Some(e.to_string());
+                        j.submissions -= 1;
+                    })
+                    .await?;
                 Err(self.client_error(index, e))
             }
         }
@@ -219,18 +227,20 @@ impl JobRunner<'_> {
         match waited {
             Ok(task) => {
                 let result = task.result.as_ref();
-                self.store.update_job(index, |j| {
-                    j.state = JobState::Completed;
-                    j.video_url = result.and_then(|r| r.video_url()).map(str::to_owned);
-                    j.video_urls = result
-                        .map(|r| r.video_urls().map(str::to_owned).collect())
-                        .unwrap_or_default();
-                    j.last_frame_url = result.and_then(|r| r.last_frame_url.clone());
-                    j.expires_at = result.and_then(|r| r.expires_at());
-                    j.cost = task.billed();
-                    j.credits_cost = task.credits_cost;
-                    j.error = None;
-                })?;
+                self.store
+                    .update_job_async(index, |j| {
+                        j.state = JobState::Completed;
+                        j.video_url = result.and_then(|r| r.video_url()).map(str::to_owned);
+                        j.video_urls = result
+                            .map(|r| r.video_urls().map(str::to_owned).collect())
+                            .unwrap_or_default();
+                        j.last_frame_url = result.and_then(|r| r.last_frame_url.clone());
+                        j.expires_at = result.and_then(|r| r.expires_at());
+                        j.cost = task.billed();
+                        j.credits_cost = task.credits_cost;
+                        j.error = None;
+                    })
+                    .await?;
                 (self.events)(&Event::Completed { index });
                 Ok(())
             }
@@ -240,13 +250,15 @@ impl JobRunner<'_> {
                 | ClientError::TaskExpired { .. }),
             ) => {
                 let message = e.to_string();
-                self.store.update_job(index, |j| {
-                    j.state = JobState::Failed;
-                    j.error = Some(message.clone());
-                    // A task that ends failed is refunded.
-                    j.cost = Some(0.0);
-                    j.refunded = true;
-                })?;
+                self.store
+                    .update_job_async(index, |j| {
+                        j.state = JobState::Failed;
+                        j.error = Some(message.clone());
+                        // A task that ends failed is refunded.
+                        j.cost = Some(0.0);
+                        j.refunded = true;
+                    })
+                    .await?;
                 (self.events)(&Event::Failed {
                     index,
                     message: message.clone(),
@@ -260,7 +272,9 @@ impl JobRunner<'_> {
             }
             Err(e) => {
                 let message = e.to_string();
-                self.store.update_job(index, |j| j.error = Some(message))?;
+                self.store
+                    .update_job_async(index, |j| j.error = Some(message))
+                    .await?;
                 Err(self.client_error(index, e))
             }
         }
@@ -296,7 +310,6 @@ impl JobRunner<'_> {
         }
         let task_id = job.task_id.clone().unwrap_or_default();
         let stem = (self.stem)(index);
-        seedance_transport::client::remove_stale_temp_files(self.out_dir, &stem).await;
         let fetch = |urls: Vec<String>, name: String, file: &'static str| {
             let task_id = task_id.clone();
             async move {
@@ -348,11 +361,13 @@ impl JobRunner<'_> {
         };
         let video = file_record(self.out_dir, &video);
         let last_frame = last_frame.map(|d| file_record(self.out_dir, &d));
-        self.store.update_job(index, |j| {
-            j.state = JobState::Downloaded;
-            j.video = Some(video.clone());
-            j.last_frame = last_frame;
-        })?;
+        self.store
+            .update_job_async(index, |j| {
+                j.state = JobState::Downloaded;
+                j.video = Some(video.clone());
+                j.last_frame = last_frame;
+            })
+            .await?;
         (self.events)(&Event::Downloaded {
             index,
             video,

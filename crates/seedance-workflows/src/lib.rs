@@ -34,6 +34,7 @@ pub mod chain;
 pub mod error;
 pub mod events;
 mod job;
+mod journal;
 pub mod local_media;
 pub mod lock;
 pub mod manifest;
@@ -47,6 +48,7 @@ pub use batch::{
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
+pub use journal::JOURNAL_FILE_NAME;
 pub use local_media::{LocalFile, LocalFiles, PublishError, UploadRecord, localize, media_facts};
 pub use lock::{LockError, OutputLock};
 pub use manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestStore};

@@ -179,6 +179,11 @@ pub enum ManifestError {
 pub struct ManifestStore {
     path: PathBuf,
     manifest: Mutex<Manifest>,
+    /// Batches: the journal every job change is appended to (chains, whose
+    /// manifests are small, rewrite `manifest.json` instead).
+    journal: Option<crate::journal::Journal>,
+    /// Lines appended since the last compaction.
+    appended: std::sync::atomic::AtomicUsize,
 }
 
 impl ManifestStore {
@@ -198,20 +203,35 @@ impl ManifestStore {
             source,
         })?;
         let path = dir.join(Self::FILE_NAME);
-        // Temporary files of a write a killed run left (the caller holds the
-        // directory's lock, so no other run is writing one now).
+        // Temporary files a killed run left (the caller holds the directory's
+        // lock, so no other run is writing one now).
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name();
-                if seedance_transport::client::is_temp_file_of(
-                    &name.to_string_lossy(),
-                    Self::FILE_NAME,
-                ) {
+                // Every temporary file here is a killed run's: the manifest's,
+                // the journal's, and downloads' (`.{name}.{id}.part`). Once per
+                // run, so a job's download never lists the directory.
+                let name = name.to_string_lossy();
+                if seedance_transport::client::is_temp_file_of(&name, "") {
                     let _ = std::fs::remove_file(entry.path());
                 }
             }
         }
-        let mut manifest = match std::fs::read(&path) {
+        let journaled = kind == ManifestKind::Batch;
+        let replayed = if journaled {
+            let journal = dir.join(crate::journal::JOURNAL_FILE_NAME);
+            crate::journal::replay(&journal).map_err(|source| ManifestError::Io {
+                path: journal.clone(),
+                source,
+            })?
+        } else {
+            None
+        };
+        let read = match replayed {
+            Some(m) => Ok(serde_json::to_vec(&m).unwrap_or_default()),
+            None => std::fs::read(&path),
+        };
+        let mut manifest = match read {
             Ok(bytes) => {
                 let m: Manifest =
                     serde_json::from_slice(&bytes).map_err(|e| ManifestError::Corrupt {
@@ -244,6 +264,8 @@ impl ManifestStore {
         let store = ManifestStore {
             path,
             manifest: Mutex::new(manifest),
+            journal: journaled.then(|| crate::journal::Journal::start(dir)),
+            appended: std::sync::atomic::AtomicUsize::new(0),
         };
         store.update(|_| ())?;
         Ok(store)
@@ -268,21 +290,104 @@ impl ManifestStore {
         self.lock().jobs[index].clone()
     }
 
-    /// Applies `change` and writes the manifest atomically before returning.
+    fn io(&self, source: std::io::Error) -> ManifestError {
+        ManifestError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Applies `change` and makes the whole manifest durable before
+    /// returning (a batch: compacts its journal and writes the snapshot).
     pub fn update<R>(&self, change: impl FnOnce(&mut Manifest) -> R) -> Result<R, ManifestError> {
         let mut m = self.lock();
         let r = change(&mut m);
-        write_atomically(&self.path, &m)?;
+        match &self.journal {
+            Some(j) => {
+                j.compact(&m).map_err(|e| self.io(e))?;
+                self.appended.store(0, std::sync::atomic::Ordering::Relaxed);
+            }
+            None => write_atomically(&self.path, &m)?,
+        }
         Ok(r)
     }
 
-    /// Applies `change` to job `index` and saves.
+    /// Whether the journal has grown enough to be rewritten.
+    fn needs_compaction(&self, jobs: usize) -> bool {
+        let n = self
+            .appended
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        n > 2 * jobs + 1000
+    }
+
+    /// Applies `change` to job `index` and makes it durable before returning.
     pub fn update_job<R>(
         &self,
         index: usize,
         change: impl FnOnce(&mut JobRecord) -> R,
     ) -> Result<R, ManifestError> {
-        self.update(|m| change(&mut m.jobs[index]))
+        let Some(journal) = &self.journal else {
+            return self.update(|m| change(&mut m.jobs[index]));
+        };
+        let mut m = self.lock();
+        let r = change(&mut m.jobs[index]);
+        if self.needs_compaction(m.jobs.len()) {
+            journal.compact(&m).map_err(|e| self.io(e))?;
+            self.appended.store(0, std::sync::atomic::Ordering::Relaxed);
+            return Ok(r);
+        }
+        let durable = journal.queue_job(&m.jobs[index]).map_err(|e| self.io(e))?;
+        drop(m);
+        durable
+            .recv()
+            .map_err(|_| self.io(std::io::Error::other("the journal writer stopped")))?
+            .map_err(|e| self.io(e))?;
+        Ok(r)
+    }
+
+    /// [`ManifestStore::update_job`] for async code: a batch's change is
+    /// written by the journal's thread while this task waits without
+    /// blocking its worker thread.
+    pub async fn update_job_async<R>(
+        &self,
+        index: usize,
+        change: impl FnOnce(&mut JobRecord) -> R,
+    ) -> Result<R, ManifestError> {
+        let Some(journal) = &self.journal else {
+            return self.update_job(index, change);
+        };
+        let (r, durable) = {
+            let mut m = self.lock();
+            let r = change(&mut m.jobs[index]);
+            if self.needs_compaction(m.jobs.len()) {
+                // Rare (amortised O(1)): the journal is rewritten in full.
+                journal.compact(&m).map_err(|e| self.io(e))?;
+                self.appended.store(0, std::sync::atomic::Ordering::Relaxed);
+                return Ok(r);
+            }
+            (
+                r,
+                journal
+                    .queue_job_async(&m.jobs[index])
+                    .map_err(|e| self.io(e))?,
+            )
+        };
+        durable
+            .await
+            .map_err(|_| self.io(std::io::Error::other("the journal writer stopped")))?
+            .map_err(|e| self.io(e))?;
+        Ok(r)
+    }
+}
+
+impl Drop for ManifestStore {
+    /// A batch leaves its `manifest.json` snapshot current when the run ends
+    /// (however it ends short of a kill; after a kill the journal replays).
+    fn drop(&mut self) {
+        if let Some(j) = &self.journal {
+            let m = self.lock().clone();
+            let _ = j.compact(&m);
+        }
     }
 }
 
@@ -350,9 +455,19 @@ impl crate::local_media::UploadCache for ManifestStore {
         sha256: &str,
         record: crate::local_media::UploadRecord,
     ) -> Result<(), crate::WorkflowError> {
-        self.update(|m| {
-            m.uploads.insert(sha256.to_owned(), record);
-        })?;
+        match &self.journal {
+            Some(j) => {
+                let m = self.lock();
+                j.append_upload(sha256, &record).map_err(|e| self.io(e))?;
+                drop(m);
+                self.lock().uploads.insert(sha256.to_owned(), record);
+            }
+            None => {
+                self.update(|m| {
+                    m.uploads.insert(sha256.to_owned(), record);
+                })?;
+            }
+        }
         Ok(())
     }
 }

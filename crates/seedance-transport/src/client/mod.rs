@@ -189,6 +189,13 @@ impl Client {
             .cloned()
     }
 
+    pub(crate) fn forget_model(&self, task_id: &str) {
+        self.models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(task_id);
+    }
+
     pub(crate) fn ratio_range(&self, model: Option<&str>) -> Option<(f64, f64)> {
         self.calibration
             .lock()

@@ -137,6 +137,7 @@ impl Client {
                 },
             });
             if done {
+                self.forget_model(task_id);
                 return Ok(task);
             }
             match &task.status {

@@ -145,3 +145,24 @@ async fn generated_mp4_is_h264() {
     let generated = client.generate(&small_request(), dir.path()).await.unwrap();
     assert_eq!(seedance_tests::mp4_video(&generated.video.path).0, "h264");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_download_finishes_under_a_paused_clock() {
+    // The writer runs on its own thread: a long-lived blocking-pool task
+    // would keep tokio's paused clock from advancing through the throttle.
+    let config = SimConfig {
+        video_padding_bytes: 4 * 1024 * 1024,
+        media_bytes_per_second: Some(1024 * 1024),
+        ..SimConfig::quick()
+    };
+    let (client, _sim) = sim_client(config, ClientConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+    let generated = tokio::time::timeout(
+        Duration::from_secs(3600),
+        client.generate(&small_request(), dir.path()),
+    )
+    .await
+    .expect("finished within the virtual hour")
+    .unwrap();
+    assert!(generated.video.bytes > 4 * 1024 * 1024);
+}

@@ -17,7 +17,6 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use seedance_core::media_check::{Expected, MediaCheck, MediaKind};
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::naming::temp_file_name;
@@ -143,14 +142,7 @@ struct Written {
     kind: Result<MediaKind, seedance_core::media_check::MediaError>,
 }
 
-/// The blocking half: writes every chunk that arrives, then fsyncs.
-fn write_body(
-    file: std::fs::File,
-    encoding: Encoding,
-    expected: Expected,
-    limit: u64,
-    mut chunks: mpsc::Receiver<Bytes>,
-) -> std::io::Result<Written> {
+fn new_sink(file: std::fs::File, encoding: Encoding, expected: Expected, limit: u64) -> Sink {
     let tee = Tee {
         file: std::io::BufWriter::with_capacity(1 << 20, file),
         hasher: Sha256::new(),
@@ -158,14 +150,15 @@ fn write_body(
         bytes: 0,
         limit,
     };
-    let mut sink = match encoding {
+    match encoding {
         Encoding::Identity => Sink::Identity(tee),
         Encoding::Gzip => Sink::Gzip(flate2::write::GzDecoder::new(tee)),
         Encoding::Deflate => Sink::Deflate(flate2::write::ZlibDecoder::new(tee)),
-    };
-    while let Some(chunk) = chunks.blocking_recv() {
-        sink.write_all(&chunk)?;
     }
+}
+
+/// The blocking part of the last step: decoder flushed, file fsynced.
+fn finish_sink(sink: Sink) -> std::io::Result<Written> {
     let mut tee = sink.finish()?;
     tee.file.flush()?;
     let file = tee.file.into_inner().map_err(|e| e.into_error())?;
@@ -175,6 +168,28 @@ fn write_body(
         sha256: crate::hex::encode(&tee.hasher.finalize()),
         kind: tee.check.finish(),
     })
+}
+
+/// Bytes gathered before they are handed to a blocking write.
+const WRITE_BATCH: usize = 1 << 20;
+
+/// Writes `chunks` into `sink` on the blocking pool; returns the sink.
+/// Short tasks, one batch each, so a paused test clock is never held up.
+fn write_batch(
+    mut sink: Sink,
+    chunks: Vec<Bytes>,
+) -> tokio::task::JoinHandle<std::io::Result<Sink>> {
+    tokio::task::spawn_blocking(move || {
+        for c in chunks {
+            sink.write_all(&c)?;
+        }
+        Ok(sink)
+    })
+}
+
+async fn joined<T>(h: tokio::task::JoinHandle<std::io::Result<T>>) -> std::io::Result<T> {
+    h.await
+        .map_err(|e| std::io::Error::other(format!("the download writer stopped: {e}")))?
 }
 
 impl Client {
@@ -306,47 +321,72 @@ impl Client {
             .map_err(io_error(&temp.path))?
             .into_std()
             .await;
-        let (tx, rx) = mpsc::channel::<Bytes>(32);
         let expected = Expected::for_file_name(&file_name);
-        let writer =
-            tokio::task::spawn_blocking(move || write_body(file, encoding, expected, limit, rx));
         let mut received = 0u64;
         let mut body = response.body;
         let idle = self.config.download_idle_timeout;
-        let read = async {
-            loop {
-                let chunk = match tokio::time::timeout(idle, body.next()).await {
-                    Err(_) => {
-                        return Err(ClientError::Transport {
-                            source: TransportError::new(
-                                TransportErrorKind::BodyInterrupted,
-                                format!("no data for {:.1} s", idle.as_secs_f64()),
-                            ),
-                        });
+        // Writing, decoding, hashing and the media check of one batch run
+        // on the blocking pool while the next batch is read.
+        let mut sink = Some(new_sink(file, encoding, expected, limit));
+        let mut in_flight: Option<tokio::task::JoinHandle<std::io::Result<Sink>>> = None;
+        let mut batch: Vec<Bytes> = Vec::new();
+        let mut batched = 0usize;
+        let mut write_error: Option<std::io::Error> = None;
+        let read_result = loop {
+            let chunk = match tokio::time::timeout(idle, body.next()).await {
+                Err(_) => {
+                    break Err(ClientError::Transport {
+                        source: TransportError::new(
+                            TransportErrorKind::BodyInterrupted,
+                            format!("no data for {:.1} s", idle.as_secs_f64()),
+                        ),
+                    });
+                }
+                Ok(None) => break Ok(()),
+                Ok(Some(Err(source))) => break Err(ClientError::Transport { source }),
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            received += chunk.len() as u64;
+            if received > limit {
+                break Err(ClientError::TooLarge { limit });
+            }
+            if let Some(expected) = response.content_length.filter(|e| received > *e) {
+                break Err(ClientError::LengthMismatch { expected, received });
+            }
+            batched += chunk.len();
+            batch.push(chunk);
+            if batched >= WRITE_BATCH {
+                if let Some(h) = in_flight.take() {
+                    match joined(h).await {
+                        Ok(s) => sink = Some(s),
+                        Err(e) => {
+                            // Reported below, as the write's error.
+                            write_error = Some(e);
+                            break Ok(());
+                        }
                     }
-                    Ok(None) => return Ok(()),
-                    Ok(Some(Err(source))) => return Err(ClientError::Transport { source }),
-                    Ok(Some(Ok(chunk))) => chunk,
-                };
-                received += chunk.len() as u64;
-                if received > limit {
-                    return Err(ClientError::TooLarge { limit });
                 }
-                if let Some(expected) = response.content_length.filter(|e| received > *e) {
-                    return Err(ClientError::LengthMismatch { expected, received });
+                if let Some(s) = sink.take() {
+                    in_flight = Some(write_batch(s, std::mem::take(&mut batch)));
                 }
-                if tx.send(chunk).await.is_err() {
-                    // The writer stopped: its error is reported below.
-                    return Ok(());
-                }
+                batched = 0;
             }
         };
-        let read_result = read.await;
-        drop(tx);
-        let written = writer.await.map_err(|e| ClientError::Io {
-            path: temp.path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        // The rest of the body, then the end of the file.
+        let written: std::io::Result<Written> = async {
+            if let Some(e) = write_error {
+                return Err(e);
+            }
+            if let Some(h) = in_flight.take() {
+                sink = Some(joined(h).await?);
+            }
+            let s = sink
+                .take()
+                .ok_or_else(|| std::io::Error::other("a write failed"))?;
+            let s = joined(write_batch(s, std::mem::take(&mut batch))).await?;
+            joined(tokio::task::spawn_blocking(move || finish_sink(s))).await
+        }
+        .await;
         read_result?;
         let written = written.map_err(|source| {
             if source

@@ -44,23 +44,7 @@ pub(crate) fn save(path: Option<&PathBuf>, calibration: &Calibration) {
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let Ok(bytes) = serde_json::to_vec(calibration) else {
-        return;
-    };
-    let tmp = dir.join(seedance_transport::client::temp_file_name(
-        "calibration.json",
-    ));
-    let written = (|| {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let _ = seedance_workflows::fresh_file::write_fresh(path, |w| {
+        serde_json::to_writer(&mut *w, calibration).map_err(std::io::Error::other)
+    });
 }

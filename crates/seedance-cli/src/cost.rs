@@ -154,3 +154,56 @@ impl DryRun<'_> {
         written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
     }
 }
+
+/// Before a chain or batch pays: checks its local images by their bytes,
+/// prices every request (refusing above `--max-cost`), and with `--dry-run`
+/// prints the plan and returns `Ok(true)`: the caller stops there.
+/// `label(k)` names request `k` (`segment 3`, `job 7`).
+pub(crate) fn before_paying(
+    cost: &CostArgs,
+    requests: &[GenerationRequest],
+    local: &[LocalFile],
+    label: impl Fn(usize) -> String,
+    json_mode: bool,
+    out: &mut dyn Write,
+) -> Result<bool, Failure> {
+    let facts = seedance_workflows::media_facts(local);
+    let errors: Vec<_> = requests
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| {
+            let prefix = label(k);
+            seedance_core::validate_media(r, &facts)
+                .errors
+                .into_iter()
+                .map(move |mut v| {
+                    v.path = format!("{prefix}: {}", v.path);
+                    v
+                })
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(Failure::failed(
+            seedance_workflows::PlanError {
+                errors,
+                warnings: Vec::new(),
+            }
+            .to_string(),
+        ));
+    }
+    let estimate = cost.check(requests)?;
+    if cost.dry_run {
+        DryRun {
+            requests: requests
+                .iter()
+                .enumerate()
+                .map(|(k, r)| (label(k), r.to_json()))
+                .collect(),
+            uploads: local,
+            estimate,
+        }
+        .print(json_mode, out)?;
+        return Ok(true);
+    }
+    Ok(false)
+}

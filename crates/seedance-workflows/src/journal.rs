@@ -186,41 +186,6 @@ enum LineRef<'a> {
     Job(&'a JobRecord),
 }
 
-/// Streams `write` into `path` under a fresh temporary name, then renames.
-pub(crate) fn replace_file_with(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(seedance_transport::client::temp_file_name(&name));
-    let written = (|| {
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-        write(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 /// Replays a journal into a manifest; `None` when it has no manifest line.
 /// Stops at the first line that does not parse (a write a crash cut short).
 pub(crate) fn replay(path: &Path) -> std::io::Result<Option<Manifest>> {
@@ -328,8 +293,8 @@ impl Journal {
     /// The caller holds the manifest's lock, so nothing is appended meanwhile.
     pub(crate) fn compact(&self, manifest: &Manifest) -> std::io::Result<()> {
         self.wait(Op::Barrier)?;
-        replace_file_with(&self.path, |w| write_compacted(manifest, w))?;
-        replace_file_with(&self.snapshot, |w| {
+        crate::fresh_file::write_fresh(&self.path, |w| write_compacted(manifest, w))?;
+        crate::fresh_file::write_fresh(&self.snapshot, |w| {
             serde_json::to_writer_pretty(&mut *w, manifest).map_err(std::io::Error::other)
         })?;
         self.wait(Op::Reopen)

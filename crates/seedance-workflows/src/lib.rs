@@ -33,6 +33,7 @@ pub mod batch;
 pub mod chain;
 pub mod error;
 pub mod events;
+pub mod fresh_file;
 mod job;
 mod journal;
 pub mod local_media;

@@ -392,42 +392,13 @@ impl Drop for ManifestStore {
 }
 
 fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestError> {
-    let io = |source| ManifestError::Io {
+    crate::fresh_file::write_fresh(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, manifest).map_err(std::io::Error::other)
+    })
+    .map_err(|source| ManifestError::Io {
         path: path.to_owned(),
         source,
-    };
-    let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| io(std::io::Error::other(e)))?;
-    // A fresh, unique temporary file: never written through a path (or a
-    // planted symlink) that already exists.
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(seedance_transport::client::temp_file_name(&name));
-    let written = (|| {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    if let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    })
 }
 
 impl Manifest {

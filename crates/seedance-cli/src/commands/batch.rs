@@ -37,41 +37,9 @@ pub(crate) async fn run(
                 .join("\n")
         ))
     })?;
-    let facts = seedance_workflows::media_facts(&local);
-    let media_errors: Vec<_> = jobs
-        .iter()
-        .enumerate()
-        .flat_map(|(k, r)| {
-            seedance_core::validate_media(r, &facts)
-                .errors
-                .into_iter()
-                .map(move |mut v| {
-                    v.path = format!("job {k}: {}", v.path);
-                    v
-                })
-        })
-        .collect();
-    if !media_errors.is_empty() {
-        return Err(Failure::failed(
-            seedance_workflows::PlanError {
-                errors: media_errors,
-                warnings: Vec::new(),
-            }
-            .to_string(),
-        ));
-    }
-    let estimate = args.cost.check(&jobs)?;
-    if args.cost.dry_run {
-        return crate::cost::DryRun {
-            requests: jobs
-                .iter()
-                .enumerate()
-                .map(|(k, r)| (format!("job {k}"), r.to_json()))
-                .collect(),
-            uploads: &local,
-            estimate,
-        }
-        .print(global.json, out);
+    let label = |k: usize| format!("job {k}");
+    if crate::cost::before_paying(&args.cost, &jobs, &local, label, global.json, out)? {
+        return Ok(());
     }
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());

@@ -49,41 +49,9 @@ pub(crate) async fn run(
         .map(|k| plan.segment_request(k, (k > 0).then_some(&placeholder)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::failed(e.to_string()))?;
-    let facts = seedance_workflows::media_facts(&local);
-    let media_errors: Vec<_> = requests
-        .iter()
-        .enumerate()
-        .flat_map(|(k, r)| {
-            seedance_core::validate_media(r, &facts)
-                .errors
-                .into_iter()
-                .map(move |mut v| {
-                    v.path = format!("segments[{k}].{}", v.path);
-                    v
-                })
-        })
-        .collect();
-    if !media_errors.is_empty() {
-        return Err(Failure::failed(
-            seedance_workflows::PlanError {
-                errors: media_errors,
-                warnings: Vec::new(),
-            }
-            .to_string(),
-        ));
-    }
-    let estimate = args.cost.check(&requests)?;
-    if args.cost.dry_run {
-        return crate::cost::DryRun {
-            requests: requests
-                .iter()
-                .enumerate()
-                .map(|(k, r)| (format!("segment {k}"), r.to_json()))
-                .collect(),
-            uploads: &local,
-            estimate,
-        }
-        .print(global.json, out);
+    let label = |k: usize| format!("segment {k}");
+    if crate::cost::before_paying(&args.cost, &requests, &local, label, global.json, out)? {
+        return Ok(());
     }
     if args.stitch {
         // Checked before anything is paid for, not after every segment.

@@ -201,8 +201,17 @@ pub async fn run_batch(
         local_files: &options.local_files,
     };
     let runner = &runner;
+    // Jobs with work to do first; finished ones (whose files are only
+    // re-verified) after: a rerun of a large batch reaches its new jobs at once.
+    let (done, todo): (Vec<usize>, Vec<usize>) = store.read(|m| {
+        (0..jobs.len()).partition(|k| {
+            m.jobs
+                .get(*k)
+                .is_some_and(|j| j.state == JobState::Downloaded)
+        })
+    });
     let results: Vec<(usize, Result<(), WorkflowError>)> =
-        futures_util::stream::iter(0..jobs.len())
+        futures_util::stream::iter(todo.into_iter().chain(done))
             .map(|k| async move { (k, run_one(runner, k, &jobs[k]).await) })
             .buffer_unordered(options.concurrency.max(1))
             .collect()

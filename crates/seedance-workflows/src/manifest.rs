@@ -227,6 +227,7 @@ impl ManifestStore {
         } else {
             None
         };
+        let replayed_ok = replayed.is_some();
         let read = match replayed {
             Some(m) => Ok(serde_json::to_vec(&m).unwrap_or_default()),
             None => std::fs::read(&path),
@@ -258,7 +259,8 @@ impl ManifestStore {
             },
             Err(source) => return Err(ManifestError::Io { path, source }),
         };
-        for (i, fp) in fingerprints.iter().enumerate().skip(manifest.jobs.len()) {
+        let known = manifest.jobs.len();
+        for (i, fp) in fingerprints.iter().enumerate().skip(known) {
             manifest.jobs.push(JobRecord::planned(i, fp.clone()));
         }
         let store = ManifestStore {
@@ -267,7 +269,15 @@ impl ManifestStore {
             journal: journaled.then(|| crate::journal::Journal::start(dir)),
             appended: std::sync::atomic::AtomicUsize::new(0),
         };
-        store.update(|_| ())?;
+        match (&store.journal, replayed_ok) {
+            // A journal that replayed: only the new jobs need lines.
+            (Some(_), true) => {
+                for index in known..fingerprints.len() {
+                    store.update_job(index, |_| ())?;
+                }
+            }
+            _ => store.update(|_| ())?,
+        }
         Ok(store)
     }
 
@@ -283,6 +293,11 @@ impl ManifestStore {
     /// A copy of the manifest.
     pub fn snapshot(&self) -> Manifest {
         self.lock().clone()
+    }
+
+    /// Reads the manifest without copying it.
+    pub fn read<R>(&self, f: impl FnOnce(&Manifest) -> R) -> R {
+        f(&self.lock())
     }
 
     /// A copy of job `index`.

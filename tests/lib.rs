@@ -35,13 +35,10 @@ pub fn scenario_files() -> Vec<PathBuf> {
 
 /// A client over an in-process simulator, sharing the simulator's clock.
 pub fn sim_client(
-    config: seedance_transport::sim::SimConfig,
+    config: seedance_sim::SimConfig,
     client: seedance_transport::ClientConfig,
-) -> (
-    seedance_transport::Client,
-    seedance_transport::sim::Simulator,
-) {
-    let transport = seedance_transport::MockTransport::with_config(config);
+) -> (seedance_transport::Client, seedance_sim::Simulator) {
+    let transport = seedance_sim::SimTransport::with_config(config);
     let sim = transport.simulator().clone();
     let clock_sim = sim.clone();
     let client = seedance_transport::Client::with_config(std::sync::Arc::new(transport), client)

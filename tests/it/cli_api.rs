@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use seedance_sim::{SimConfig, SimServer, Simulator};
 use seedance_tests::{CliOutput, mp4_video, run_cli, workspace_root};
-use seedance_transport::sim::{SimConfig, SimServer, Simulator};
 
 fn seedance(args: &[&str]) -> CliOutput {
     run_cli(args, "")

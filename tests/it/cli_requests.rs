@@ -2,8 +2,8 @@
 //! local images, dry runs with cost, budgets, warnings before paying,
 //! plan- and jobs-aware validation, schemas and completions.
 
+use seedance_sim::SAMPLE_PNG;
 use seedance_tests::{run_cli, workspace_root};
-use seedance_transport::sim::SAMPLE_PNG;
 
 /// A 640x360 PNG: large enough for the service's 300 px minimum side.
 fn photo(dir: &std::path::Path) -> String {
@@ -322,9 +322,9 @@ fn stitch_needs_are_checked_before_anything_is_paid() {
 fn validate_probe_reads_image_urls_the_way_the_service_will() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (server, url) = runtime.block_on(async {
-        let server = seedance_transport::sim::SimServer::start_loopback(
-            seedance_transport::sim::Simulator::new(seedance_transport::sim::SimConfig::instant()),
-        )
+        let server = seedance_sim::SimServer::start_loopback(seedance_sim::Simulator::new(
+            seedance_sim::SimConfig::instant(),
+        ))
         .await
         .unwrap();
         let transport = seedance_transport::ReqwestTransport::builder()

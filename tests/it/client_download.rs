@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use seedance_sim::{Fault, Route, SimConfig};
 use seedance_tests::{sim_client, small_request};
-use seedance_transport::sim::{Fault, Route, SimConfig};
 use seedance_transport::{ClientConfig, ClientError};
 use sha2::{Digest, Sha256};
 

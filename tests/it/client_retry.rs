@@ -3,15 +3,12 @@
 use std::time::Duration;
 
 use seedance_core::ErrorType;
+use seedance_sim::{Fault, Route, SimConfig};
 use seedance_tests::{sim_client, small_request};
-use seedance_transport::sim::{Fault, Route, SimConfig};
 use seedance_transport::{ClientConfig, ClientError};
 use tokio::time::Instant;
 
-fn setup() -> (
-    seedance_transport::Client,
-    seedance_transport::sim::Simulator,
-) {
+fn setup() -> (seedance_transport::Client, seedance_sim::Simulator) {
     sim_client(SimConfig::quick(), ClientConfig::default())
 }
 

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use seedance_sim::{Fault, Route, SimConfig, Simulator};
 use seedance_tests::{sim_client, small_request};
-use seedance_transport::sim::{Fault, Route, SimConfig, Simulator};
 use seedance_transport::{Client, ClientConfig, ClientError};
 use seedance_workflows::{BatchOptions, ChainOptions, Plan, WorkflowError, run_batch, run_chain};
 

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use proptest::prelude::*;
 use seedance_core::{parse_error_body, parse_submit_body, parse_task_body, validate_json};
+use seedance_sim::SimConfig;
+use seedance_sim::SimTransport;
 use seedance_tests::{fixture, small_request};
-use seedance_transport::sim::SimConfig;
 use seedance_transport::{
-    ApiRequest, ApiResponse, Client, MediaResponse, MockTransport, Transport, TransportError,
+    ApiRequest, ApiResponse, Client, MediaResponse, Transport, TransportError,
 };
 
 fn seeds() -> Vec<Vec<u8>> {
@@ -81,7 +82,7 @@ fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
 /// as a compromised or buggy server could.
 #[derive(Debug)]
 struct HostileIds {
-    inner: MockTransport,
+    inner: SimTransport,
     /// The id as written into JSON bodies (may hold JSON escapes).
     hostile: &'static str,
     /// The id as the client reads it.
@@ -128,7 +129,7 @@ async fn hostile_task_ids_never_become_paths_outside_the_output_directory() {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out");
         let transport = HostileIds {
-            inner: MockTransport::with_config(SimConfig::quick()),
+            inner: SimTransport::with_config(SimConfig::quick()),
             hostile,
             decoded: serde_json::from_str(&format!("\"{hostile}\"")).unwrap(),
         };

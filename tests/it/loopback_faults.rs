@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use seedance_core::RetryConfig;
+use seedance_sim::{Fault, Route, SimConfig, SimServer, Simulator};
 use seedance_tests::small_request;
-use seedance_transport::sim::{Fault, Route, SimConfig, SimServer, Simulator};
 use seedance_transport::{
     ApiKey, Client, ClientConfig, ClientError, ReqwestTransport, TransportErrorKind,
 };
@@ -34,7 +34,7 @@ fn fast_config() -> ClientConfig {
 fn client_for(base: &str, config: ClientConfig) -> Client {
     let transport = ReqwestTransport::builder()
         .base_url(base)
-        .api_key(ApiKey::new(seedance_transport::sim::DEFAULT_SIM_KEY).unwrap())
+        .api_key(ApiKey::new(seedance_sim::DEFAULT_SIM_KEY).unwrap())
         .connect_timeout(Duration::from_millis(500))
         .read_timeout(Duration::from_millis(700))
         .build()
@@ -219,4 +219,47 @@ async fn a_stalled_download_hits_the_idle_timeout() {
         start.elapsed()
     );
     assert!(!dir.path().join("v.mp4").exists());
+}
+
+#[tokio::test]
+async fn a_scripted_refusal_over_http_is_a_refused_connection_and_nothing_reaches_the_service() {
+    let sim = Simulator::new(SimConfig::instant());
+    let server = SimServer::start_loopback(sim.clone()).await.unwrap();
+    let addr = server.api_url().trim_start_matches("http://").to_owned();
+    sim.inject(Route::Submit, Fault::Refuse);
+    // The listener closes as soon as the refusal is queued.
+    let mut refused = false;
+    for _ in 0..50 {
+        match tokio::net::TcpStream::connect(&addr).await {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                refused = true;
+                break;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+    assert!(refused, "the API port never refused a connection");
+    assert_eq!(sim.stats().submits_received, 0);
+    // After the window the port listens again and a submit goes through once.
+    tokio::time::sleep(seedance_sim::REFUSAL_WINDOW).await;
+    let client = client_for(&server.api_url(), fast_config());
+    client.submit(&small_request()).await.unwrap();
+    assert_eq!(sim.stats().tasks_created, 1);
+}
+
+#[tokio::test]
+async fn a_client_retries_a_refused_submit_and_pays_once() {
+    let sim = Simulator::new(SimConfig::instant());
+    let server = SimServer::start_loopback(sim.clone()).await.unwrap();
+    let mut config = fast_config();
+    // Retries that outlast the refusal window.
+    config.retry.max_retries = 6;
+    config.retry.max_delay = Duration::from_millis(300);
+    let client = client_for(&server.api_url(), config);
+    sim.inject(Route::Submit, Fault::Refuse);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let submitted = client.submit(&small_request()).await.unwrap();
+    assert!(!submitted.task_id.is_empty());
+    let stats = sim.stats();
+    assert_eq!((stats.submits_received, stats.tasks_created), (1, 1));
 }

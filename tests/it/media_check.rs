@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use seedance_core::media_check::{Expected, MediaCheck, MediaError, MediaKind};
-use seedance_transport::sim::{SAMPLE_MP4, SAMPLE_PNG};
+use seedance_sim::{SAMPLE_MP4, SAMPLE_PNG};
 
 fn check(bytes: &[u8], expected: Expected, cuts: &[usize]) -> Result<MediaKind, MediaError> {
     let mut c = MediaCheck::new(expected);

@@ -7,11 +7,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use seedance_sim::SimTransport;
+use seedance_sim::{Fault, Route, SAMPLE_MP4, SimConfig, SimServer, Simulator, StatusSpelling};
 use seedance_tests::small_request;
-use seedance_transport::sim::{
-    Fault, Route, SAMPLE_MP4, SimConfig, SimServer, Simulator, StatusSpelling,
-};
-use seedance_transport::{ApiKey, Client, ClientConfig, MockTransport, ReqwestTransport};
+use seedance_transport::{ApiKey, Client, ClientConfig, ReqwestTransport};
 use seedance_workflows::{BatchOptions, JobState, Manifest, WorkflowError, parse_jobs, run_batch};
 
 const KEY: &str = "sk-money-safety-0123456789";
@@ -39,7 +38,7 @@ async fn rig(face: Face, config: SimConfig) -> Rig {
     };
     match face {
         Face::InProcess => {
-            let transport = MockTransport::with_config(config);
+            let transport = SimTransport::with_config(config);
             let sim = transport.simulator().clone();
             let clock = sim.clone();
             let client = Client::with_config(Arc::new(transport), client_config)

@@ -84,8 +84,8 @@ proptest! {
 
 #[tokio::test(start_paused = true)]
 async fn a_wait_never_runs_past_its_deadline() {
+    use seedance_sim::{GenerationTime, ProgressShape, SimConfig};
     use seedance_transport::ClientConfig;
-    use seedance_transport::sim::{GenerationTime, ProgressShape, SimConfig};
     for shape in [
         ProgressShape::Late,
         ProgressShape::None,

@@ -83,7 +83,10 @@ impl MockServer {
             if let Some((head, body)) = text.split_once("\r\n\r\n") {
                 let len: usize = head
                     .lines()
-                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length").then_some(value)
+                    })
                     .and_then(|v| v.trim().parse().ok())
                     .unwrap();
                 if body.len() >= len {

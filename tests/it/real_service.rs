@@ -11,11 +11,12 @@ use seedance_core::{
     Code, GenerationRequest, Model, Resolution, TaskStatus, parse_error_body, parse_submit_body,
     parse_task_body, validate_json,
 };
+use seedance_sim::SimTransport;
+use seedance_sim::{ResponseShapes, SAMPLE_PNG, SimConfig};
 use seedance_tests::{sim_client, small_request};
-use seedance_transport::sim::{ResponseShapes, SAMPLE_PNG, SimConfig};
 use seedance_transport::{
-    ApiRequest, ApiResponse, Client, ClientConfig, ClientError, MediaResponse, MockTransport,
-    Transport, TransportError,
+    ApiRequest, ApiResponse, Client, ClientConfig, ClientError, MediaResponse, Transport,
+    TransportError,
 };
 use serde_json::json;
 
@@ -269,7 +270,7 @@ async fn cost_is_recorded_per_job_and_summed_and_a_failed_task_is_refunded() {
 /// Records the query of every API call.
 #[derive(Debug)]
 struct QuerySpy {
-    inner: MockTransport,
+    inner: SimTransport,
     seen: Mutex<Vec<Vec<(String, String)>>>,
 }
 
@@ -287,7 +288,7 @@ impl Transport for QuerySpy {
 #[tokio::test(start_paused = true)]
 async fn status_passes_the_documented_language_parameter() {
     let spy = Arc::new(QuerySpy {
-        inner: MockTransport::with_config(SimConfig::quick()),
+        inner: SimTransport::with_config(SimConfig::quick()),
         seen: Mutex::new(Vec::new()),
     });
     let client = Client::with_config(spy.clone(), ClientConfig::default());

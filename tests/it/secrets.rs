@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use seedance_sim::{Fault, Route, SimConfig, SimServer, Simulator};
 use seedance_tests::small_request;
-use seedance_transport::sim::{Fault, Route, SimConfig, SimServer, Simulator};
 use seedance_transport::{ApiKey, Client, ClientConfig, ReqwestTransport};
 
 const KEY: &str = "sk-test-SECRET-4f9a2b";

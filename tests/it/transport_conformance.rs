@@ -1,17 +1,18 @@
 //! The conformance suite against every built-in transport: the mock in
 //! process (paused time), and reqwest pointed at the simulator over loopback.
 
+use seedance_sim::SimTransport;
+use seedance_sim::{SimConfig, SimServer, Simulator};
 use seedance_transport::conformance;
-use seedance_transport::sim::{SimConfig, SimServer, Simulator};
-use seedance_transport::{ApiKey, MockTransport, ReqwestTransport};
+use seedance_transport::{ApiKey, ReqwestTransport};
 
 #[tokio::test(start_paused = true)]
 async fn mock_transport_conforms() {
     let config = SimConfig::quick();
     let key = ApiKey::new(config.api_key.clone()).unwrap();
     let sim = Simulator::new(config);
-    let with_key = MockTransport::new(sim.clone(), Some(key));
-    let without_key = MockTransport::new(sim.clone(), None);
+    let with_key = SimTransport::new(sim.clone(), Some(key));
+    let without_key = SimTransport::new(sim.clone(), None);
     conformance::run_all(&with_key, &without_key).await;
     assert_eq!(sim.stats().tasks_created, 1);
 }
@@ -19,7 +20,7 @@ async fn mock_transport_conforms() {
 #[tokio::test(start_paused = true)]
 async fn both_submit_response_versions_parse() {
     use seedance_transport::{ApiRequest, Transport};
-    let transport = MockTransport::with_config(SimConfig::quick());
+    let transport = SimTransport::with_config(SimConfig::quick());
     let body = br#"{"model":"doubao-seedance-2.0","prompt":"p"}"#.to_vec();
     let classic = transport
         .send(ApiRequest::post_json(
@@ -31,7 +32,7 @@ async fn both_submit_response_versions_parse() {
     let mut newer = ApiRequest::post_json("/v1/videos/generations", body);
     newer
         .headers
-        .insert(seedance_transport::sim::RESPONSE_VERSION_HEADER, "2");
+        .insert(seedance_sim::RESPONSE_VERSION_HEADER, "2");
     let newer = transport.send(newer).await.unwrap();
     let classic_json: serde_json::Value = serde_json::from_slice(&classic.body).unwrap();
     let newer_json: serde_json::Value = serde_json::from_slice(&newer.body).unwrap();

@@ -1,8 +1,8 @@
 //! Batches: bounded concurrency under a rate limit, resume, and the summary.
 
+use seedance_sim::SimConfig;
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
-use seedance_transport::sim::SimConfig;
 use seedance_workflows::{BatchOptions, parse_jobs, run_batch};
 
 fn jobs(n: usize) -> String {
@@ -78,7 +78,7 @@ fn every_bad_line_is_reported_with_its_number() {
 async fn random_server_errors_cost_retries_on_reads_and_are_never_paid_twice_on_submits() {
     let dir = tempfile::tempdir().unwrap();
     let config = SimConfig {
-        faults: seedance_transport::sim::FaultRates {
+        faults: seedance_sim::FaultRates {
             server_error: 0.25,
             slow: 0.1,
             slow_delay: std::time::Duration::from_secs(20),

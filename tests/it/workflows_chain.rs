@@ -6,9 +6,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use seedance_sim::{Fault, GenerationTime, Route, SimConfig, Simulator};
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
-use seedance_transport::sim::{Fault, GenerationTime, Route, SimConfig, Simulator};
 use seedance_workflows::manifest::sha256_hex;
 use seedance_workflows::{
     ChainOptions, Event, JobState, Manifest, Plan, StitchOptions, WorkflowError, run_chain, stitch,
@@ -419,11 +419,7 @@ fn a_plan_that_fails_at_segment_7_fails_before_segment_1_is_paid() {
 async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_kept_frame() {
     let dir = tempfile::tempdir().unwrap();
     let images = tempfile::tempdir().unwrap();
-    std::fs::write(
-        images.path().join("start.png"),
-        seedance_transport::sim::SAMPLE_PNG,
-    )
-    .unwrap();
+    std::fs::write(images.path().join("start.png"), seedance_sim::SAMPLE_PNG).unwrap();
     let (client, sim) = sim_client(quick(), ClientConfig::default());
     let plan_json = |n: usize| {
         json!({

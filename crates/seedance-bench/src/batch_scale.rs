@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use seedance_core::{GenerationRequest, Model, Resolution};
-use seedance_transport::sim::SimConfig;
-use seedance_transport::{Client, ClientConfig, MockTransport};
+use seedance_sim::SimConfig;
+use seedance_sim::SimTransport;
+use seedance_transport::{Client, ClientConfig};
 use seedance_workflows::{BatchOptions, Event, run_batch};
 
 /// User + system CPU time of this process, seconds (Linux `/proc/self/stat`).
@@ -62,7 +63,7 @@ async fn one(jobs: usize) -> Row {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     let client = Client::with_config(
-        Arc::new(MockTransport::with_config(SimConfig::instant())),
+        Arc::new(SimTransport::with_config(SimConfig::instant())),
         ClientConfig {
             wait_timeout: Duration::from_secs(3600),
             ..ClientConfig::default()

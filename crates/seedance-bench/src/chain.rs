@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use seedance_core::MediaUrl;
-use seedance_transport::sim::{GenerationTime, SimConfig, Simulator};
-use seedance_transport::{ApiKey, Client, ClientConfig, MockTransport};
+use seedance_sim::SimTransport;
+use seedance_sim::{GenerationTime, SimConfig, Simulator};
+use seedance_transport::{ApiKey, Client, ClientConfig};
 use seedance_workflows::{ChainOptions, Plan, run_chain};
 use tokio::time::Instant;
 
@@ -25,7 +26,7 @@ fn setup(seed: u64) -> (Simulator, Client) {
     let sim = Simulator::new(config);
     let clock = sim.clone();
     let client = Client::with_config(
-        Arc::new(MockTransport::new(sim.clone(), key)),
+        Arc::new(SimTransport::new(sim.clone(), key)),
         ClientConfig::default(),
     )
     .with_unix_clock(Arc::new(move || clock.unix_now()));

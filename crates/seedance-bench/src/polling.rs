@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use seedance_core::{GenerationRequest, Model, TaskStatus};
-use seedance_transport::sim::{GenerationTime, ProgressShape, SimConfig, Simulator};
-use seedance_transport::{ApiKey, Client, ClientConfig, MockTransport};
+use seedance_sim::SimTransport;
+use seedance_sim::{GenerationTime, ProgressShape, SimConfig, Simulator};
+use seedance_transport::{ApiKey, Client, ClientConfig};
 use tokio::time::Instant;
 
 use crate::stats::{mean, quantile};
@@ -90,7 +91,7 @@ async fn measure(tasks: usize, strategy: Strategy, w: Workload, calibrate_first:
     let key = ApiKey::new(config.api_key.clone()).ok();
     let sim = Simulator::new(config);
     let client = Arc::new(Client::with_config(
-        Arc::new(MockTransport::new(sim.clone(), key)),
+        Arc::new(SimTransport::new(sim.clone(), key)),
         ClientConfig {
             wait_timeout: Duration::from_secs(3600),
             ..ClientConfig::default()

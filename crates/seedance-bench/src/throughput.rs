@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use seedance_core::{GenerationRequest, Model, Resolution};
+use seedance_sim::SimTransport;
+use seedance_sim::{RateLimiter, SimConfig, Simulator};
 use seedance_transport::client::SUBMIT_PATH;
-use seedance_transport::sim::{RateLimiter, SimConfig, Simulator};
-use seedance_transport::{ApiKey, ApiRequest, Client, ClientConfig, MockTransport, Transport};
+use seedance_transport::{ApiKey, ApiRequest, Client, ClientConfig, Transport};
 use tokio::time::Instant;
 
 const CONCURRENCY: usize = 16;
@@ -28,7 +29,7 @@ struct Row {
     wall: f64,
 }
 
-fn setup(rate: u32, limiter: RateLimiter) -> (Simulator, MockTransport) {
+fn setup(rate: u32, limiter: RateLimiter) -> (Simulator, SimTransport) {
     let config = SimConfig {
         submits_per_second: Some(rate),
         rate_limiter: limiter,
@@ -36,7 +37,7 @@ fn setup(rate: u32, limiter: RateLimiter) -> (Simulator, MockTransport) {
     };
     let key = ApiKey::new(config.api_key.clone()).ok();
     let sim = Simulator::new(config);
-    let transport = MockTransport::new(sim.clone(), key);
+    let transport = SimTransport::new(sim.clone(), key);
     (sim, transport)
 }
 

@@ -292,8 +292,8 @@ pub struct MockServerArgs {
     pub rate_limit: Option<u32>,
     /// How --rate-limit is enforced: `fixed` (one-second windows),
     /// `sliding` (any one-second span) or `bucket:BURST` (token bucket).
-    #[arg(long, default_value = "fixed", value_parser = seedance_transport::sim::RateLimiter::parse)]
-    pub rate_limiter: seedance_transport::sim::RateLimiter,
+    #[arg(long, default_value = "fixed", value_parser = seedance_sim::RateLimiter::parse)]
+    pub rate_limiter: seedance_sim::RateLimiter,
     /// Prepaid balance in video-seconds at 720p (unlimited when absent).
     #[arg(long)]
     pub balance: Option<f64>,
@@ -320,17 +320,13 @@ pub struct MockServerArgs {
     /// `slow:MS`, `oversized`, `cut-body`, `completed-without-result`,
     /// `echo-key`, and for media `short-body`, `long-body`, `html-media`,
     /// `gzip`. Example: `--fault submit:status-after:502 --fault status:status:503x8`.
-    #[arg(long, value_name = "ROUTE:FAULT[xN]", value_parser = seedance_transport::sim::parse_scripted)]
-    pub fault: Vec<(
-        seedance_transport::sim::Route,
-        seedance_transport::sim::Fault,
-        usize,
-    )>,
+    #[arg(long, value_name = "ROUTE:FAULT[xN]", value_parser = seedance_sim::parse_scripted)]
+    pub fault: Vec<(seedance_sim::Route, seedance_sim::Fault, usize)>,
     /// How task statuses are spelled: `apimart` (pending, processing,
     /// completed), `upstream` (queued, running, succeeded), `upper`
     /// (PENDING, SUCCESS), `title` (Completed).
-    #[arg(long, default_value = "apimart", value_parser = seedance_transport::sim::StatusSpelling::parse)]
-    pub status_spelling: seedance_transport::sim::StatusSpelling,
+    #[arg(long, default_value = "apimart", value_parser = seedance_sim::StatusSpelling::parse)]
+    pub status_spelling: seedance_sim::StatusSpelling,
     /// Seconds added to every reported `expires_at` (e.g. -60: the body says
     /// the URLs expire a minute before they do, as a skewed clock sees it).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
@@ -346,8 +342,8 @@ pub struct MockServerArgs {
     pub echo_key: bool,
     /// How progress rises: `linear`, `front`, `late` (cubic), `steps` (of
     /// 25 %) or `none` (no progress field).
-    #[arg(long, default_value = "linear", value_parser = seedance_transport::sim::ProgressShape::parse)]
-    pub progress_shape: seedance_transport::sim::ProgressShape,
+    #[arg(long, default_value = "linear", value_parser = seedance_sim::ProgressShape::parse)]
+    pub progress_shape: seedance_sim::ProgressShape,
     /// `estimated_time` off by a factor log-uniform in LO..HI (e.g. `0.25..4`,
     /// as on the live service; `3..4` for a service that overestimates).
     #[arg(long, value_name = "LO..HI", value_parser = factor_range)]

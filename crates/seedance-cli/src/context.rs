@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use seedance_transport::sim::{SimConfig, Simulator};
+use seedance_sim::SimTransport;
+use seedance_sim::{SimConfig, Simulator};
 use seedance_transport::{
-    API_KEY_ENV, ApiKey, ApiKeyError, Client, ClientConfig, DEFAULT_BASE_URL, MockTransport,
-    ReqwestTransport,
+    API_KEY_ENV, ApiKey, ApiKeyError, Client, ClientConfig, DEFAULT_BASE_URL, ReqwestTransport,
 };
 
 use crate::cli::GlobalArgs;
@@ -65,7 +65,7 @@ pub(crate) fn build(
         let key = ApiKey::new(sim_config.api_key.clone()).ok();
         let sim = Simulator::new(sim_config);
         let clock = sim.clone();
-        let client = Client::with_config(Arc::new(MockTransport::new(sim, key)), config)
+        let client = Client::with_config(Arc::new(SimTransport::new(sim, key)), config)
             .with_unix_clock(Arc::new(move || clock.unix_now()));
         return Ok(Context { client, mock: true });
     }

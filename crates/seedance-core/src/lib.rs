@@ -48,6 +48,7 @@
 
 #![warn(missing_docs)]
 
+pub mod hex;
 pub mod limits;
 pub mod media_check;
 pub mod media_url;

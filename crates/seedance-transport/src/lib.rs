@@ -1,23 +1,25 @@
 //! # seedance-transport
 //!
 //! How seedance talks to the API: a small [`Transport`] trait, a reqwest
-//! implementation for the real service, a [`MockTransport`] over an in-process
-//! [`sim::Simulator`] of the API, and the typed [`Client`] (submit, status,
-//! wait, download, generate, with retries) that runs on any of them.
+//! implementation for the real service, and the typed [`Client`] (submit,
+//! status, wait, download, generate, upload, with retries) that runs on any
+//! transport. The simulator of the service, an in-process transport and a
+//! loopback server, lives in the separate `seedance-sim` crate.
 //!
-//! ```
+//! ```no_run
 //! use seedance_core::{GenerationRequest, Model};
-//! use seedance_transport::{Client, MockTransport, sim::SimConfig};
+//! use seedance_transport::{ApiKey, Client, ReqwestTransport};
 //!
-//! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
-//! let transport = MockTransport::with_config(SimConfig::quick());
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let transport = ReqwestTransport::builder()
+//!     .api_key(ApiKey::from_env()?)
+//!     .build()?;
 //! let client = Client::new(transport);
 //! let request = GenerationRequest::new(Model::Seedance2Fast).with_prompt("A paper boat drifts downstream");
-//! let submitted = client.submit(&request).await?;
-//! let task = client.wait(&submitted.task_id).await?;
-//! assert!(task.result.unwrap().video_url().is_some());
-//! # Ok::<(), seedance_transport::ClientError>(())
-//! # }).unwrap();
+//! let generated = client.generate(&request, std::path::Path::new("out")).await?;
+//! println!("{}", generated.video.path.display());
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! ## Plugging in your own transport
@@ -25,7 +27,7 @@
 //! Implement [`Transport`] (two methods) to add a proxy, logging, metrics or
 //! your own HTTP stack; wrapping an existing transport is the usual way. The
 //! full version, which records every exchange to a file, is
-//! `examples/recording_transport.rs`.
+//! `crates/seedance-sim/examples/recording_transport.rs`.
 //!
 //! ```
 //! use async_trait::async_trait;
@@ -58,13 +60,8 @@ pub mod client;
 #[cfg(feature = "test-util")]
 pub mod conformance;
 pub mod error;
-pub mod hex;
-#[cfg(feature = "simulator")]
-pub mod mock;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
-#[cfg(feature = "simulator")]
-pub mod sim;
 pub mod transport;
 pub mod wire;
 
@@ -74,8 +71,6 @@ pub use client::{
     WaitEvent,
 };
 pub use error::{TransportError, TransportErrorKind};
-#[cfg(feature = "simulator")]
-pub use mock::MockTransport;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{DEFAULT_BASE_URL, ReqwestTransport, ReqwestTransportBuilder};
 pub use transport::Transport;

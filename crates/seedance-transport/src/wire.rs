@@ -115,7 +115,7 @@ impl ApiRequest {
         // A boundary that cannot occur in the file: derived from its digest.
         use sha2::Digest;
         let digest = sha2::Sha256::digest(bytes);
-        let boundary = format!("seedance-{}", crate::hex::encode(&digest[..12]));
+        let boundary = format!("seedance-{}", seedance_core::hex::encode(&digest[..12]));
         let safe_name: String = file_name
             .chars()
             .filter(|c| !c.is_control() && *c != '"' && *c != '\\')

@@ -70,7 +70,7 @@ fn verify_blocking(path: &Path, record: &FileRecord) -> bool {
         }
     }
     check.len() == record.bytes
-        && seedance_transport::hex::encode(&hasher.finalize()) == record.sha256
+        && seedance_core::hex::encode(&hasher.finalize()) == record.sha256
         && check.finish().is_ok()
 }
 

@@ -8,7 +8,8 @@
 //! without losing a paid result.
 //!
 //! ```
-//! use seedance_transport::{Client, MockTransport, sim::SimConfig};
+//! use seedance_sim::{SimConfig, SimTransport};
+//! use seedance_transport::Client;
 //! use seedance_workflows::{ChainOptions, Plan, run_chain};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
@@ -20,7 +21,7 @@
 //!     ]
 //! });
 //! let (plan, _warnings) = Plan::from_json(&plan)?;
-//! let client = Client::new(MockTransport::with_config(SimConfig::quick()));
+//! let client = Client::new(SimTransport::with_config(SimConfig::quick()));
 //! let out = std::env::temp_dir().join(format!("seedance-doc-{}", std::process::id()));
 //! let outcome = run_chain(&client, &plan, &out, &ChainOptions::default()).await?;
 //! assert_eq!(outcome.videos.len(), 2);

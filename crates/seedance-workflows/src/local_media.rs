@@ -453,7 +453,7 @@ mod tests {
     fn local_paths_become_placeholders_and_urls_stay() {
         let dir = std::env::temp_dir().join(format!("seedance-local-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("a.png"), seedance_transport::sim::SAMPLE_PNG).unwrap();
+        std::fs::write(dir.join("a.png"), seedance_sim::SAMPLE_PNG).unwrap();
         let mut v = serde_json::json!({
             "image_urls": ["a.png", "https://example.com/b.png"],
             "video_urls": ["https://example.com/v.mp4"],

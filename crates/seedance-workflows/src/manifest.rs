@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    seedance_transport::hex::encode(&Sha256::digest(bytes))
+    seedance_core::hex::encode(&Sha256::digest(bytes))
 }
 
 /// Where a job is. Each state is recorded before the step that follows it.

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-use seedance_transport::sim::{FaultRates, GenerationTime, SimConfig, SimServer, Simulator};
+use seedance_sim::{FaultRates, GenerationTime, SimConfig, SimServer, Simulator};
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, MockServerArgs};

@@ -165,7 +165,7 @@ fn finish_sink(sink: Sink) -> std::io::Result<Written> {
     file.sync_all()?;
     Ok(Written {
         bytes: tee.bytes,
-        sha256: crate::hex::encode(&tee.hasher.finalize()),
+        sha256: seedance_core::hex::encode(&tee.hasher.finalize()),
         kind: tee.check.finish(),
     })
 }

@@ -20,7 +20,7 @@ pub fn safe_file_stem(id: &str) -> String {
     }
     let prefix: String = id.chars().filter(|c| safe(*c)).take(48).collect();
     let digest = Sha256::digest(id.as_bytes());
-    let hash = crate::hex::encode(&digest[..8]);
+    let hash = seedance_core::hex::encode(&digest[..8]);
     if prefix.is_empty() {
         format!("id-{hash}")
     } else {

@@ -1,33 +1,34 @@
-//! [`MockTransport`]: the simulator in process, behind the [`Transport`] trait.
+//! [`SimTransport`]: the simulator in process, behind the [`Transport`]
+//! trait: no sockets, faults reported as a network transport reports them.
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream;
 
-use crate::api_key::ApiKey;
-use crate::error::{TransportError, TransportErrorKind};
-use crate::sim::{MediaReply, SimConfig, SimReply, Simulator};
-use crate::transport::Transport;
-use crate::wire::{ApiRequest, ApiResponse, MediaResponse};
+use crate::{MediaReply, SimConfig, SimReply, Simulator};
+use seedance_transport::Transport;
+use seedance_transport::api_key::ApiKey;
+use seedance_transport::error::{TransportError, TransportErrorKind};
+use seedance_transport::wire::{ApiRequest, ApiResponse, MediaResponse};
 
 /// A transport that talks to an in-process [`Simulator`]. Faults the
 /// simulator injects surface exactly as a network transport reports them.
 #[derive(Debug, Clone)]
-pub struct MockTransport {
+pub struct SimTransport {
     sim: Simulator,
     key: Option<ApiKey>,
 }
 
-impl MockTransport {
+impl SimTransport {
     /// A transport presenting `key` to `sim` (`None`: no `Authorization` header).
     pub fn new(sim: Simulator, key: Option<ApiKey>) -> Self {
-        MockTransport { sim, key }
+        SimTransport { sim, key }
     }
 
     /// A fresh simulator with `config`, and a transport presenting its key.
     pub fn with_config(config: SimConfig) -> Self {
         let key = ApiKey::new(config.api_key.clone()).ok();
-        MockTransport::new(Simulator::new(config), key)
+        SimTransport::new(Simulator::new(config), key)
     }
 
     /// The simulator behind this transport.
@@ -61,7 +62,7 @@ async fn reply(r: SimReply) -> Result<ApiResponse, TransportError> {
 }
 
 #[async_trait]
-impl Transport for MockTransport {
+impl Transport for SimTransport {
     fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         match &self.key {
             Some(key) => key.redact(text),

@@ -6,9 +6,9 @@
 use bytes::Bytes;
 
 /// The base video: 1 s, 128x72, H.264 baseline, `+faststart`.
-pub const SAMPLE_MP4: &[u8] = include_bytes!("../../media/sample.mp4");
+pub const SAMPLE_MP4: &[u8] = include_bytes!("../media/sample.mp4");
 /// The last frame of [`SAMPLE_MP4`] as a PNG.
-pub const SAMPLE_PNG: &[u8] = include_bytes!("../../media/last_frame.png");
+pub const SAMPLE_PNG: &[u8] = include_bytes!("../media/last_frame.png");
 
 /// Size of the chunks a padded video is streamed in.
 pub(crate) const CHUNK: usize = 64 * 1024;

@@ -1,28 +1,11 @@
-//! An in-process simulator of the apimart Seedance API, faithful to the
-//! reference: bearer-key check (401), request validation through
-//! `seedance-core` (400), a prepaid balance charged per video-second (402), a
-//! submit rate limit (429 with `Retry-After`), tasks that queue, progress and
-//! complete on tokio's clock (so tests with paused time run instantly),
-//! results shaped as apimart's task status page documents, media URLs that expire, and
-//! injectable faults.
-//!
-//! It is deterministic from [`SimConfig::seed`]. Serve it in process with
-//! [`crate::MockTransport`] or over loopback HTTP with [`SimServer`].
-
-mod fault;
-mod http;
-pub(crate) mod media;
-mod rate_limit;
-mod state;
-
-pub use fault::{Fault, FaultRates, Route, parse_scripted};
-pub use rate_limit::RateLimiter;
-
-pub use http::{STATS_PATH, SimServer};
-pub use media::{SAMPLE_MP4, SAMPLE_PNG};
-pub use state::{MediaBody, MediaReply, RESPONSE_VERSION_HEADER, SimReply, SimStats, Simulator};
+//! What the simulator is told to be: timing, limits, response shapes, the
+//! spelling of statuses and how progress rises. `Default` is a healthy
+//! service with generous limits; `quick()` and `instant()` shorten time.
 
 use std::time::Duration;
+
+use crate::fault::FaultRates;
+use crate::rate_limit::RateLimiter;
 
 /// The key the simulator accepts unless configured otherwise.
 pub const DEFAULT_SIM_KEY: &str = "sk-simulator";

@@ -3,7 +3,7 @@
 //! around any other transport. Proxies, metrics or a different HTTP stack
 //! plug in the same way.
 //!
-//! Run it with `cargo run -p seedance-transport --example recording_transport`.
+//! Run it with `cargo run -p seedance-sim --example recording_transport`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use seedance_core::{GenerationRequest, Model};
-use seedance_transport::sim::SimConfig;
+use seedance_sim::{SimConfig, SimTransport};
 use seedance_transport::{
-    ApiRequest, ApiResponse, Client, MediaResponse, MockTransport, Transport, TransportError,
+    ApiRequest, ApiResponse, Client, MediaResponse, Transport, TransportError,
 };
 
 /// Records each exchange of `inner` to a file.
@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     let log_path = out.join("exchanges.jsonl");
     let transport = RecordingTransport {
-        inner: MockTransport::with_config(SimConfig::instant()),
+        inner: SimTransport::with_config(SimConfig::instant()),
         log: Mutex::new(std::fs::File::create(&log_path)?),
     };
     let client = Client::new(transport);

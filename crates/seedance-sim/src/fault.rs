@@ -1,7 +1,16 @@
 //! Faults the simulator can inject, scripted (one-shot, in order) or drawn at
-//! random from configured rates.
+//! random from configured rates, and what each does to an exchange: before
+//! the request takes effect (nothing created, nothing charged) or after.
 
 use std::time::Duration;
+
+use bytes::Bytes;
+use seedance_core::rng::SplitMix64;
+use seedance_transport::wire::{ApiResponse, Headers};
+use serde_json::{Value, json};
+
+use crate::reply::SimReply;
+use crate::responses::{error_response, respond};
 
 /// Which endpoint a fault applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,4 +197,132 @@ pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
         _ => (rest, 1),
     };
     Ok((route, Fault::parse(fault)?, times))
+}
+
+impl FaultRates {
+    /// A fault drawn at random for an exchange on `route` (media: none).
+    pub(crate) fn draw(&self, rng: &mut SplitMix64, route: Route) -> Option<Fault> {
+        if route == Route::Media {
+            return None;
+        }
+        let u = rng.next_unit();
+        let mut acc = self.server_error;
+        if u < acc {
+            let codes = [500, 502, 503, 504];
+            return Some(Fault::Status(codes[(rng.next_u64() % 4) as usize]));
+        }
+        acc += self.cut;
+        if u < acc {
+            return Some(if rng.next_unit() < 0.5 {
+                Fault::DropBeforeHandling
+            } else {
+                Fault::DropAfterHandling
+            });
+        }
+        acc += self.malformed;
+        if u < acc {
+            return Some(Fault::Malformed);
+        }
+        acc += self.slow;
+        if u < acc {
+            return Some(Fault::Slow(self.slow_delay));
+        }
+        None
+    }
+}
+
+/// Faults that end the exchange before the request has any effect.
+pub(crate) fn pre_effect(fault: &Fault) -> Option<SimReply> {
+    Some(match fault {
+        Fault::Status(code) => {
+            let kind = if *code >= 500 {
+                "server_error"
+            } else {
+                "invalid_request_error"
+            };
+            respond(error_response(
+                *code,
+                kind,
+                "Internal server error, please try again later",
+            ))
+        }
+        Fault::RateLimited { retry_after } => {
+            let mut r = error_response(
+                429,
+                "rate_limit_error",
+                "Too many requests. Please try again later",
+            );
+            if let Some(s) = retry_after {
+                r.headers.insert("Retry-After", s.to_string());
+            }
+            respond(r)
+        }
+        Fault::HtmlPage(code) => {
+            let mut headers = Headers::new();
+            headers.insert("Content-Type", "text/html");
+            respond(ApiResponse {
+                status: *code,
+                headers,
+                body: Bytes::from(format!(
+                    "<html><body><h1>{code} Bad Gateway</h1><hr>nginx</body></html>"
+                )),
+            })
+        }
+        Fault::Refuse => SimReply::Refuse,
+        Fault::DropBeforeHandling => SimReply::Drop,
+        Fault::Hang => SimReply::Hang,
+        _ => return None,
+    })
+}
+
+/// Faults applied to a response after the request took effect.
+pub(crate) fn post_effect(fault: Option<Fault>, response: ApiResponse) -> SimReply {
+    match fault {
+        Some(Fault::StatusAfterHandling(code)) => respond(error_response(
+            code,
+            if code >= 500 {
+                "server_error"
+            } else {
+                "invalid_request_error"
+            },
+            "Upstream service error, please try again later",
+        )),
+        Some(Fault::OversizedBody) if response.status == 200 => {
+            let mut body = response.body.to_vec();
+            // Valid JSON, just far too large: padding inside a string.
+            body.truncate(body.len().saturating_sub(1));
+            body.extend_from_slice(b",\"padding\":\"");
+            body.resize(body.len() + 5 * 1024 * 1024, b'x');
+            body.extend_from_slice(b"\"}");
+            respond(ApiResponse {
+                body: Bytes::from(body),
+                ..response
+            })
+        }
+        Some(Fault::CutBody) => SimReply::CutBody { response },
+        Some(Fault::CompletedWithoutResult) if response.status == 200 => {
+            let mut v: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+            if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
+                data.remove("result");
+                data.insert("status".into(), json!("completed"));
+                data.insert("progress".into(), json!(100));
+            }
+            respond(ApiResponse {
+                body: Bytes::from(v.to_string()),
+                ..response
+            })
+        }
+        Some(Fault::DropAfterHandling) => SimReply::Drop,
+        Some(Fault::HangAfterHandling) => SimReply::Hang,
+        Some(Fault::Malformed) if response.status == 200 => respond(ApiResponse {
+            body: Bytes::from_static(b"{\"code\":200,\"data\":[{\"status\":\"subm"),
+            ..response
+        }),
+        Some(Fault::WrongShape) if response.status == 200 => respond(ApiResponse {
+            body: Bytes::from_static(b"{\"code\":200,\"data\":{\"unexpected\":true}}"),
+            ..response
+        }),
+        Some(Fault::Slow(delay)) => SimReply::Respond { response, delay },
+        _ => respond(response),
+    }
 }

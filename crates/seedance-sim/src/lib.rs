@@ -1,0 +1,79 @@
+//! # seedance-sim
+//!
+//! A simulator of the apimart Seedance 2.0 API, for testing code that talks
+//! to it without paying: bearer-key check (401), the service's request check
+//! (400 naming the first problem, written from the reference independently
+//! of `seedance-core`'s validator), a prepaid balance (402), a submit rate
+//! limit (429 with `Retry-After`), tasks that queue, progress and complete
+//! on tokio's clock (paused-time tests run instantly), results in every
+//! response shape the live service is known to use, signed media URLs that
+//! expire, an image upload endpoint, and scripted or random faults.
+//!
+//! Serve it in process with [`SimTransport`] (a [`seedance_transport::Transport`])
+//! or over loopback HTTP with [`SimServer`]; `seedance mock-server` runs the
+//! latter from the command line. docs/simulator.md lists every fault and shape.
+//!
+//! ```
+//! use seedance_core::{GenerationRequest, Model};
+//! use seedance_sim::{Fault, Route, SimConfig, SimTransport};
+//! use seedance_transport::Client;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+//! let transport = SimTransport::with_config(SimConfig::quick());
+//! // The gateway fails after the task was created: the client must not pay twice.
+//! transport.simulator().inject(Route::Submit, Fault::StatusAfterHandling(502));
+//! let client = Client::new(transport.clone());
+//! let request = GenerationRequest::new(Model::Seedance2Fast).with_prompt("A paper boat drifts downstream");
+//! let err = client.submit(&request).await.unwrap_err();
+//! assert!(err.may_have_created_task());
+//! assert_eq!(transport.simulator().stats().tasks_created, 1);
+//! # });
+//! ```
+//!
+//! ## Layout
+//! Each concern has its module: [`config`] (what the simulator is told to
+//! be), `simulator` (routing, one lock over the state), `auth`,
+//! `rate_limit`, `request_check`, `billing`, `tasks` (lifecycle and status
+//! bodies), `signing` (signed media URLs), `uploads`, `media` (the files),
+//! [`fault`] (what can go wrong and when it takes effect), `http` (the
+//! hyper server) and `transport` (the in-process [`SimTransport`]).
+
+pub mod config;
+pub mod fault;
+
+mod auth;
+mod billing;
+mod http;
+mod media;
+mod rate_limit;
+mod reply;
+mod request_check;
+mod responses;
+mod signing;
+mod simulator;
+mod stats;
+mod tasks;
+mod transport;
+mod uploads;
+
+pub use config::{
+    DEFAULT_SIM_KEY, GenerationTime, ProgressShape, ResponseShapes, SimConfig, StatusSpelling,
+};
+pub use fault::{Fault, FaultRates, Route, parse_scripted};
+pub use http::{REFUSAL_WINDOW, STATS_PATH, SimServer};
+pub use media::{SAMPLE_MP4, SAMPLE_PNG};
+pub use rate_limit::RateLimiter;
+pub use reply::{MediaBody, MediaReply, SimReply};
+pub use simulator::{RESPONSE_VERSION_HEADER, Simulator};
+pub use stats::SimStats;
+pub use transport::SimTransport;
+
+/// Checks a request body as the simulated service does: `Ok(())` when it
+/// would be accepted, or the field at fault and the message. Exposed so a
+/// test can compare it with a client-side validator; it shares no code with
+/// `seedance-core`.
+pub fn service_check(body: &serde_json::Value) -> Result<(), (String, String)> {
+    request_check::check(body)
+        .map(|_| ())
+        .map_err(|r| (r.param, r.message))
+}

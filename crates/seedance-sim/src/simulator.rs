@@ -1,0 +1,510 @@
+//! The simulator: routes each API call through auth, faults, rate limiting,
+//! the request check, billing and the task lifecycle, and serves media. One
+//! lock over plain state; every concern lives in its own module.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use seedance_core::rng::SplitMix64;
+use seedance_transport::wire::{ApiRequest, ApiResponse, Headers, Method};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::billing::{self, Ledger};
+use crate::config::SimConfig;
+use crate::fault::{Fault, Route, post_effect, pre_effect};
+use crate::media;
+use crate::rate_limit::LimiterState;
+use crate::reply::{MediaBody, MediaReply, SimReply};
+use crate::request_check;
+use crate::responses::{
+    access_denied, error_response, error_with, html_interstitial, not_found, ok_json, respond,
+};
+use crate::signing::{UrlRefusal, UrlSigner};
+use crate::stats::SimStats;
+use crate::tasks::{Outcome, SimTask};
+use crate::uploads::{self, SimUpload};
+
+/// The request header that selects apimart's newer response version, in
+/// which the submit response's `data` is an object with an `id`.
+pub const RESPONSE_VERSION_HEADER: &str = "X-APIMart-Response-Version";
+
+/// The media origin used when the simulator is not served over HTTP.
+pub(crate) const IN_PROCESS_MEDIA_BASE: &str = "https://media.simulator.invalid";
+
+pub(crate) struct State {
+    pub(crate) rng: SplitMix64,
+    pub(crate) tasks: HashMap<String, SimTask>,
+    pub(crate) next_task: u64,
+    pub(crate) stats: SimStats,
+    pub(crate) ledger: Ledger,
+    pub(crate) limiter: LimiterState,
+    pub(crate) scripted: HashMap<Route, VecDeque<Fault>>,
+    pub(crate) uploads: HashMap<String, SimUpload>,
+    pub(crate) signer: UrlSigner,
+}
+
+/// The simulator. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Simulator {
+    pub(crate) config: Arc<SimConfig>,
+    started: Instant,
+    unix_start_ms: i64,
+    pub(crate) state: Arc<Mutex<State>>,
+    /// Woken when a scripted refusal may be waiting (see [`Self::take_refusal`]).
+    refusals: Arc<tokio::sync::Notify>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("seed", &self.config.seed)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Simulator::new(SimConfig::default())
+    }
+}
+
+impl Simulator {
+    /// A simulator; its clock starts now (tokio time).
+    pub fn new(config: SimConfig) -> Self {
+        let mut rng = SplitMix64::new(config.seed);
+        let secret = rng.next_u64();
+        let unix_start_ms = match config.unix_start {
+            Some(s) => s * 1000,
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+        };
+        Simulator {
+            started: Instant::now(),
+            unix_start_ms,
+            state: Arc::new(Mutex::new(State {
+                rng,
+                tasks: HashMap::new(),
+                next_task: 0,
+                stats: SimStats::default(),
+                ledger: Ledger::new(config.balance_video_seconds),
+                limiter: LimiterState::default(),
+                scripted: HashMap::new(),
+                uploads: HashMap::new(),
+                signer: UrlSigner::new(secret, IN_PROCESS_MEDIA_BASE),
+            })),
+            config: Arc::new(config),
+            refusals: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent data (every update
+        // is a single assignment), so recover from poisoning.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// The simulator's clock in unix milliseconds (advances with tokio's clock).
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.unix_start_ms + self.started.elapsed().as_millis() as i64
+    }
+
+    /// The simulator's unix time (advances with tokio's clock).
+    pub fn unix_now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// What happened so far.
+    pub fn stats(&self) -> SimStats {
+        let state = self.lock();
+        let mut stats = state.stats.clone();
+        stats.charged_video_seconds = state.ledger.charged();
+        stats
+    }
+
+    /// Queues a one-shot fault for the next exchange on `route`.
+    pub fn inject(&self, route: Route, fault: Fault) {
+        self.lock()
+            .scripted
+            .entry(route)
+            .or_default()
+            .push_back(fault);
+        self.refusals.notify_one();
+    }
+
+    /// Woken when a scripted refusal may have reached the head of a queue.
+    pub(crate) fn refusal_signal(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.refusals)
+    }
+
+    /// Takes one scripted refusal waiting at the head of any route's queue.
+    /// The HTTP face calls this to stop listening for a moment, so that a
+    /// refused connection is really refused.
+    pub(crate) fn take_refusal(&self) -> bool {
+        let mut state = self.lock();
+        for queue in state.scripted.values_mut() {
+            if queue.front() == Some(&Fault::Refuse) {
+                queue.pop_front();
+                return true;
+            }
+        }
+        false
+    }
+
+    fn with_task(&self, task_id: &str, f: impl FnOnce(&mut SimTask)) {
+        if let Some(t) = self.lock().tasks.get_mut(task_id) {
+            f(t);
+        }
+    }
+
+    /// Makes a task fail with `message` (when it would have completed).
+    pub fn fail_task(&self, task_id: &str, message: &str) {
+        self.with_task(task_id, |t| t.outcome = Outcome::Fail(message.to_owned()));
+    }
+
+    /// Makes a task end `cancelled`.
+    pub fn cancel_task(&self, task_id: &str) {
+        self.with_task(task_id, |t| t.outcome = Outcome::Cancel);
+    }
+
+    /// Makes a task report `status` (any string) from now on.
+    pub fn set_task_status(&self, task_id: &str, status: &str) {
+        self.with_task(task_id, |t| t.outcome = Outcome::Status(status.to_owned()));
+    }
+
+    /// Ids of every task created, in order.
+    pub fn task_ids(&self) -> Vec<String> {
+        let state = self.lock();
+        let mut ids: Vec<(u64, &String)> = state.tasks.iter().map(|(id, t)| (t.seq, id)).collect();
+        ids.sort();
+        ids.into_iter().map(|(_, id)| id.clone()).collect()
+    }
+
+    /// The request body a task was created from.
+    pub fn task_request(&self, task_id: &str) -> Option<Value> {
+        self.lock().tasks.get(task_id).map(|t| t.request.clone())
+    }
+
+    /// How long a task queues and generates.
+    pub fn task_timing(&self, task_id: &str) -> Option<(Duration, Duration)> {
+        self.lock()
+            .tasks
+            .get(task_id)
+            .map(|t| (t.queue, t.generation))
+    }
+
+    /// Sets the origin media URLs point at (the HTTP server's media listener).
+    pub fn set_media_base(&self, base: &str) {
+        self.lock().signer.set_base(base);
+    }
+
+    /// The origin media URLs point at.
+    pub fn media_base(&self) -> String {
+        self.lock().signer.base().to_owned()
+    }
+
+    /// Handles an API request; `authorization` is the header's value.
+    pub fn handle(&self, request: &ApiRequest, authorization: Option<&str>) -> SimReply {
+        let route = match (request.method, request.path.as_str()) {
+            (Method::Post, "/v1/videos/generations") => Route::Submit,
+            (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
+            (Method::Post, "/v1/uploads/images") => Route::Upload,
+            _ => {
+                return respond(error_response(
+                    404,
+                    "invalid_request_error",
+                    "no such endpoint",
+                ));
+            }
+        };
+        let mut state = self.lock();
+        match route {
+            Route::Submit => state.stats.submits_received += 1,
+            Route::Upload => state.stats.uploads_received += 1,
+            _ => state.stats.status_requests += 1,
+        }
+        let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
+            Some(f) => Some(f),
+            None => {
+                let State { rng, .. } = &mut *state;
+                self.config.faults.draw(rng, route)
+            }
+        };
+        if state
+            .scripted
+            .values()
+            .any(|q| q.front() == Some(&Fault::Refuse))
+        {
+            self.refusals.notify_one();
+        }
+        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
+            return reply;
+        }
+        let echo = self.config.echo_key_in_errors || fault == Some(Fault::EchoKey);
+        if let Err(denied) = crate::auth::check(
+            &self.config.api_key,
+            authorization,
+            echo,
+            fault == Some(Fault::EchoKey),
+        ) {
+            state.stats.unauthorized += 1;
+            return respond(denied);
+        }
+        let response = match route {
+            Route::Submit => self.submit(&mut state, request),
+            Route::Upload => self.upload(&mut state, request),
+            _ => self.status(&state, request),
+        };
+        post_effect(fault, response)
+    }
+
+    fn submit(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
+        if let Some(limit) = self.config.submits_per_second
+            && let Err(wait) = state
+                .limiter
+                .admit(self.config.rate_limiter, limit, Instant::now())
+        {
+            state.stats.rate_limited += 1;
+            let mut r = error_response(
+                429,
+                "rate_limit_error",
+                "Too many requests. Please try again later",
+            );
+            // Whole seconds, as HTTP says, rounded up.
+            r.headers.insert(
+                "Retry-After",
+                wait.as_secs_f64().ceil().max(1.0).to_string(),
+            );
+            return r;
+        }
+        let body: Value = match request.body.as_deref().map(serde_json::from_slice) {
+            Some(Ok(v)) => v,
+            _ => {
+                state.stats.rejected += 1;
+                return error_response(
+                    400,
+                    "invalid_request_error",
+                    "Request body is not valid JSON",
+                );
+            }
+        };
+        let accepted = match request_check::check(&body) {
+            Ok(a) => a,
+            Err(rejection) => {
+                state.stats.rejected += 1;
+                let message = format!(
+                    "Invalid request parameters: {}: {}",
+                    rejection.param, rejection.message
+                );
+                return error_with(
+                    400,
+                    "invalid_request_error",
+                    &message,
+                    Some(&rejection.param),
+                );
+            }
+        };
+        // The service fetches input media when the task starts; a URL on
+        // this simulator's own media origin that no longer serves (expired,
+        // bad signature) is refused, as the service refuses dead links.
+        let now_unix = self.unix_now();
+        for (param, url) in &accepted.media {
+            if !state.signer.is_own(url) {
+                continue;
+            }
+            let refusal = match state.signer.check(url, now_unix) {
+                Ok(path) if self.serves(state, path.owner, path.file) => continue,
+                Ok(_) => UrlRefusal::NotFound,
+                Err(refusal) => refusal,
+            };
+            state.stats.rejected += 1;
+            return error_with(
+                400,
+                "invalid_request_error",
+                &format!(
+                    "{param}: the media URL cannot be downloaded ({})",
+                    refusal.reason()
+                ),
+                Some(param),
+            );
+        }
+        let cost = billing::video_seconds(accepted.seconds, &accepted.resolution);
+        if state.ledger.charge(cost).is_err() {
+            state.stats.payment_required += 1;
+            return error_response(
+                402,
+                "payment_required",
+                "Insufficient balance. Please top up and try again",
+            );
+        }
+        state.stats.tasks_created += 1;
+        state.next_task += 1;
+        let seq = state.next_task;
+        let id = format!("task_{seq:08}{:016X}", state.rng.next_u64());
+        let task = {
+            let State { rng, .. } = &mut *state;
+            SimTask::draw(&self.config, rng, seq, self.now_ms(), accepted, body, cost)
+        };
+        let estimate = task.estimate;
+        state.tasks.insert(id.clone(), task);
+        if self.config.shapes.task_info_on_submit {
+            return ok_json(json!({"code": 200, "data": {
+                "id": id,
+                "status": "submitted",
+                "task_info": {"can_cancel": true, "estimated_time": estimate},
+            }}));
+        }
+        if request.headers.get(RESPONSE_VERSION_HEADER).is_some() {
+            // The newer response version returns `data` as an object with an `id`.
+            return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
+        }
+        ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))
+    }
+
+    /// Whether `owner`'s `file` exists now (an upload, or a finished task's media).
+    fn serves(&self, state: &State, owner: &str, file: &str) -> bool {
+        if state.uploads.contains_key(owner) {
+            return true;
+        }
+        state.tasks.get(owner).is_some_and(|t| {
+            t.video_ready(self.now_ms()) && matches!(file, "video.mp4" | "last_frame.png")
+        })
+    }
+
+    fn upload(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
+        let received = match uploads::receive(request) {
+            Ok(r) => r,
+            Err(response) => return response,
+        };
+        state.stats.uploads_stored += 1;
+        let id = format!("upload_{:016x}", state.rng.next_u64());
+        let created = self.unix_now();
+        let url = state
+            .signer
+            .url(&id, &received.safe_name, created + uploads::UPLOAD_TTL_SECS);
+        let len = received.upload.bytes.len();
+        let content_type = received.upload.content_type;
+        state.uploads.insert(id, received.upload);
+        ok_json(json!({
+            "url": url,
+            "filename": received.file_name,
+            "content_type": content_type,
+            "bytes": len,
+            "created_at": created,
+        }))
+    }
+
+    fn status(&self, state: &State, request: &ApiRequest) -> ApiResponse {
+        let id = request.path.trim_start_matches("/v1/tasks/");
+        let Some(data) = state
+            .tasks
+            .get(id)
+            .and_then(|task| task.status_data(id, &self.config, &state.signer, self.now_ms()))
+        else {
+            return error_response(404, "invalid_request_error", "Task not found");
+        };
+        if self.config.shapes.no_envelope {
+            return ok_json(data);
+        }
+        ok_json(json!({"code": 200, "data": data}))
+    }
+
+    /// Handles a media request for `url`; `has_authorization` says whether
+    /// the request carried an `Authorization` header (it never should).
+    pub fn fetch(&self, url: &str, has_authorization: bool) -> MediaReply {
+        let mut state = self.lock();
+        state.stats.media_requests += 1;
+        if has_authorization {
+            state.stats.media_requests_with_auth += 1;
+        }
+        let fault = state
+            .scripted
+            .get_mut(&Route::Media)
+            .and_then(VecDeque::pop_front);
+        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
+            return MediaReply::Api(reply);
+        }
+        let path = match state.signer.check(url, self.unix_now()) {
+            Ok(path) => path,
+            Err(UrlRefusal::NotFound) => return MediaReply::Api(respond(not_found())),
+            Err(UrlRefusal::BadSignature) => {
+                return MediaReply::Api(respond(access_denied("Signature does not match")));
+            }
+            Err(UrlRefusal::Expired) => {
+                return MediaReply::Api(respond(access_denied("Request has expired")));
+            }
+        };
+        let rate = self.config.media_bytes_per_second;
+        if let Some(upload) = state.uploads.get(path.owner) {
+            let mut headers = Headers::new();
+            headers.insert("Content-Type", upload.content_type);
+            return MediaReply::Body(MediaBody::whole(headers, upload.bytes.clone(), rate));
+        }
+        let Some(task) = state.tasks.get(path.owner) else {
+            return MediaReply::Api(respond(not_found()));
+        };
+        if !task.video_ready(self.now_ms()) {
+            return MediaReply::Api(respond(not_found()));
+        }
+        let (head, padding, content_type) = match path.file {
+            "video.mp4" => {
+                let (head, padding) = media::video(
+                    &media_tag(path.owner, task),
+                    self.config.video_padding_bytes,
+                );
+                (head, padding, "video/mp4")
+            }
+            "last_frame.png" => (
+                media::last_frame(&media_tag(path.owner, task)),
+                0,
+                "image/png",
+            ),
+            _ => return MediaReply::Api(respond(not_found())),
+        };
+        if fault == Some(Fault::HtmlInsteadOfMedia) {
+            return MediaReply::Api(respond(html_interstitial()));
+        }
+        let mut headers = Headers::new();
+        headers.insert("Content-Type", content_type);
+        if fault == Some(Fault::GzipEncoded) {
+            let mut plain = head.to_vec();
+            plain.resize(plain.len() + padding as usize, 0);
+            headers.insert("Content-Encoding", "gzip");
+            return MediaReply::Body(MediaBody::whole(
+                headers,
+                Bytes::from(media::gzip(&plain)),
+                rate,
+            ));
+        }
+        let full = head.len() as u64 + padding;
+        let (truncate_at, padding) = match fault {
+            Some(Fault::ShortBody) => (Some(full / 2), padding),
+            Some(Fault::LongBody) => (None, padding + 1024),
+            _ => (None, padding),
+        };
+        MediaReply::Body(MediaBody {
+            status: 200,
+            headers,
+            content_length: full,
+            head,
+            padding,
+            truncate_at,
+            bytes_per_second: rate,
+        })
+    }
+}
+
+/// What makes a task's media differ from every other task's.
+fn media_tag(id: &str, task: &SimTask) -> String {
+    format!("{id}:{}", task.accepted.prompt)
+}

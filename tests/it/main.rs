@@ -19,6 +19,7 @@ mod real_service;
 mod responses;
 mod scenarios;
 mod secrets;
+mod service_agreement;
 mod terminal;
 mod torture;
 mod transport_conformance;

@@ -65,7 +65,7 @@ fn mode() -> impl Strategy<Value = Mode> {
 }
 
 prop_compose! {
-    fn valid_request()(model in model(), mode in mode())(
+    pub(crate) fn valid_request()(model in model(), mode in mode())(
         model in Just(model.clone()),
         mode in Just(mode),
         prompt in prop::option::of(prompt()),
@@ -119,7 +119,7 @@ prop_compose! {
 }
 
 /// A mutation that breaks exactly one rule, with the code and path expected.
-fn mutate(value: &mut Value, pick: usize) -> Option<(Code, String)> {
+pub(crate) fn mutate(value: &mut Value, pick: usize) -> Option<(Code, String)> {
     let obj = value.as_object_mut()?;
     let model = obj["model"].as_str().unwrap_or_default().to_owned();
     let n = |field: &str| obj.get(field).and_then(Value::as_array).map_or(0, Vec::len);
@@ -192,7 +192,7 @@ fn mutate(value: &mut Value, pick: usize) -> Option<(Code, String)> {
 }
 
 /// Any JSON value, biased towards objects with the documented keys.
-fn json_value() -> impl Strategy<Value = Value> {
+pub(crate) fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),

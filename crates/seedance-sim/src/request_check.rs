@@ -178,9 +178,23 @@ pub(crate) fn check(body: &Value) -> Result<Accepted, Rejection> {
             return Err(reject("image_with_roles", format!("at most one {role}")));
         }
     }
-    let frames = roles
-        .iter()
-        .any(|(r, _)| r == "first_frame" || r == "last_frame");
+    let has = |role: &str| roles.iter().any(|(r, _)| r == role);
+    // Upstream (the model behind the gateway): a last frame closes a
+    // first-frame video, and the frame modes and the reference mode are
+    // separate scenarios that cannot be mixed in one request.
+    if has("last_frame") && !has("first_frame") {
+        return Err(reject(
+            "image_with_roles",
+            "a last_frame image needs a first_frame image",
+        ));
+    }
+    let frames = has("first_frame") || has("last_frame");
+    if frames && has("reference_image") {
+        return Err(reject(
+            "image_with_roles",
+            "first/last frame images cannot be mixed with reference images",
+        ));
+    }
     if frames && (videos.is_some() || audios.is_some()) {
         let param = if videos.is_some() {
             "video_urls"

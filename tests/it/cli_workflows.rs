@@ -81,3 +81,84 @@ fn batch_mock_runs_every_line_and_summarises() {
     assert_eq!(v["done"], serde_json::json!([0, 1, 2]));
     assert_eq!(v["failed"], serde_json::json!([]));
 }
+
+/// Every frame of `film` as RGB (via ffmpeg), with its width and height.
+fn rgb_frames(film: &std::path::Path, width: usize, height: usize) -> Vec<Vec<u8>> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(film)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(width * height * 3)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+#[test]
+fn the_readme_film_is_continuous_at_every_seam_and_moves_within_segments() {
+    if !seedance_tests::ffmpeg_or_skip(
+        "the_readme_film_is_continuous_at_every_seam_and_moves_within_segments",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plan = workspace_root().join("examples/plans/paper-boat.json");
+    let out_dir = dir.path().join("film");
+    let (code, _, err) = seedance(&[
+        "--mock",
+        "chain",
+        plan.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--stitch",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // The plan asks for 16:9 and 5, 5, 5 and 6 seconds; the simulator
+    // renders 24 fps at 72 pixels on the short side.
+    let seconds = [5usize, 5, 5, 6];
+    for (k, s) in seconds.iter().enumerate() {
+        let (codec, frames) =
+            seedance_tests::mp4_video(&out_dir.join(format!("segment_{k:03}.mp4")));
+        assert_eq!((codec.as_str(), frames), ("h264", (*s * 24) as u64));
+    }
+    let frames = rgb_frames(&out_dir.join("final.mp4"), 128, 72);
+    assert_eq!(frames.len(), seconds.iter().sum::<usize>() * 24);
+    let mut end = 0;
+    for (k, s) in seconds.iter().enumerate() {
+        let start = end;
+        end += s * 24;
+        // Within a segment the picture moves: its first and last frames
+        // differ far more than two frames across a seam.
+        let motion = psnr(&frames[start], &frames[end - 1]);
+        assert!(motion < 28.0, "segment {k} does not move: {motion:.1} dB");
+        if end < frames.len() {
+            let seam = psnr(&frames[end - 1], &frames[end]);
+            eprintln!("segment {k}: motion {motion:.1} dB, seam {seam:.1} dB");
+            assert!(
+                seam > 30.0,
+                "seam after segment {k}: {seam:.1} dB between its last frame and the next first frame"
+            );
+        }
+    }
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use seedance_sim::SimTransport;
-use seedance_sim::{Fault, Route, SAMPLE_MP4, SimConfig, SimServer, Simulator, StatusSpelling};
+use seedance_sim::{Fault, Route, SimConfig, SimServer, Simulator, StatusSpelling};
 use seedance_tests::small_request;
 use seedance_transport::{ApiKey, Client, ClientConfig, ReqwestTransport};
 use seedance_workflows::{BatchOptions, JobState, Manifest, WorkflowError, parse_jobs, run_batch};
@@ -77,10 +77,9 @@ fn faces() -> [Face; 2] {
 
 fn assert_valid_video(path: &Path) {
     let bytes = std::fs::read(path).unwrap();
-    assert!(
-        bytes.starts_with(&SAMPLE_MP4[..16]),
-        "not the simulator's MP4"
-    );
+    let (codec, frames) = seedance_tests::mp4_video(path);
+    assert_eq!(codec, "h264", "not the simulator's MP4");
+    assert!(frames > 0);
     let mut check =
         seedance_core::media_check::MediaCheck::new(seedance_core::media_check::Expected::Video);
     check.feed(&bytes);

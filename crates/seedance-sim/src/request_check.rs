@@ -25,8 +25,9 @@ pub(crate) struct Accepted {
     pub(crate) return_last_frame: bool,
     /// The prompt, possibly empty.
     pub(crate) prompt: String,
-    /// The image that must open the video, when one is given.
-    pub(crate) first_frame: Option<String>,
+    /// The image the video starts from: the first frame, else the first
+    /// reference image, when one is given.
+    pub(crate) start_image: Option<String>,
     /// Every media URL with the field it came from, in request order.
     pub(crate) media: Vec<(String, String)>,
 }
@@ -223,17 +224,29 @@ pub(crate) fn check(body: &Value) -> Result<Accepted, Rejection> {
         return Err(reject("prompt", "prompt is required for text-to-video"));
     }
     let return_last_frame = obj.get("return_last_frame") == Some(&Value::Bool(true));
-    let first_frame = roles
+    let image_list: Vec<String> = obj
+        .get("image_urls")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let start_image = roles
         .iter()
         .find(|(r, _)| r == "first_frame")
-        .map(|(_, u)| u.clone());
+        .or_else(|| roles.iter().find(|(r, _)| r == "reference_image"))
+        .map(|(_, u)| u.clone())
+        .or_else(|| image_list.into_iter().next());
     Ok(Accepted {
         seconds,
         resolution,
         size,
         return_last_frame,
         prompt,
-        first_frame,
+        start_image,
         media,
     })
 }
@@ -366,7 +379,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!((a.seconds, a.resolution.as_str()), (8, "1080p"));
-        assert_eq!(a.first_frame.as_deref(), Some("https://x.test/a.png"));
+        assert_eq!(a.start_image.as_deref(), Some("https://x.test/a.png"));
         assert!(a.return_last_frame);
         assert_eq!(a.media.len(), 1);
     }

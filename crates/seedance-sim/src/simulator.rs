@@ -56,6 +56,7 @@ pub struct Simulator {
     pub(crate) state: Arc<Mutex<State>>,
     /// Woken when a scripted refusal may be waiting (see [`Self::take_refusal`]).
     refusals: Arc<tokio::sync::Notify>,
+    renderer: Arc<media::Renderer>,
 }
 
 impl fmt::Debug for Simulator {
@@ -100,6 +101,7 @@ impl Simulator {
             })),
             config: Arc::new(config),
             refusals: Arc::new(tokio::sync::Notify::new()),
+            renderer: Arc::default(),
         }
     }
 
@@ -453,23 +455,30 @@ impl Simulator {
         let Some(task) = state.tasks.get(path.owner) else {
             return MediaReply::Api(respond(not_found()));
         };
-        if !task.video_ready(self.now_ms()) {
+        if !task.video_ready(self.now_ms()) || !matches!(path.file, "video.mp4" | "last_frame.png")
+        {
             return MediaReply::Api(respond(not_found()));
         }
-        let (head, padding, content_type) = match path.file {
-            "video.mp4" => {
-                let (head, padding) = media::video(
-                    &media_tag(path.owner, task),
-                    self.config.video_padding_bytes,
-                );
-                (head, padding, "video/mp4")
+        let (owner, file) = (path.owner.to_owned(), path.file.to_owned());
+        let tag = format!("{owner}:{}", task.accepted.prompt);
+        // Rendering takes milliseconds; other requests need not wait for it.
+        drop(state);
+        let rendered = match self.rendered(&owner) {
+            Ok(r) => r,
+            Err(e) => {
+                return MediaReply::Api(respond(error_response(
+                    500,
+                    "server_error",
+                    &format!("the video could not be produced: {}", e.0),
+                )));
             }
-            "last_frame.png" => (
-                media::last_frame(&media_tag(path.owner, task)),
-                0,
-                "image/png",
-            ),
-            _ => return MediaReply::Api(respond(not_found())),
+        };
+        let (head, padding, content_type) = if file == "video.mp4" {
+            let (head, padding) =
+                media::video(&rendered.mp4, &tag, self.config.video_padding_bytes);
+            (head, padding, "video/mp4")
+        } else {
+            (media::last_frame(&rendered.last_png, &tag), 0, "image/png")
         };
         if fault == Some(Fault::HtmlInsteadOfMedia) {
             return MediaReply::Api(respond(html_interstitial()));
@@ -504,7 +513,56 @@ impl Simulator {
     }
 }
 
-/// What makes a task's media differ from every other task's.
-fn media_tag(id: &str, task: &SimTask) -> String {
-    format!("{id}:{}", task.accepted.prompt)
+impl Simulator {
+    /// The rendered clip of task `id` (its start picture resolved first,
+    /// which may be another task's last frame).
+    fn rendered(&self, id: &str) -> Result<Arc<media::Rendered>, media::EncodeError> {
+        let (seconds, size, start) = {
+            let state = self.lock();
+            let task = state
+                .tasks
+                .get(id)
+                .ok_or_else(|| media::EncodeError(format!("no task {id}")))?;
+            let start = task
+                .accepted
+                .start_image
+                .as_deref()
+                .map(|url| self.picture_at(&state, url));
+            (task.accepted.seconds, task.accepted.size.clone(), start)
+        };
+        let source = match start {
+            None => media::Source::Pattern(media::seed_of(size.as_bytes())),
+            Some(Picture::Decoded(rgb)) => media::Source::Picture(rgb),
+            Some(Picture::Seed(seed)) => media::Source::Pattern(seed),
+            Some(Picture::LastFrameOf(task)) => {
+                media::Source::Picture(self.rendered(&task)?.last.clone())
+            }
+        };
+        self.renderer.render(&source, seconds, &size)
+    }
+
+    /// What the picture at `url` is, as far as the simulator can see it.
+    fn picture_at(&self, state: &State, url: &str) -> Picture {
+        if let Ok(path) = state.signer.check(url, self.unix_now()) {
+            if let Some(upload) = state.uploads.get(path.owner) {
+                return media::decode_png(&upload.bytes).map_or_else(
+                    || Picture::Seed(media::seed_of(&upload.bytes)),
+                    Picture::Decoded,
+                );
+            }
+            if state.tasks.contains_key(path.owner) && path.file == "last_frame.png" {
+                return Picture::LastFrameOf(path.owner.to_owned());
+            }
+        }
+        // A picture elsewhere on the internet: the simulator cannot see it,
+        // so a pattern stands for it, the same for the same URL.
+        Picture::Seed(media::seed_of(url.as_bytes()))
+    }
+}
+
+/// A request's start picture, resolved.
+enum Picture {
+    Decoded(media::Rgb),
+    Seed(u64),
+    LastFrameOf(String),
 }

@@ -406,3 +406,39 @@ fn ctrl_c_during_a_chain_and_a_batch_leaves_a_resumable_manifest() {
         }
     }
 }
+
+#[test]
+fn ctrl_c_during_a_mock_chain_then_a_rerun_finishes_without_paying_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = seedance_tests::workspace_root().join("examples/plans/paper-boat.json");
+    let out = dir.path().join("film");
+    let args = [
+        "--mock",
+        "chain",
+        plan.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let mut t = Terminal::spawn(&args, &[], 100);
+    t.wait_for("submitted task_", Duration::from_secs(30));
+    t.ctrl_c();
+    assert_eq!(t.exit_code(Duration::from_secs(30)), 130, "{}", t.text());
+    assert!(t.text().contains("rerun"), "{}", t.text());
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let before = read(&out.join("manifest.json"));
+    let first_task = before["jobs"][0]["task_id"].as_str().unwrap().to_owned();
+
+    // The rerun finds the task the first run paid for in the simulator's
+    // state kept under --out, and finishes the film.
+    let mut t = Terminal::spawn(&args, &[], 100);
+    assert_eq!(t.exit_code(Duration::from_secs(120)), 0, "{}", t.text());
+    let after = read(&out.join("manifest.json"));
+    assert_eq!(after["jobs"][0]["task_id"], first_task.as_str());
+    let state = read(&out.join(".seedance-mock/state.json"));
+    assert_eq!(state["stats"]["tasks_created"], 4, "{state}");
+    for k in 0..4 {
+        assert!(out.join(format!("segment_{k:03}.mp4")).exists());
+    }
+}

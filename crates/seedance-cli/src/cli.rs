@@ -24,10 +24,15 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Use the built-in simulator in this process instead of the real API
-    /// (no key needed; tasks take a few seconds; state lives only as long as
-    /// the process: use `seedance mock-server` to share it between commands).
+    /// (no key needed; tasks take a few seconds). Its tasks are kept in
+    /// OUT/.seedance-mock for chain, batch and generate, so an interrupted
+    /// run resumes; elsewhere only as long as the process (see --mock-state).
     #[arg(long, global = true)]
     pub mock: bool,
+    /// With --mock: keep the simulator's tasks and uploads in DIR, so
+    /// `seedance --mock submit` and a later `seedance --mock wait` share them.
+    #[arg(long, global = true, value_name = "DIR", requires = "mock")]
+    pub mock_state: Option<PathBuf>,
     /// The API base URL.
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,

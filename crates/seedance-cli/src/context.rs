@@ -47,10 +47,12 @@ pub(crate) fn refuse_key_argument(global: &GlobalArgs) -> Result<(), Failure> {
 
 /// `needs_key`: false for commands that only fetch media (which never
 /// carries the key), so `download` works without one.
+/// `mock_state`: where `--mock` keeps the simulator's state (`None`: in memory).
 pub(crate) fn build(
     global: &GlobalArgs,
     config: ClientConfig,
     needs_key: bool,
+    mock_state: Option<&std::path::Path>,
 ) -> Result<Context, Failure> {
     refuse_key_argument(global)?;
     if global.mock {
@@ -63,7 +65,11 @@ pub(crate) fn build(
             ..SimConfig::quick()
         };
         let key = ApiKey::new(sim_config.api_key.clone()).ok();
-        let sim = Simulator::new(sim_config);
+        let sim = match mock_state {
+            Some(dir) => Simulator::open(sim_config, dir)
+                .map_err(|e| Failure::failed(format!("cannot read the simulator's state: {e}")))?,
+            None => Simulator::new(sim_config),
+        };
         let clock = sim.clone();
         let client = Client::with_config(Arc::new(SimTransport::new(sim, key)), config)
             .with_unix_clock(Arc::new(move || clock.unix_now()));

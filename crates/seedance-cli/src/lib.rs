@@ -117,6 +117,9 @@ impl Drop for SaveCalibration<'_> {
     }
 }
 
+/// Where `--mock` keeps the simulator's state under an output directory.
+const MOCK_STATE_DIR: &str = ".seedance-mock";
+
 /// The API options (`--mock`, `--base-url`, `--api-key-file`) are global so
 /// `seedance --mock chain ...` reads naturally, but they mean nothing to
 /// commands that send nothing: say so rather than ignore them.
@@ -182,7 +185,20 @@ fn run_async(
             Command::Batch(a) => config.wait_timeout = a.resume.timeout,
             _ => {}
         }
-        let mut ctx = context::build(global, config, !matches!(cli.command, Command::Download(_)))?;
+        // --mock keeps its state next to the run it serves, so a rerun
+        // finds the tasks the first run paid for.
+        let mock_state = global.mock_state.clone().or_else(|| match &cli.command {
+            Command::Chain(a) => Some(a.resume.out.join(MOCK_STATE_DIR)),
+            Command::Batch(a) => Some(a.resume.out.join(MOCK_STATE_DIR)),
+            Command::Generate(a) => Some(a.out.join(MOCK_STATE_DIR)),
+            _ => None,
+        });
+        let mut ctx = context::build(
+            global,
+            config,
+            !matches!(cli.command, Command::Download(_)),
+            mock_state.as_deref(),
+        )?;
         // The simulator's estimates are its own: never mixed into the cache.
         let cache = calibration::path(global.no_calibration || ctx.mock);
         ctx.client = ctx

@@ -49,6 +49,16 @@ impl Ledger {
         Ok(())
     }
 
+    /// A ledger as it stood: `balance` left and `charged` so far.
+    pub(crate) fn restored(balance: Option<f64>, charged: f64) -> Self {
+        Ledger { balance, charged }
+    }
+
+    /// The balance left (`None`: unlimited).
+    pub(crate) fn balance(&self) -> Option<f64> {
+        self.balance
+    }
+
     /// Everything charged so far.
     pub(crate) fn charged(&self) -> f64 {
         self.charged

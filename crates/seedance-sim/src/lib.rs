@@ -45,6 +45,7 @@ mod auth;
 mod billing;
 mod http;
 mod media;
+mod persist;
 mod rate_limit;
 mod reply;
 mod request_check;

@@ -17,6 +17,7 @@ use crate::billing::{self, Ledger};
 use crate::config::SimConfig;
 use crate::fault::{Fault, Route, post_effect, pre_effect};
 use crate::media;
+use crate::persist;
 use crate::rate_limit::LimiterState;
 use crate::reply::{MediaBody, MediaReply, SimReply};
 use crate::request_check;
@@ -45,6 +46,10 @@ pub(crate) struct State {
     pub(crate) scripted: HashMap<Route, VecDeque<Fault>>,
     pub(crate) uploads: HashMap<String, SimUpload>,
     pub(crate) signer: UrlSigner,
+    /// Something worth keeping changed since the last snapshot.
+    dirty: bool,
+    /// Uploads already written to the state directory.
+    saved_uploads: std::collections::HashSet<String>,
 }
 
 /// The simulator. Cheap to clone (shared state).
@@ -57,6 +62,8 @@ pub struct Simulator {
     /// Woken when a scripted refusal may be waiting (see [`Self::take_refusal`]).
     refusals: Arc<tokio::sync::Notify>,
     renderer: Arc<media::Renderer>,
+    /// Where the state is kept between processes, when it is.
+    state_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl fmt::Debug for Simulator {
@@ -98,11 +105,78 @@ impl Simulator {
                 scripted: HashMap::new(),
                 uploads: HashMap::new(),
                 signer: UrlSigner::new(secret, IN_PROCESS_MEDIA_BASE),
+                dirty: false,
+                saved_uploads: Default::default(),
             })),
             config: Arc::new(config),
             refusals: Arc::new(tokio::sync::Notify::new()),
             renderer: Arc::default(),
+            state_dir: None,
         }
+    }
+
+    /// A simulator whose tasks, uploads and balance are kept in `dir` and
+    /// survive the process: the state there, if any, is loaded now, and
+    /// every change is written back before its answer is given (by
+    /// [`crate::SimTransport`]). The simulator's clock is the system's, so
+    /// tasks keep ageing between runs.
+    pub fn open(config: SimConfig, dir: &std::path::Path) -> std::io::Result<Self> {
+        let restored = persist::load(dir)?;
+        let mut sim = Simulator::new(SimConfig {
+            unix_start: None,
+            ..config
+        });
+        {
+            let mut state = sim.lock();
+            state.next_task = restored.next_task;
+            state.stats = restored.stats;
+            state.ledger = Ledger::restored(
+                restored.balance.or(sim.config.balance_video_seconds),
+                restored.charged,
+            );
+            for (id, upload) in restored.uploads {
+                state.saved_uploads.insert(id.clone());
+                state.uploads.insert(id, upload);
+            }
+            state.tasks.extend(restored.tasks);
+        }
+        sim.state_dir = Some(Arc::new(dir.to_path_buf()));
+        Ok(sim)
+    }
+
+    /// What to write to the state directory, when something changed.
+    pub(crate) fn take_snapshot(&self) -> Option<persist::Snapshot> {
+        let dir = self.state_dir.as_ref()?;
+        let mut state = self.lock();
+        if !state.dirty {
+            return None;
+        }
+        state.dirty = false;
+        let mut tasks: Vec<(&String, &SimTask)> = state.tasks.iter().collect();
+        tasks.sort_by_key(|(_, t)| t.seq);
+        let uploads: Vec<(&String, &SimUpload)> = state.uploads.iter().collect();
+        let bytes = persist::encode(
+            &tasks,
+            &uploads,
+            state.next_task,
+            state.ledger.charged(),
+            state.ledger.balance(),
+            &state.stats,
+        );
+        let new_uploads: Vec<(String, Bytes)> = state
+            .uploads
+            .iter()
+            .filter(|(id, _)| !state.saved_uploads.contains(*id))
+            .map(|(id, u)| (id.clone(), u.bytes.clone()))
+            .collect();
+        for (id, _) in &new_uploads {
+            state.saved_uploads.insert(id.clone());
+        }
+        Some(persist::Snapshot {
+            dir: dir.as_ref().clone(),
+            state: bytes,
+            new_uploads,
+        })
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -164,8 +238,10 @@ impl Simulator {
     }
 
     fn with_task(&self, task_id: &str, f: impl FnOnce(&mut SimTask)) {
-        if let Some(t) = self.lock().tasks.get_mut(task_id) {
+        let mut state = self.lock();
+        if let Some(t) = state.tasks.get_mut(task_id) {
             f(t);
+            state.dirty = true;
         }
     }
 
@@ -359,6 +435,7 @@ impl Simulator {
         };
         let estimate = task.estimate;
         state.tasks.insert(id.clone(), task);
+        state.dirty = true;
         if self.config.shapes.task_info_on_submit {
             return ok_json(json!({"code": 200, "data": {
                 "id": id,
@@ -397,6 +474,7 @@ impl Simulator {
         let len = received.upload.bytes.len();
         let content_type = received.upload.content_type;
         state.uploads.insert(id, received.upload);
+        state.dirty = true;
         ok_json(json!({
             "url": url,
             "filename": received.file_name,

@@ -32,6 +32,25 @@ pub struct SimStats {
 }
 
 impl SimStats {
+    /// The counters from [`SimStats::to_json`]'s form (missing ones are 0).
+    pub(crate) fn from_json(v: &Value) -> SimStats {
+        let n = |k: &str| v[k].as_u64().unwrap_or(0);
+        SimStats {
+            submits_received: n("submits_received"),
+            tasks_created: n("tasks_created"),
+            rate_limited: n("rate_limited"),
+            unauthorized: n("unauthorized"),
+            rejected: n("rejected"),
+            payment_required: n("payment_required"),
+            status_requests: n("status_requests"),
+            media_requests: n("media_requests"),
+            media_requests_with_auth: n("media_requests_with_auth"),
+            charged_video_seconds: v["charged_video_seconds"].as_f64().unwrap_or(0.0),
+            uploads_received: n("uploads_received"),
+            uploads_stored: n("uploads_stored"),
+        }
+    }
+
     /// The counters as JSON (served at `GET /_sim/stats` by the HTTP face).
     pub fn to_json(&self) -> Value {
         json!({

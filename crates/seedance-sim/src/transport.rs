@@ -73,6 +73,17 @@ impl Transport for SimTransport {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let auth = self.key.as_ref().map(ApiKey::bearer);
         let r = self.sim.handle(&request, auth.as_deref());
+        // A persistent simulator keeps what it created before answering,
+        // so nothing a client was told about can be lost with the process.
+        if let Some(snapshot) = self.sim.take_snapshot() {
+            let saved = tokio::task::spawn_blocking(move || crate::persist::save(&snapshot)).await;
+            if let Ok(Err(e)) | Err(e) = saved.map_err(std::io::Error::other) {
+                return Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("the simulator could not keep its state: {e}"),
+                ));
+            }
+        }
         reply(r).await
     }
 

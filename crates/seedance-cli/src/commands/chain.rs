@@ -78,15 +78,11 @@ pub(crate) async fn run(
     let outcome = progress::drive(work, lines_rx, err).await;
     bars.clear();
     let outcome = outcome.map_err(|e| match e {
-        WorkflowError::Stopped => interrupted(Some(if ctx.mock {
-            "--mock keeps tasks only in this process; use `seedance mock-server` to resume across runs".to_owned()
-        } else {
-            format!(
-                "the manifest in {} records every step; rerun to resume: {}",
-                args.resume.out.display(),
-                this_command_line()
-            )
-        })),
+        WorkflowError::Stopped => interrupted(Some(format!(
+            "the manifest in {} records every step; rerun to resume: {}",
+            args.resume.out.display(),
+            this_command_line()
+        ))),
         other => Failure::from(other),
     })?;
     let film = args.resume.out.join("final.mp4");

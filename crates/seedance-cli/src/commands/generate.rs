@@ -22,17 +22,14 @@ pub(crate) async fn run(
     err: &mut dyn Write,
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
+    // With --mock the simulator's state is kept under --out, so the same
+    // resume command works there too.
+    let mock = if ctx.mock { "--mock " } else { "" };
     let resume = |task_id: &str| {
-        if ctx.mock {
-            format!(
-                "task {task_id} lived in this process's simulator and is gone (use `seedance mock-server` to keep tasks between commands)"
-            )
-        } else {
-            format!(
-                "task {task_id} is still running; resume with: seedance generate --task {task_id} --out {}",
-                args.out.display()
-            )
-        }
+        format!(
+            "task {task_id} is still running; resume with: seedance {mock}generate --task {task_id} --out {}",
+            args.out.display()
+        )
     };
     let prepared = match &args.task {
         Some(_) if args.file.is_some() || args.request.any() => {

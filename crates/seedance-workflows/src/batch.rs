@@ -9,7 +9,6 @@ use futures_util::StreamExt;
 use seedance_core::{GenerationRequest, Violation, validate_json};
 use seedance_transport::Client;
 
-use crate::chain::open_store;
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink, ignore};
 use crate::job::JobRunner;
@@ -83,10 +82,7 @@ impl BatchSummary {
     }
 }
 
-/// File stem of job `k`.
-pub fn job_stem(k: usize) -> String {
-    format!("job_{k:04}")
-}
+pub use seedance_transport::client::job_stem;
 
 /// Parses a JSON Lines jobs file (one request per line; blank lines and
 /// lines starting with `#` skipped). Every invalid line is reported, with
@@ -182,13 +178,14 @@ pub async fn run_batch(
         .collect();
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
-    let store = open_store(
+    let store = crate::manifest::open_store(
         out_dir,
         ManifestKind::Batch,
-        &fingerprints,
+        fingerprints,
         &options.regenerate,
         "job",
-    )?;
+    )
+    .await?;
     let runner = JobRunner {
         client,
         store: &store,

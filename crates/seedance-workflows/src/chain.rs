@@ -67,61 +67,7 @@ pub struct ChainOutcome {
     pub videos: Vec<PathBuf>,
 }
 
-/// File stem of segment `k`.
-pub fn segment_stem(k: usize) -> String {
-    format!("segment_{k:03}")
-}
-
-/// Opens the manifest and reconciles it with the plan: refuses a plan that
-/// changed under segments already sent, resets segments to regenerate.
-pub(crate) fn open_store(
-    out_dir: &Path,
-    kind: ManifestKind,
-    fingerprints: &[String],
-    regenerate: &[usize],
-    what: &'static str,
-) -> Result<ManifestStore, WorkflowError> {
-    let store = ManifestStore::open(out_dir, kind, fingerprints)?;
-    // Nothing to reconcile (the usual rerun): no rewrite, which for a
-    // 100,000-job batch is most of a rerun's start.
-    let untouched = regenerate.is_empty()
-        && store.read(|m| {
-            m.jobs.len() == fingerprints.len()
-                && m.jobs
-                    .iter()
-                    .zip(fingerprints)
-                    .all(|(j, fp)| j.fingerprint == *fp)
-        });
-    if untouched {
-        return Ok(store);
-    }
-    let mut changed = Vec::new();
-    store.update(|m| {
-        for job in &mut m.jobs {
-            if regenerate.contains(&job.index) {
-                let submissions = job.submissions;
-                *job = crate::manifest::JobRecord::planned(job.index, job.fingerprint.clone());
-                job.submissions = submissions;
-            }
-            match fingerprints.get(job.index) {
-                Some(fp) if *fp == job.fingerprint => {}
-                Some(fp) if job.state == JobState::Planned => job.fingerprint = fp.clone(),
-                _ if job.state == JobState::Planned => {}
-                _ => changed.push(job.index),
-            }
-        }
-        if changed.is_empty() {
-            m.jobs.truncate(fingerprints.len());
-        }
-    })?;
-    if !changed.is_empty() {
-        return Err(WorkflowError::PlanChanged {
-            what,
-            indices: changed,
-        });
-    }
-    Ok(store)
-}
+pub use seedance_transport::client::segment_stem;
 
 /// Runs (or resumes) `plan` into `out_dir`.
 pub async fn run_chain(
@@ -134,13 +80,14 @@ pub async fn run_chain(
     let fingerprints: Vec<String> = (0..n).map(|k| plan.fingerprint(k)).collect();
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
-    let store = open_store(
+    let store = crate::manifest::open_store(
         out_dir,
         ManifestKind::Chain,
-        &fingerprints,
+        fingerprints.clone(),
         &options.regenerate,
         "segment",
-    )?;
+    )
+    .await?;
     let runner = JobRunner {
         client,
         store: &store,

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use seedance_core::GenerationRequest;
+use seedance_transport::client as naming;
 use seedance_transport::{Client, ClientError, Download};
 
 use crate::error::WorkflowError;
@@ -346,10 +347,10 @@ impl JobRunner<'_> {
             ));
         }
         let files = async {
-            let video = fetch(video_urls, format!("{stem}.mp4"), "video").await?;
+            let video = fetch(video_urls, naming::video_file_name(&stem), "video").await?;
             let last_frame = match job.last_frame_url.clone() {
                 Some(url) => {
-                    Some(fetch(vec![url], format!("{stem}_last_frame.png"), "last frame").await?)
+                    Some(fetch(vec![url], naming::last_frame_file_name(&stem), "last frame").await?)
                 }
                 None => None,
             };

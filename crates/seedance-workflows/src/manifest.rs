@@ -8,6 +8,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::WorkflowError;
+
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     seedance_core::hex::encode(&Sha256::digest(bytes))
@@ -184,6 +186,9 @@ pub struct ManifestStore {
     journal: Option<crate::journal::Journal>,
     /// Lines appended since the last compaction.
     appended: std::sync::atomic::AtomicUsize,
+    /// Held while `manifest.json` is written from async code, so the last
+    /// snapshot taken is the last one written.
+    writing: tokio::sync::Mutex<()>,
 }
 
 impl ManifestStore {
@@ -268,6 +273,7 @@ impl ManifestStore {
             manifest: Mutex::new(manifest),
             journal: journaled.then(|| crate::journal::Journal::start(dir)),
             appended: std::sync::atomic::AtomicUsize::new(0),
+            writing: tokio::sync::Mutex::new(()),
         };
         match (&store.journal, replayed_ok) {
             // A journal that replayed: only the new jobs need lines.
@@ -360,6 +366,30 @@ impl ManifestStore {
         Ok(r)
     }
 
+    /// [`ManifestStore::update`] for async code: the file is written and
+    /// synced on the blocking pool, never on an async worker thread.
+    pub async fn update_async<R>(
+        &self,
+        change: impl FnOnce(&mut Manifest) -> R,
+    ) -> Result<R, ManifestError> {
+        if self.journal.is_some() {
+            // A batch: compaction writes the journal and the snapshot; it is
+            // rare enough (and a single change at open or close) to stay here.
+            return self.update(change);
+        }
+        let _writing = self.writing.lock().await;
+        let (r, snapshot) = {
+            let mut m = self.lock();
+            let r = change(&mut m);
+            (r, m.clone())
+        };
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || write_atomically(&path, &snapshot))
+            .await
+            .map_err(|e| self.io(std::io::Error::other(e)))??;
+        Ok(r)
+    }
+
     /// [`ManifestStore::update_job`] for async code: a batch's change is
     /// written by the journal's thread while this task waits without
     /// blocking its worker thread.
@@ -369,7 +399,7 @@ impl ManifestStore {
         change: impl FnOnce(&mut JobRecord) -> R,
     ) -> Result<R, ManifestError> {
         let Some(journal) = &self.journal else {
-            return self.update_job(index, change);
+            return self.update_async(|m| change(&mut m.jobs[index])).await;
         };
         let (r, durable) = {
             let mut m = self.lock();
@@ -456,6 +486,71 @@ impl crate::local_media::UploadCache for ManifestStore {
         }
         Ok(())
     }
+}
+
+/// Opens the manifest and reconciles it with the plan: refuses a plan that
+/// changed under segments already sent, resets segments to regenerate.
+///
+/// Reading (a batch replays its journal) and any rewrite run on the
+/// blocking pool, never on an async worker thread.
+pub(crate) async fn open_store(
+    out_dir: &Path,
+    kind: ManifestKind,
+    fingerprints: Vec<String>,
+    regenerate: &[usize],
+    what: &'static str,
+) -> Result<ManifestStore, WorkflowError> {
+    let dir = out_dir.to_owned();
+    let (store, fingerprints) = tokio::task::spawn_blocking(move || {
+        ManifestStore::open(&dir, kind, &fingerprints).map(|s| (s, fingerprints))
+    })
+    .await
+    .map_err(|e| ManifestError::Io {
+        path: out_dir.to_owned(),
+        source: std::io::Error::other(e),
+    })??;
+    let fingerprints = &fingerprints;
+    // Nothing to reconcile (the usual rerun): no rewrite, which for a
+    // 100,000-job batch is most of a rerun's start.
+    let untouched = regenerate.is_empty()
+        && store.read(|m| {
+            m.jobs.len() == fingerprints.len()
+                && m.jobs
+                    .iter()
+                    .zip(fingerprints)
+                    .all(|(j, fp)| j.fingerprint == *fp)
+        });
+    if untouched {
+        return Ok(store);
+    }
+    let mut changed = Vec::new();
+    store
+        .update_async(|m| {
+            for job in &mut m.jobs {
+                if regenerate.contains(&job.index) {
+                    let submissions = job.submissions;
+                    *job = crate::manifest::JobRecord::planned(job.index, job.fingerprint.clone());
+                    job.submissions = submissions;
+                }
+                match fingerprints.get(job.index) {
+                    Some(fp) if *fp == job.fingerprint => {}
+                    Some(fp) if job.state == JobState::Planned => job.fingerprint = fp.clone(),
+                    _ if job.state == JobState::Planned => {}
+                    _ => changed.push(job.index),
+                }
+            }
+            if changed.is_empty() {
+                m.jobs.truncate(fingerprints.len());
+            }
+        })
+        .await?;
+    if !changed.is_empty() {
+        return Err(WorkflowError::PlanChanged {
+            what,
+            indices: changed,
+        });
+    }
+    Ok(store)
 }
 
 #[cfg(test)]

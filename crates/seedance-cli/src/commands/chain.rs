@@ -85,7 +85,10 @@ pub(crate) async fn run(
         ))),
         other => Failure::from(other),
     })?;
-    let film = args.resume.out.join("final.mp4");
+    let film = args
+        .resume
+        .out
+        .join(seedance_transport::client::FILM_FILE_NAME);
     if args.stitch {
         let stitch_options = StitchOptions {
             drop_seam_frame: args.drop_seam_frame,

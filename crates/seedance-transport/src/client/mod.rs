@@ -10,7 +10,10 @@ mod wait;
 
 pub use download::Download;
 pub use error::{ClientError, SubmitPhase};
-pub use naming::{is_temp_file_of, remove_stale_temp_files, safe_file_stem, temp_file_name};
+pub use naming::{
+    FILM_FILE_NAME, is_temp_file_of, job_stem, last_frame_file_name, remove_stale_temp_files,
+    safe_file_stem, segment_stem, temp_file_name, video_file_name,
+};
 pub use upload::{
     UPLOAD_MAX_BYTES, UPLOAD_PATH, UPLOAD_URL_TTL_SECS, UploadRefusal, UploadedImage,
     check_uploadable,
@@ -372,10 +375,10 @@ impl Client {
 /// Where [`Client::generate`] and [`Client::finish`] put a task's video:
 /// `{task id}.mp4`, the id made safe as a file name.
 pub fn video_path(out_dir: &Path, task_id: &str) -> PathBuf {
-    out_dir.join(format!("{}.mp4", safe_file_stem(task_id)))
+    out_dir.join(video_file_name(&safe_file_stem(task_id)))
 }
 
 /// Where they put a task's last frame: `{task id}_last_frame.png`.
 pub fn last_frame_path(out_dir: &Path, task_id: &str) -> PathBuf {
-    out_dir.join(format!("{}_last_frame.png", safe_file_stem(task_id)))
+    out_dir.join(last_frame_file_name(&safe_file_stem(task_id)))
 }

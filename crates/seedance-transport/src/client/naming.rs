@@ -1,6 +1,8 @@
-//! File names: derived from server data made safe (a task id from the
-//! server never becomes a path unchecked), and the temporary names
-//! downloads are written under before they are renamed into place.
+//! Every file name seedance writes, in one place: the video and last frame
+//! of a task or of a chain segment or batch job, the stitched film, and the
+//! temporary names files are written under before they are renamed into
+//! place. Names from server data are made safe first (a task id from the
+//! server never becomes a path unchecked).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +28,29 @@ pub fn safe_file_stem(id: &str) -> String {
     } else {
         format!("{prefix}-{hash}")
     }
+}
+
+/// The stitched film of a chain, in its output directory.
+pub const FILM_FILE_NAME: &str = "final.mp4";
+
+/// File stem of chain segment `k` (`segment_003`).
+pub fn segment_stem(k: usize) -> String {
+    format!("segment_{k:03}")
+}
+
+/// File stem of batch job `k` (`job_0042`).
+pub fn job_stem(k: usize) -> String {
+    format!("job_{k:04}")
+}
+
+/// The video file of `stem` (`{stem}.mp4`).
+pub fn video_file_name(stem: &str) -> String {
+    format!("{stem}.mp4")
+}
+
+/// The last-frame image of `stem` (`{stem}_last_frame.png`).
+pub fn last_frame_file_name(stem: &str) -> String {
+    format!("{stem}_last_frame.png")
 }
 
 /// A fresh temporary name for a file that will be renamed to `final_name`:

@@ -107,6 +107,7 @@ pub struct CompletionsArgs {
 
 /// Which input file `seedance schema` describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
 pub enum SchemaKind {
     /// A request body (`submit`, `generate`, `validate`).
     Request,

@@ -3,6 +3,7 @@
 /// What the process exit code means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]
+#[non_exhaustive]
 pub enum ExitStatus {
     /// Success (warnings may have been printed).
     Ok = 0,

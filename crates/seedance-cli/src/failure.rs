@@ -77,6 +77,18 @@ impl From<seedance_workflows::WorkflowError> for Failure {
             W::PlanChanged { .. } => {
                 Some("use a new --out directory, or restore the plan".to_owned())
             }
+            W::Uncertain { .. } => Some(
+                "look for the task in your apimart task list; to send it again anyway (this may pay twice) rerun with --resubmit-uncertain"
+                    .to_owned(),
+            ),
+            W::TaskFailed { .. } => Some("rerun to submit it again".to_owned()),
+            W::Expired { index, .. } => Some(format!(
+                "regenerate it with --regenerate {index} (this pays for it again)"
+            )),
+            W::LinkExpired { previous, .. } => Some(format!(
+                "pass your own copy with --frame-url {previous}=URL, or regenerate segment {previous} with --regenerate {previous}"
+            )),
+            W::Stopped => Some("rerun to resume".to_owned()),
             _ => None,
         };
         Failure {

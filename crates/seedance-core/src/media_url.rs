@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// What kind of URL a [`MediaUrl`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UrlKind {
     /// An `http://` or `https://` URL the service downloads.
     Http,
@@ -23,6 +24,7 @@ pub struct MediaUrl {
 
 /// Why a string is not a usable media URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MediaUrlError {
     /// The string is empty or only whitespace.
     #[error("is empty")]

@@ -12,6 +12,7 @@ use crate::media::CHUNK;
 
 /// What the simulator does with an API request.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SimReply {
     /// Answer with `response` after `delay`.
     Respond {
@@ -36,6 +37,7 @@ pub enum SimReply {
 
 /// What the simulator does with a media request.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum MediaReply {
     /// No body stream: an error response or a connection fault.
     Api(SimReply),

@@ -13,6 +13,7 @@ pub struct ApiKey(String);
 
 /// Why no key could be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ApiKeyError {
     /// The environment variable is not set or empty.
     #[error("no API key: set {API_KEY_ENV} or pass --api-key-file")]

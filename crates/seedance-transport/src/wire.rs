@@ -12,6 +12,7 @@ use crate::error::TransportError;
 
 /// HTTP method of an API call (the API uses only these two).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Method {
     /// GET.
     Get,

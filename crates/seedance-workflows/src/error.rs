@@ -1,4 +1,6 @@
-//! The workflows' error: what went wrong, on which job, and what to do.
+//! The workflows' error: what went wrong and on which job, as data. The
+//! messages say what happened; a front end (the CLI) adds how to recover
+//! in its own terms (flags, commands) from the variant.
 
 use seedance_transport::ClientError;
 
@@ -7,7 +9,7 @@ use crate::plan::PlanError;
 use crate::stitch::StitchError;
 
 /// A chain or batch that could not finish. Every variant that concerns one
-/// job names its index; messages say how to recover.
+/// job names its index.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorkflowError {
@@ -24,9 +26,7 @@ pub enum WorkflowError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     /// The plan changed for jobs that were already sent.
-    #[error(
-        "the plan changed for {what} {indices:?}, which were already sent; use a new output directory, or restore the plan"
-    )]
+    #[error("the plan changed for {what} {indices:?}, which were already sent")]
     PlanChanged {
         /// "segment" or "job".
         what: &'static str,
@@ -35,7 +35,7 @@ pub enum WorkflowError {
     },
     /// A submit may have created a billed task whose id was lost.
     #[error(
-        "{what} {index}: a task may exist and may have been billed{}, but no usable answer came back; it was not sent again. Look for it in your apimart task list; to send it again anyway (this may pay twice) rerun with --resubmit-uncertain. Cause: {reason}",
+        "{what} {index}: a task may exist and may have been billed{}, but no usable answer came back; it was not sent again. Cause: {reason}",
         sent_at.map(|t| format!(" (submit sent at unix time {t})")).unwrap_or_default()
     )]
     Uncertain {
@@ -49,7 +49,7 @@ pub enum WorkflowError {
         sent_at: Option<i64>,
     },
     /// The task failed on the server.
-    #[error("{what} {index} (task {task_id}) failed: {message}; rerun to submit it again")]
+    #[error("{what} {index} (task {task_id}) failed: {message}")]
     TaskFailed {
         /// "segment" or "job".
         what: &'static str,
@@ -62,7 +62,7 @@ pub enum WorkflowError {
     },
     /// A result expired before it was downloaded: it is lost.
     #[error(
-        "{what} {index} (task {task_id}) is lost: its {file} URL expired at unix time {expires_at} before it was downloaded. Regenerate it with --regenerate {index} (this pays for it again)"
+        "{what} {index} (task {task_id}) is lost: its {file} URL expired at unix time {expires_at} before it was downloaded"
     )]
     Expired {
         /// "segment" or "job".
@@ -79,7 +79,7 @@ pub enum WorkflowError {
     /// The previous segment's last-frame URL expired and its last frame is
     /// not on disk to upload instead.
     #[error(
-        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and segment_{previous:03}_last_frame.png is not in the output directory to upload instead. Pass your own copy with --frame-url {previous}=URL, or regenerate segment {previous} with --regenerate {previous}"
+        "segment {index} cannot start: the last frame of segment {previous} expired at unix time {expires_at} and segment_{previous:03}_last_frame.png is not in the output directory to upload instead"
     )]
     LinkExpired {
         /// The segment that cannot start.
@@ -112,7 +112,7 @@ pub enum WorkflowError {
     },
     /// The run was asked to stop (Ctrl-C) and stopped at a safe point:
     /// every submit on the wire finished and was recorded.
-    #[error("stopped on request; every step so far is recorded in the manifest: rerun to resume")]
+    #[error("stopped on request; every step so far is recorded in the manifest")]
     Stopped,
     /// Stitching failed.
     #[error(transparent)]

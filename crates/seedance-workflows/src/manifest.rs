@@ -18,6 +18,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Where a job is. Each state is recorded before the step that follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum JobState {
     /// Not sent yet.
     Planned,
@@ -129,6 +130,7 @@ impl JobRecord {
 /// What kind of run a manifest belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ManifestKind {
     /// A chain of segments.
     Chain,
@@ -156,6 +158,7 @@ pub struct Manifest {
 
 /// Why the manifest could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ManifestError {
     /// Reading or writing failed.
     #[error("{}: {source}", path.display())]

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 /// How a segment receives the previous segment's last frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum LinkMode {
     /// `image_urls: [last_frame]`, as scenario 7 of the reference does.
     #[default]

@@ -14,6 +14,7 @@ use tokio::process::Command;
 
 /// Why stitching failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StitchError {
     /// ffmpeg or ffprobe is not installed.
     #[error(

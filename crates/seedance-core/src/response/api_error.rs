@@ -6,6 +6,7 @@ use serde_json::Value;
 
 /// The API's error category, with the raw string kept for unknown ones.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorType {
     /// `invalid_request_error` (400): the request breaks a rule.
     InvalidRequest,
@@ -55,6 +56,7 @@ impl fmt::Display for ErrorType {
 
 /// An error `code`: an integer in HTTP errors, sometimes a string in task errors.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// A numeric code such as 400.
     Number(i64),

@@ -13,6 +13,7 @@ pub use task::{Task, TaskResult, TaskStatus, VideoResult, parse_task_body};
 
 /// A response body that could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResponseError {
     /// The body is not JSON.
     #[error("response body is not JSON: {0}")]

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use seedance_core::{GenerationRequest, Violation, validate_json};
+use seedance_core::rng::SplitMix64;
+use seedance_core::{GenerationRequest, RetryConfig, Violation, validate_json};
 use seedance_transport::Client;
 
 use crate::error::WorkflowError;
@@ -236,9 +237,19 @@ pub async fn run_batch(
     Ok(summary)
 }
 
-/// Rate limits and server errors that outlast the client's own retries
-/// are waited out here, a few times, before the job counts as failed.
-const SUBMIT_ROUNDS: u32 = 5;
+/// Rate limits and server errors that outlast the client's own retries are
+/// waited out with the same retry policy (`seedance_core::retry`) on a
+/// longer scale, before the job counts as failed: a batch of thousands
+/// meets a busy service for minutes, not seconds.
+fn outlasting() -> RetryConfig {
+    RetryConfig {
+        max_retries: 4,
+        base_delay: Duration::from_secs(5),
+        max_delay: Duration::from_secs(30),
+        max_elapsed: Duration::from_secs(300),
+        max_retry_after: Duration::from_secs(120),
+    }
+}
 
 async fn run_one(
     runner: &JobRunner<'_>,
@@ -250,17 +261,25 @@ async fn run_one(
         job.state,
         JobState::Planned | JobState::Failed | JobState::Submitting
     ) {
+        let policy = outlasting();
+        // Jitter per job, so jobs refused together do not return together.
+        let mut jitter = SplitMix64::new(k as u64);
+        let started = tokio::time::Instant::now();
         let mut round = 0;
         loop {
             match runner.submit(k, request).await {
                 Ok(_) => break,
-                Err(WorkflowError::Client { source, .. })
-                    if source.is_transient() && round + 1 < SUBMIT_ROUNDS =>
-                {
+                Err(WorkflowError::Client { source, .. }) if source.is_transient() => {
+                    // At least half the backoff: "wait it out" must wait.
+                    let unit = 0.5 + 0.5 * jitter.next_unit();
+                    let delay = policy.delay(round, source.retry_after(), unit);
+                    if !policy.allows(round, started.elapsed(), delay) {
+                        return Err(runner.client_error(k, *source));
+                    }
                     round += 1;
                     tracing::warn!(job = k, error = %source, "submit not accepted yet; waiting");
                     tokio::select! {
-                        () = tokio::time::sleep(Duration::from_secs(5 * u64::from(round))) => {}
+                        () = tokio::time::sleep(delay) => {}
                         () = runner.stop.requested() => return Err(WorkflowError::Stopped),
                     }
                 }

@@ -76,7 +76,7 @@ fn verify_blocking(path: &Path, record: &FileRecord) -> bool {
 }
 
 impl JobRunner<'_> {
-    fn client_error(&self, index: usize, source: ClientError) -> WorkflowError {
+    pub(crate) fn client_error(&self, index: usize, source: ClientError) -> WorkflowError {
         WorkflowError::Client {
             what: self.what,
             index,

@@ -1,6 +1,7 @@
 //! The one integration-test binary (see matklad, "Delete Cargo Integration
 //! Tests"): one module per feature.
 
+mod architecture;
 mod cli_api;
 mod cli_requests;
 mod cli_validate;

@@ -354,6 +354,12 @@ pub struct MockServerArgs {
     /// as on the live service; `3..4` for a service that overestimates).
     #[arg(long, value_name = "LO..HI", value_parser = factor_range)]
     pub estimate_factor: Option<(f64, f64)>,
+    /// A documented response shape, repeatable: `cost-string` (`cost` as a
+    /// string), `no-envelope` (task fields without `data`),
+    /// `last-frame-in-content` (`result.content.last_frame_url`),
+    /// `task-info` (`task_info.estimated_time` on submit).
+    #[arg(long, value_name = "SHAPE", value_parser = ["cost-string", "no-envelope", "last-frame-in-content", "task-info"])]
+    pub shape: Vec<String>,
 }
 
 fn factor_range(s: &str) -> Result<(f64, f64), String> {

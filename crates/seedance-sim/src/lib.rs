@@ -43,8 +43,10 @@ pub mod fault;
 
 mod auth;
 mod billing;
+mod endpoints;
 mod http;
 mod media;
+mod media_routes;
 mod persist;
 mod rate_limit;
 mod reply;

@@ -9,25 +9,22 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use seedance_core::rng::SplitMix64;
-use seedance_transport::wire::{ApiRequest, ApiResponse, Headers, Method};
-use serde_json::{Value, json};
+use seedance_transport::wire::{ApiRequest, Method};
+use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::billing::{self, Ledger};
+use crate::billing::Ledger;
 use crate::config::SimConfig;
 use crate::fault::{Fault, Route, post_effect, pre_effect};
 use crate::media;
 use crate::persist;
 use crate::rate_limit::LimiterState;
-use crate::reply::{MediaBody, MediaReply, SimReply};
-use crate::request_check;
-use crate::responses::{
-    access_denied, error_response, error_with, html_interstitial, not_found, ok_json, respond,
-};
-use crate::signing::{UrlRefusal, UrlSigner};
+use crate::reply::SimReply;
+use crate::responses::{error_response, respond};
+use crate::signing::UrlSigner;
 use crate::stats::SimStats;
 use crate::tasks::{Outcome, SimTask};
-use crate::uploads::{self, SimUpload};
+use crate::uploads::SimUpload;
 
 /// The request header that selects apimart's newer response version, in
 /// which the submit response's `data` is an object with an `id`.
@@ -47,7 +44,7 @@ pub(crate) struct State {
     pub(crate) uploads: HashMap<String, SimUpload>,
     pub(crate) signer: UrlSigner,
     /// Something worth keeping changed since the last snapshot.
-    dirty: bool,
+    pub(crate) dirty: bool,
     /// Uploads already written to the state directory.
     saved_uploads: std::collections::HashSet<String>,
 }
@@ -61,7 +58,7 @@ pub struct Simulator {
     pub(crate) state: Arc<Mutex<State>>,
     /// Woken when a scripted refusal may be waiting (see [`Self::take_refusal`]).
     refusals: Arc<tokio::sync::Notify>,
-    renderer: Arc<media::Renderer>,
+    pub(crate) renderer: Arc<media::Renderer>,
     /// Where the state is kept between processes, when it is.
     state_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -345,302 +342,4 @@ impl Simulator {
         };
         post_effect(fault, response)
     }
-
-    fn submit(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
-        if let Some(limit) = self.config.submits_per_second
-            && let Err(wait) = state
-                .limiter
-                .admit(self.config.rate_limiter, limit, Instant::now())
-        {
-            state.stats.rate_limited += 1;
-            let mut r = error_response(
-                429,
-                "rate_limit_error",
-                "Too many requests. Please try again later",
-            );
-            // Whole seconds, as HTTP says, rounded up.
-            r.headers.insert(
-                "Retry-After",
-                wait.as_secs_f64().ceil().max(1.0).to_string(),
-            );
-            return r;
-        }
-        let body: Value = match request.body.as_deref().map(serde_json::from_slice) {
-            Some(Ok(v)) => v,
-            _ => {
-                state.stats.rejected += 1;
-                return error_response(
-                    400,
-                    "invalid_request_error",
-                    "Request body is not valid JSON",
-                );
-            }
-        };
-        let accepted = match request_check::check(&body) {
-            Ok(a) => a,
-            Err(rejection) => {
-                state.stats.rejected += 1;
-                let message = format!(
-                    "Invalid request parameters: {}: {}",
-                    rejection.param, rejection.message
-                );
-                return error_with(
-                    400,
-                    "invalid_request_error",
-                    &message,
-                    Some(&rejection.param),
-                );
-            }
-        };
-        // The service fetches input media when the task starts; a URL on
-        // this simulator's own media origin that no longer serves (expired,
-        // bad signature) is refused, as the service refuses dead links.
-        let now_unix = self.unix_now();
-        for (param, url) in &accepted.media {
-            if !state.signer.is_own(url) {
-                continue;
-            }
-            let refusal = match state.signer.check(url, now_unix) {
-                Ok(path) if self.serves(state, path.owner, path.file) => continue,
-                Ok(_) => UrlRefusal::NotFound,
-                Err(refusal) => refusal,
-            };
-            state.stats.rejected += 1;
-            return error_with(
-                400,
-                "invalid_request_error",
-                &format!(
-                    "{param}: the media URL cannot be downloaded ({})",
-                    refusal.reason()
-                ),
-                Some(param),
-            );
-        }
-        let cost = billing::video_seconds(accepted.seconds, &accepted.resolution);
-        if state.ledger.charge(cost).is_err() {
-            state.stats.payment_required += 1;
-            return error_response(
-                402,
-                "payment_required",
-                "Insufficient balance. Please top up and try again",
-            );
-        }
-        state.stats.tasks_created += 1;
-        state.next_task += 1;
-        let seq = state.next_task;
-        let id = format!("task_{seq:08}{:016X}", state.rng.next_u64());
-        let task = {
-            let State { rng, .. } = &mut *state;
-            SimTask::draw(&self.config, rng, seq, self.now_ms(), accepted, body, cost)
-        };
-        let estimate = task.estimate;
-        state.tasks.insert(id.clone(), task);
-        state.dirty = true;
-        if self.config.shapes.task_info_on_submit {
-            return ok_json(json!({"code": 200, "data": {
-                "id": id,
-                "status": "submitted",
-                "task_info": {"can_cancel": true, "estimated_time": estimate},
-            }}));
-        }
-        if request.headers.get(RESPONSE_VERSION_HEADER).is_some() {
-            // The newer response version returns `data` as an object with an `id`.
-            return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
-        }
-        ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))
-    }
-
-    /// Whether `owner`'s `file` exists now (an upload, or a finished task's media).
-    fn serves(&self, state: &State, owner: &str, file: &str) -> bool {
-        if state.uploads.contains_key(owner) {
-            return true;
-        }
-        state.tasks.get(owner).is_some_and(|t| {
-            t.video_ready(self.now_ms()) && matches!(file, "video.mp4" | "last_frame.png")
-        })
-    }
-
-    fn upload(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
-        let received = match uploads::receive(request) {
-            Ok(r) => r,
-            Err(response) => return response,
-        };
-        state.stats.uploads_stored += 1;
-        let id = format!("upload_{:016x}", state.rng.next_u64());
-        let created = self.unix_now();
-        let url = state
-            .signer
-            .url(&id, &received.safe_name, created + uploads::UPLOAD_TTL_SECS);
-        let len = received.upload.bytes.len();
-        let content_type = received.upload.content_type;
-        state.uploads.insert(id, received.upload);
-        state.dirty = true;
-        ok_json(json!({
-            "url": url,
-            "filename": received.file_name,
-            "content_type": content_type,
-            "bytes": len,
-            "created_at": created,
-        }))
-    }
-
-    fn status(&self, state: &State, request: &ApiRequest) -> ApiResponse {
-        let id = request.path.trim_start_matches("/v1/tasks/");
-        let Some(data) = state
-            .tasks
-            .get(id)
-            .and_then(|task| task.status_data(id, &self.config, &state.signer, self.now_ms()))
-        else {
-            return error_response(404, "invalid_request_error", "Task not found");
-        };
-        if self.config.shapes.no_envelope {
-            return ok_json(data);
-        }
-        ok_json(json!({"code": 200, "data": data}))
-    }
-
-    /// Handles a media request for `url`; `has_authorization` says whether
-    /// the request carried an `Authorization` header (it never should).
-    pub fn fetch(&self, url: &str, has_authorization: bool) -> MediaReply {
-        let mut state = self.lock();
-        state.stats.media_requests += 1;
-        if has_authorization {
-            state.stats.media_requests_with_auth += 1;
-        }
-        let fault = state
-            .scripted
-            .get_mut(&Route::Media)
-            .and_then(VecDeque::pop_front);
-        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
-            return MediaReply::Api(reply);
-        }
-        let path = match state.signer.check(url, self.unix_now()) {
-            Ok(path) => path,
-            Err(UrlRefusal::NotFound) => return MediaReply::Api(respond(not_found())),
-            Err(UrlRefusal::BadSignature) => {
-                return MediaReply::Api(respond(access_denied("Signature does not match")));
-            }
-            Err(UrlRefusal::Expired) => {
-                return MediaReply::Api(respond(access_denied("Request has expired")));
-            }
-        };
-        let rate = self.config.media_bytes_per_second;
-        if let Some(upload) = state.uploads.get(path.owner) {
-            let mut headers = Headers::new();
-            headers.insert("Content-Type", upload.content_type);
-            return MediaReply::Body(MediaBody::whole(headers, upload.bytes.clone(), rate));
-        }
-        let Some(task) = state.tasks.get(path.owner) else {
-            return MediaReply::Api(respond(not_found()));
-        };
-        if !task.video_ready(self.now_ms()) || !matches!(path.file, "video.mp4" | "last_frame.png")
-        {
-            return MediaReply::Api(respond(not_found()));
-        }
-        let (owner, file) = (path.owner.to_owned(), path.file.to_owned());
-        let tag = format!("{owner}:{}", task.accepted.prompt);
-        // Rendering takes milliseconds; other requests need not wait for it.
-        drop(state);
-        let rendered = match self.rendered(&owner) {
-            Ok(r) => r,
-            Err(e) => {
-                return MediaReply::Api(respond(error_response(
-                    500,
-                    "server_error",
-                    &format!("the video could not be produced: {}", e.0),
-                )));
-            }
-        };
-        let (head, padding, content_type) = if file == "video.mp4" {
-            let (head, padding) =
-                media::video(&rendered.mp4, &tag, self.config.video_padding_bytes);
-            (head, padding, "video/mp4")
-        } else {
-            (media::last_frame(&rendered.last_png, &tag), 0, "image/png")
-        };
-        if fault == Some(Fault::HtmlInsteadOfMedia) {
-            return MediaReply::Api(respond(html_interstitial()));
-        }
-        let mut headers = Headers::new();
-        headers.insert("Content-Type", content_type);
-        if fault == Some(Fault::GzipEncoded) {
-            let mut plain = head.to_vec();
-            plain.resize(plain.len() + padding as usize, 0);
-            headers.insert("Content-Encoding", "gzip");
-            return MediaReply::Body(MediaBody::whole(
-                headers,
-                Bytes::from(media::gzip(&plain)),
-                rate,
-            ));
-        }
-        let full = head.len() as u64 + padding;
-        let (truncate_at, padding) = match fault {
-            Some(Fault::ShortBody) => (Some(full / 2), padding),
-            Some(Fault::LongBody) => (None, padding + 1024),
-            _ => (None, padding),
-        };
-        MediaReply::Body(MediaBody {
-            status: 200,
-            headers,
-            content_length: full,
-            head,
-            padding,
-            truncate_at,
-            bytes_per_second: rate,
-        })
-    }
-}
-
-impl Simulator {
-    /// The rendered clip of task `id` (its start picture resolved first,
-    /// which may be another task's last frame).
-    fn rendered(&self, id: &str) -> Result<Arc<media::Rendered>, media::EncodeError> {
-        let (seconds, size, start) = {
-            let state = self.lock();
-            let task = state
-                .tasks
-                .get(id)
-                .ok_or_else(|| media::EncodeError(format!("no task {id}")))?;
-            let start = task
-                .accepted
-                .start_image
-                .as_deref()
-                .map(|url| self.picture_at(&state, url));
-            (task.accepted.seconds, task.accepted.size.clone(), start)
-        };
-        let source = match start {
-            None => media::Source::Pattern(media::seed_of(size.as_bytes())),
-            Some(Picture::Decoded(rgb)) => media::Source::Picture(rgb),
-            Some(Picture::Seed(seed)) => media::Source::Pattern(seed),
-            Some(Picture::LastFrameOf(task)) => {
-                media::Source::Picture(self.rendered(&task)?.last.clone())
-            }
-        };
-        self.renderer.render(&source, seconds, &size)
-    }
-
-    /// What the picture at `url` is, as far as the simulator can see it.
-    fn picture_at(&self, state: &State, url: &str) -> Picture {
-        if let Ok(path) = state.signer.check(url, self.unix_now()) {
-            if let Some(upload) = state.uploads.get(path.owner) {
-                return media::decode_png(&upload.bytes).map_or_else(
-                    || Picture::Seed(media::seed_of(&upload.bytes)),
-                    Picture::Decoded,
-                );
-            }
-            if state.tasks.contains_key(path.owner) && path.file == "last_frame.png" {
-                return Picture::LastFrameOf(path.owner.to_owned());
-            }
-        }
-        // A picture elsewhere on the internet: the simulator cannot see it,
-        // so a pattern stands for it, the same for the same URL.
-        Picture::Seed(media::seed_of(url.as_bytes()))
-    }
-}
-
-/// A request's start picture, resolved.
-enum Picture {
-    Decoded(media::Rgb),
-    Seed(u64),
-    LastFrameOf(String),
 }

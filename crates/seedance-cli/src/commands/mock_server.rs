@@ -44,6 +44,12 @@ pub(crate) async fn run(
         echo_key_in_errors: args.echo_key,
         progress_shape: args.progress_shape,
         estimate_factor: args.estimate_factor,
+        shapes: seedance_sim::ResponseShapes {
+            cost_as_string: args.shape.iter().any(|s| s == "cost-string"),
+            no_envelope: args.shape.iter().any(|s| s == "no-envelope"),
+            last_frame_in_content: args.shape.iter().any(|s| s == "last-frame-in-content"),
+            task_info_on_submit: args.shape.iter().any(|s| s == "task-info"),
+        },
         generation: if args.realistic {
             GenerationTime::default()
         } else {

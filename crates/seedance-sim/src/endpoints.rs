@@ -1,0 +1,169 @@
+//! The API endpoints behind the router: submit (rate limit, request check,
+//! dead input links, billing, a new task), upload and task status.
+
+use seedance_transport::wire::{ApiRequest, ApiResponse};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::billing;
+use crate::request_check;
+use crate::responses::{error_response, error_with, ok_json};
+use crate::signing::UrlRefusal;
+use crate::simulator::{RESPONSE_VERSION_HEADER, Simulator, State};
+use crate::tasks::SimTask;
+use crate::uploads;
+
+impl Simulator {
+    pub(crate) fn submit(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
+        if let Some(limit) = self.config.submits_per_second
+            && let Err(wait) = state
+                .limiter
+                .admit(self.config.rate_limiter, limit, Instant::now())
+        {
+            state.stats.rate_limited += 1;
+            let mut r = error_response(
+                429,
+                "rate_limit_error",
+                "Too many requests. Please try again later",
+            );
+            // Whole seconds, as HTTP says, rounded up.
+            r.headers.insert(
+                "Retry-After",
+                wait.as_secs_f64().ceil().max(1.0).to_string(),
+            );
+            return r;
+        }
+        let body: Value = match request.body.as_deref().map(serde_json::from_slice) {
+            Some(Ok(v)) => v,
+            _ => {
+                state.stats.rejected += 1;
+                return error_response(
+                    400,
+                    "invalid_request_error",
+                    "Request body is not valid JSON",
+                );
+            }
+        };
+        let accepted = match request_check::check(&body) {
+            Ok(a) => a,
+            Err(rejection) => {
+                state.stats.rejected += 1;
+                let message = format!(
+                    "Invalid request parameters: {}: {}",
+                    rejection.param, rejection.message
+                );
+                return error_with(
+                    400,
+                    "invalid_request_error",
+                    &message,
+                    Some(&rejection.param),
+                );
+            }
+        };
+        // The service fetches input media when the task starts; a URL on
+        // this simulator's own media origin that no longer serves (expired,
+        // bad signature) is refused, as the service refuses dead links.
+        let now_unix = self.unix_now();
+        for (param, url) in &accepted.media {
+            if !state.signer.is_own(url) {
+                continue;
+            }
+            let refusal = match state.signer.check(url, now_unix) {
+                Ok(path) if self.serves(state, path.owner, path.file) => continue,
+                Ok(_) => UrlRefusal::NotFound,
+                Err(refusal) => refusal,
+            };
+            state.stats.rejected += 1;
+            return error_with(
+                400,
+                "invalid_request_error",
+                &format!(
+                    "{param}: the media URL cannot be downloaded ({})",
+                    refusal.reason()
+                ),
+                Some(param),
+            );
+        }
+        let cost = billing::video_seconds(accepted.seconds, &accepted.resolution);
+        if state.ledger.charge(cost).is_err() {
+            state.stats.payment_required += 1;
+            return error_response(
+                402,
+                "payment_required",
+                "Insufficient balance. Please top up and try again",
+            );
+        }
+        state.stats.tasks_created += 1;
+        state.next_task += 1;
+        let seq = state.next_task;
+        let id = format!("task_{seq:08}{:016X}", state.rng.next_u64());
+        let task = {
+            let State { rng, .. } = &mut *state;
+            SimTask::draw(&self.config, rng, seq, self.now_ms(), accepted, body, cost)
+        };
+        let estimate = task.estimate;
+        state.tasks.insert(id.clone(), task);
+        state.dirty = true;
+        if self.config.shapes.task_info_on_submit {
+            return ok_json(json!({"code": 200, "data": {
+                "id": id,
+                "status": "submitted",
+                "task_info": {"can_cancel": true, "estimated_time": estimate},
+            }}));
+        }
+        if request.headers.get(RESPONSE_VERSION_HEADER).is_some() {
+            // The newer response version returns `data` as an object with an `id`.
+            return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
+        }
+        ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))
+    }
+
+    /// Whether `owner`'s `file` exists now (an upload, or a finished task's media).
+    fn serves(&self, state: &State, owner: &str, file: &str) -> bool {
+        if state.uploads.contains_key(owner) {
+            return true;
+        }
+        state.tasks.get(owner).is_some_and(|t| {
+            t.video_ready(self.now_ms()) && matches!(file, "video.mp4" | "last_frame.png")
+        })
+    }
+
+    pub(crate) fn upload(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
+        let received = match uploads::receive(request) {
+            Ok(r) => r,
+            Err(response) => return response,
+        };
+        state.stats.uploads_stored += 1;
+        let id = format!("upload_{:016x}", state.rng.next_u64());
+        let created = self.unix_now();
+        let url = state
+            .signer
+            .url(&id, &received.safe_name, created + uploads::UPLOAD_TTL_SECS);
+        let len = received.upload.bytes.len();
+        let content_type = received.upload.content_type;
+        state.uploads.insert(id, received.upload);
+        state.dirty = true;
+        ok_json(json!({
+            "url": url,
+            "filename": received.file_name,
+            "content_type": content_type,
+            "bytes": len,
+            "created_at": created,
+        }))
+    }
+
+    pub(crate) fn status(&self, state: &State, request: &ApiRequest) -> ApiResponse {
+        let id = request.path.trim_start_matches("/v1/tasks/");
+        let Some(data) = state
+            .tasks
+            .get(id)
+            .and_then(|task| task.status_data(id, &self.config, &state.signer, self.now_ms()))
+        else {
+            return error_response(404, "invalid_request_error", "Task not found");
+        };
+        if self.config.shapes.no_envelope {
+            return ok_json(data);
+        }
+        ok_json(json!({"code": 200, "data": data}))
+    }
+}

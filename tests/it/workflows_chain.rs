@@ -253,6 +253,7 @@ async fn expired_result_on_resume_names_the_lost_segment() {
     std::fs::rename(&kept, &aside).unwrap();
     let regenerate = ChainOptions {
         regenerate: vec![2],
+        keep_downstream: true,
         ..ChainOptions::default()
     };
     let err = run_chain(&client, &plan, dir.path(), &regenerate)
@@ -279,6 +280,8 @@ async fn expired_result_on_resume_names_the_lost_segment() {
     );
     let resume = ChainOptions {
         regenerate: vec![2],
+        // Segment 3 keeps its take (its link to segment 2 becomes stale).
+        keep_downstream: true,
         frame_urls,
         ..ChainOptions::default()
     };
@@ -290,6 +293,12 @@ async fn expired_result_on_resume_names_the_lost_segment() {
         sim.stats().tasks_created,
         5,
         "only the lost segment was paid again"
+    );
+    let stale = seedance_workflows::takes::stale_links(&manifest(dir.path()));
+    assert_eq!(
+        stale,
+        vec![3],
+        "segment 3 started from segment 2's lost take"
     );
     let m = manifest(dir.path());
     let resent = sim
@@ -320,10 +329,16 @@ async fn changed_plan_is_refused_and_appended_segments_run() {
     let err = run_chain(&client, &changed, dir.path(), &ChainOptions::default())
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, WorkflowError::PlanChanged { indices, .. } if indices == &[0]),
-        "{err}"
+    let WorkflowError::ChangesNeedConfirmation(changes) = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(changes.changed.len(), 1);
+    assert_eq!(
+        (changes.changed[0].index, changes.changed[0].fields.clone()),
+        (0, vec!["prompt".to_owned()])
     );
+    assert_eq!(changes.downstream, vec![1, 2, 3]);
+    assert_eq!(sim.stats().tasks_created, 4, "nothing paid before consent");
     let extended = plan(json!({
         "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4, "generate_audio": false},
         "segments": [{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}, {"prompt": "five"}]
@@ -448,7 +463,7 @@ async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_ke
         .await
         .unwrap();
     let first = manifest(dir.path());
-    let sent = first.jobs[0].request.as_ref().unwrap()["image_urls"][0]
+    let sent = first.jobs[0].request.as_ref().unwrap().parse()["image_urls"][0]
         .as_str()
         .unwrap()
         .to_owned();
@@ -464,14 +479,15 @@ async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_ke
         .unwrap();
     assert_complete(dir.path(), 3);
     let m = manifest(dir.path());
-    let link = m.jobs[2].request.as_ref().unwrap()["image_urls"][0]
+    let link = m.jobs[2].request.as_ref().unwrap().parse()["image_urls"][0]
         .as_str()
-        .unwrap();
+        .unwrap()
+        .to_owned();
     assert!(
         link.contains("upload_"),
         "the kept last frame was uploaded: {link}"
     );
-    assert_ne!(Some(link), m.jobs[1].last_frame_url.as_deref());
+    assert_ne!(Some(link.as_str()), m.jobs[1].last_frame_url.as_deref());
     assert_eq!(
         sim.stats().tasks_created,
         3,

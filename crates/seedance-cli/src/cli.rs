@@ -84,10 +84,35 @@ pub enum Command {
     Upload(UploadArgs),
     /// Serve the simulator over loopback HTTP for your own code to test against.
     MockServer(MockServerArgs),
+    /// List every take of every segment (or job) of a run, the selected one
+    /// marked, and the links that are stale.
+    Takes(TakesArgs),
+    /// Select take TAKE of segment SEGMENT: its files become the segment's
+    /// own (used by --stitch); the segments after it that started from
+    /// another take are reported stale.
+    Select(SelectArgs),
     /// Print a shell completion script: `seedance completions bash > /etc/bash_completion.d/seedance`.
     Completions(CompletionsArgs),
     /// Print a JSON Schema of an input file (for editors that check files as you type).
     Schema(SchemaArgs),
+}
+
+/// Arguments of `seedance takes`.
+#[derive(Debug, Args)]
+pub struct TakesArgs {
+    /// The run's output directory.
+    pub dir: PathBuf,
+}
+
+/// Arguments of `seedance select`.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// The run's output directory.
+    pub dir: PathBuf,
+    /// The segment (or job) index.
+    pub segment: usize,
+    /// The take number (see `seedance takes`).
+    pub take: u32,
 }
 
 /// Arguments of `seedance upload`.
@@ -148,10 +173,15 @@ pub struct ResumeArgs {
     /// whose id was lost. Check your apimart task list first: this may pay twice.
     #[arg(long)]
     pub resubmit_uncertain: bool,
-    /// Generate this segment or job again from scratch (repeatable), e.g.
-    /// one whose result expired before it was downloaded.
+    /// Generate this segment or job again (repeatable): a new take, the
+    /// current one kept. In a chain the generated segments after it get new
+    /// takes too (their first frame comes from it) unless --keep-downstream.
     #[arg(long, value_name = "INDEX")]
     pub regenerate: Vec<usize>,
+    /// Accept what the rerun changes in segments or jobs already generated
+    /// (an edited plan, --regenerate) without being asked.
+    #[arg(long)]
+    pub apply_changes: bool,
     /// Give up waiting on one task after this long: `90s`, `10m`, `1h`.
     #[arg(long, value_parser = crate::duration::parse, default_value = "30m")]
     pub timeout: std::time::Duration,
@@ -174,6 +204,14 @@ pub struct ChainArgs {
     /// With --stitch: drop the repeated frame at each seam (re-encodes).
     #[arg(long, requires = "stitch")]
     pub drop_seam_frame: bool,
+    /// With --regenerate: keep the segments after a regenerated one (their
+    /// first frames then come from its earlier take: stale links).
+    #[arg(long)]
+    pub keep_downstream: bool,
+    /// With --stitch: join segments even where a segment did not start from
+    /// the selected take of the one before it.
+    #[arg(long, requires = "stitch")]
+    pub accept_stale: bool,
     /// Continue from your own live copy of a segment's last frame once its
     /// URL expired: `--frame-url 3=https://...` (repeatable).
     #[arg(long, value_name = "INDEX=URL", value_parser = parse_frame_url)]

@@ -74,7 +74,7 @@ impl CostArgs {
     }
 }
 
-fn money(amount: f64, currency: &str) -> String {
+pub(crate) fn money(amount: f64, currency: &str) -> String {
     format!("{amount:.4} {currency}")
 }
 

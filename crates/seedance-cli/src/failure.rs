@@ -74,8 +74,16 @@ impl From<seedance_workflows::WorkflowError> for Failure {
         use seedance_workflows::WorkflowError as W;
         let hint = match &e {
             W::Client { source, .. } => client_hint(source),
-            W::PlanChanged { .. } => {
-                Some("use a new --out directory, or restore the plan".to_owned())
+            W::ChangesNeedConfirmation(_) => Some(
+                "rerun with --apply-changes to generate these (new takes; the current ones are kept), or restore the plan"
+                    .to_owned(),
+            ),
+            W::StaleLinks { .. } => Some(
+                "select matching takes (seedance select), regenerate the stale segments (--regenerate K), or pass --accept-stale"
+                    .to_owned(),
+            ),
+            W::NoSuchTake { .. } | W::NoSuchJob { .. } => {
+                Some("list them with: seedance takes DIR".to_owned())
             }
             W::Uncertain { .. } => Some(
                 "look for the task in your apimart task list; to send it again anyway (this may pay twice) rerun with --resubmit-uncertain"

@@ -22,6 +22,7 @@ use seedance_transport::ClientConfig;
 mod calibration;
 mod cli;
 mod commands;
+mod consent;
 mod context;
 mod cost;
 mod duration;
@@ -85,6 +86,8 @@ where
             return ExitStatus::Ok as i32;
         }
         Command::Schema(args) => commands::schema::run(args, stdout),
+        Command::Takes(args) => commands::takes::list(&cli.global, args, stdout),
+        Command::Select(args) => commands::takes::select(&cli.global, args, stdout, stderr),
         _ => run_async(&cli, stdin, stdout, stderr),
     };
     match outcome {
@@ -128,6 +131,8 @@ fn meaningless_global_options(cli: &Cli) -> Option<Failure> {
         Command::Validate(_) => "validate",
         Command::Schema(_) => "schema",
         Command::Completions(_) => "completions",
+        Command::Takes(_) => "takes",
+        Command::Select(_) => "select",
         Command::MockServer(_) => "mock-server",
         _ => return None,
     };
@@ -232,6 +237,8 @@ fn run_async(
             }
             Command::Batch(a) => commands::batch::run(ctx, global, a, out, err, interrupt).await,
             Command::Validate(_)
+            | Command::Takes(_)
+            | Command::Select(_)
             | Command::MockServer(_)
             | Command::Completions(_)
             | Command::Schema(_) => Ok(()),

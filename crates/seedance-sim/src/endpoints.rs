@@ -99,7 +99,7 @@ impl Simulator {
         let id = format!("task_{seq:08}{:016X}", state.rng.next_u64());
         let task = {
             let State { rng, .. } = &mut *state;
-            SimTask::draw(&self.config, rng, seq, self.now_ms(), accepted, body, cost)
+            SimTask::draw(&self.config, rng, seq, self.now_ms(), accepted, &body, cost)
         };
         let estimate = task.estimate;
         state.tasks.insert(id.clone(), task);

@@ -73,7 +73,7 @@ pub(crate) fn encode(
                 "id": id, "seq": t.seq, "created_ms": t.created_ms,
                 "queue_ms": t.queue.as_millis() as u64, "generation_ms": t.generation.as_millis() as u64,
                 "estimate": t.estimate, "outcome": outcome_json(&t.outcome),
-                "request": t.request, "charged": t.charged,
+                "request": serde_json::from_str::<Value>(&t.request).unwrap_or(Value::Null), "charged": t.charged,
                 "accepted": {
                     "seconds": t.accepted.seconds, "resolution": t.accepted.resolution,
                     "size": t.accepted.size, "return_last_frame": t.accepted.return_last_frame,
@@ -138,7 +138,7 @@ pub(crate) fn load(dir: &Path) -> io::Result<Restored> {
             estimate: t["estimate"].as_u64().unwrap_or(1),
             outcome: outcome_from(&t["outcome"]),
             accepted,
-            request: t["request"].clone(),
+            request: t["request"].to_string().into_boxed_str(),
             charged: t["charged"].as_f64().unwrap_or(0.0),
         };
         out.tasks.push((text(&t["id"]), task));

@@ -267,7 +267,10 @@ impl Simulator {
 
     /// The request body a task was created from.
     pub fn task_request(&self, task_id: &str) -> Option<Value> {
-        self.lock().tasks.get(task_id).map(|t| t.request.clone())
+        self.lock()
+            .tasks
+            .get(task_id)
+            .and_then(|t| serde_json::from_str(&t.request).ok())
     }
 
     /// How long a task queues and generates.

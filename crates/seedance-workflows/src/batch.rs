@@ -26,6 +26,9 @@ pub struct BatchOptions {
     pub resubmit_uncertain: bool,
     /// Jobs to generate again from scratch.
     pub regenerate: Vec<usize>,
+    /// Accept a jobs file edited under jobs already generated (they get new
+    /// takes); without it such a run stops before paying.
+    pub apply_changes: bool,
     /// Where events go.
     pub events: EventSink,
     /// Raised to stop at the next safe point (see [`StopSignal`]).
@@ -41,6 +44,7 @@ impl Default for BatchOptions {
             concurrency: 4,
             resubmit_uncertain: false,
             regenerate: Vec::new(),
+            apply_changes: false,
             events: ignore(),
             stop: StopSignal::new(),
             local_files: crate::local_media::LocalFiles::default(),
@@ -179,14 +183,16 @@ pub async fn run_batch(
         .collect();
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
-    let store = crate::manifest::open_store(
-        out_dir,
-        ManifestKind::Batch,
+    let recon = crate::changes::Reconcile {
         fingerprints,
-        &options.regenerate,
-        "job",
-    )
-    .await?;
+        specs: Vec::new(),
+        regenerate: options.regenerate.clone(),
+        keep_downstream: true,
+        apply_changes: options.apply_changes,
+        linked: false,
+        what: "job",
+    };
+    let store = crate::manifest::open_store(out_dir, ManifestKind::Batch, recon).await?;
     let runner = JobRunner {
         client,
         store: &store,
@@ -233,6 +239,9 @@ pub async fn run_batch(
     }
     summary.done.sort_unstable();
     summary.failed.sort_by_key(|f| f.index);
+    // First frames (one ffmpeg run per job) only for batches one reviews by eye.
+    let small = store.read(|m| m.jobs.len() <= 100);
+    crate::storyboard::update(out_dir, &store, small).await;
     (options.events)(&Event::Done);
     Ok(summary)
 }

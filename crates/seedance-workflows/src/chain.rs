@@ -21,8 +21,16 @@ pub struct ChainOptions {
     /// Send again a segment whose earlier submit may have created a task
     /// (it may pay twice).
     pub resubmit_uncertain: bool,
-    /// Segments to generate again from scratch (e.g. one whose result expired).
+    /// Segments to generate again (a new take; the current one is kept),
+    /// with the generated segments after them unless `keep_downstream`.
     pub regenerate: Vec<usize>,
+    /// With `regenerate`: keep the segments after a regenerated one (their
+    /// links become stale).
+    pub keep_downstream: bool,
+    /// Accept a plan edited under segments already generated: the changed
+    /// segments, and those after them, get new takes. Without it such a run
+    /// stops with [`WorkflowError::ChangesNeedConfirmation`] before paying.
+    pub apply_changes: bool,
     /// Live URLs standing in for segments' last frames (segment index to
     /// URL): after result URLs expire, upload the last-frame PNG kept on disk
     /// and continue the chain from it without regenerating anything.
@@ -41,6 +49,8 @@ impl Default for ChainOptions {
         ChainOptions {
             resubmit_uncertain: false,
             regenerate: Vec::new(),
+            keep_downstream: false,
+            apply_changes: false,
             frame_urls: std::collections::BTreeMap::new(),
             events: ignore(),
             stop: StopSignal::new(),
@@ -69,6 +79,44 @@ pub struct ChainOutcome {
 
 pub use seedance_transport::client::segment_stem;
 
+/// What a run of `plan` asks of the manifest.
+fn reconcile(plan: &Plan, options: &ChainOptions) -> crate::changes::Reconcile {
+    let placeholder = MediaUrl::parse(crate::plan::PLACEHOLDER_FRAME).ok();
+    let n = plan.len();
+    crate::changes::Reconcile {
+        fingerprints: (0..n).map(|k| plan.fingerprint(k)).collect(),
+        specs: (0..n)
+            .map(|k| {
+                plan.segment_request(k, if k == 0 { None } else { placeholder.as_ref() })
+                    .map(|r| r.to_json())
+                    .unwrap_or_default()
+            })
+            .collect(),
+        regenerate: options.regenerate.clone(),
+        keep_downstream: options.keep_downstream,
+        apply_changes: options.apply_changes,
+        linked: true,
+        what: "segment",
+    }
+}
+
+/// What running `plan` into `out_dir` with `options` would change and
+/// generate, read from the manifest there without touching anything.
+pub fn preview_chain(
+    plan: &Plan,
+    out_dir: &Path,
+    options: &ChainOptions,
+) -> Result<crate::changes::PlanChanges, WorkflowError> {
+    let manifest =
+        crate::changes::read_manifest(out_dir, ManifestKind::Chain).map_err(|source| {
+            crate::manifest::ManifestError::Io {
+                path: out_dir.to_owned(),
+                source,
+            }
+        })?;
+    Ok(crate::changes::detect(&manifest, &reconcile(plan, options)))
+}
+
 /// Runs (or resumes) `plan` into `out_dir`.
 pub async fn run_chain(
     client: &Client,
@@ -77,17 +125,10 @@ pub async fn run_chain(
     options: &ChainOptions,
 ) -> Result<ChainOutcome, WorkflowError> {
     let n = plan.len();
-    let fingerprints: Vec<String> = (0..n).map(|k| plan.fingerprint(k)).collect();
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
-    let store = crate::manifest::open_store(
-        out_dir,
-        ManifestKind::Chain,
-        fingerprints.clone(),
-        &options.regenerate,
-        "segment",
-    )
-    .await?;
+    let store =
+        crate::manifest::open_store(out_dir, ManifestKind::Chain, reconcile(plan, options)).await?;
     let runner = JobRunner {
         client,
         store: &store,
@@ -115,6 +156,18 @@ pub async fn run_chain(
                     Some(link_from(client, &store, out_dir, k, &options.frame_urls).await?)
                 };
                 let request = plan.segment_request(k, previous.as_ref())?;
+                // A new take: its number, and which take of the previous
+                // segment it starts from (for stale-link detection).
+                let linked_from = (k > 0).then(|| store.job(k - 1).take.max(1));
+                let dir = out_dir.join(segment_stem(k));
+                store
+                    .update_job_async(k, |j| {
+                        if j.take == 0 {
+                            j.take = crate::takes::next_take_number(j, &dir);
+                        }
+                        j.linked_from = linked_from;
+                    })
+                    .await?;
                 runner.submit(k, &request).await?;
             }
             runner.complete(k).await?;
@@ -129,6 +182,7 @@ pub async fn run_chain(
                 tracing::error!(segment = k, error = %e, "download failed");
                 first_error.get_or_insert(e);
             }
+            crate::storyboard::update(out_dir, &store, false).await;
         }
         first_error
     };
@@ -137,6 +191,7 @@ pub async fn run_chain(
     if let Some(e) = download_error {
         return Err(e);
     }
+    crate::storyboard::update(out_dir, &store, true).await;
     (options.events)(&Event::Done);
     let manifest = store.snapshot();
     let videos = manifest

@@ -25,14 +25,6 @@ pub enum WorkflowError {
     /// The manifest could not be read or written.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
-    /// The plan changed for jobs that were already sent.
-    #[error("the plan changed for {what} {indices:?}, which were already sent")]
-    PlanChanged {
-        /// "segment" or "job".
-        what: &'static str,
-        /// The changed jobs.
-        indices: Vec<usize>,
-    },
     /// A submit may have created a billed task whose id was lost.
     #[error(
         "{what} {index}: a task may exist and may have been billed{}, but no usable answer came back; it was not sent again. Cause: {reason}",
@@ -117,6 +109,37 @@ pub enum WorkflowError {
     /// Stitching failed.
     #[error(transparent)]
     Stitch(#[from] StitchError),
+    /// The plan changed under jobs already generated (or jobs are to be
+    /// generated again): nothing is paid until the changes are accepted.
+    #[error("{}", .0.summary())]
+    ChangesNeedConfirmation(Box<crate::changes::PlanChanges>),
+    /// No job with that index in the run.
+    #[error("there is no job {index}: the run has {count}")]
+    NoSuchJob {
+        /// The index asked for.
+        index: usize,
+        /// How many jobs the run has.
+        count: usize,
+    },
+    /// No take with that number for the job.
+    #[error("segment {index} has no take {take} (takes: {takes:?})")]
+    NoSuchTake {
+        /// The job.
+        index: usize,
+        /// The take asked for.
+        take: u32,
+        /// The takes it has.
+        takes: Vec<u32>,
+    },
+    /// Stitching would join segments whose first frame does not continue
+    /// the previous segment's selected take.
+    #[error(
+        "stale links: segments {segments:?} did not start from the selected take of the segment before them"
+    )]
+    StaleLinks {
+        /// The segments with a stale first frame.
+        segments: Vec<usize>,
+    },
 }
 
 impl WorkflowError {

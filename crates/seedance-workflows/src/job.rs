@@ -9,7 +9,7 @@ use seedance_transport::{Client, ClientError, Download};
 
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink};
-use crate::manifest::{FileRecord, JobState, ManifestStore};
+use crate::manifest::{FileRecord, JobState, JsonText, ManifestStore};
 use crate::stop::StopSignal;
 
 /// Runs job steps for one run.
@@ -129,7 +129,7 @@ impl JobRunner<'_> {
         self.store
             .update_job_async(index, |j| {
                 j.state = JobState::Submitting;
-                j.request = Some(request.to_json());
+                j.request = Some(JsonText::new(&request.to_json()));
                 j.task_id = None;
                 j.error = None;
                 j.video_url = None;
@@ -198,7 +198,7 @@ impl JobRunner<'_> {
     /// Waits for job `index`'s task and records its result.
     pub(crate) async fn complete(&self, index: usize) -> Result<(), WorkflowError> {
         let job = self.store.job(index);
-        let has_result = job.video_url.is_some() || !job.video_urls.is_empty();
+        let has_result = !job.result_video_urls().is_empty();
         // A job recorded `completed` without its URLs (an older version took
         // a `completed` answer without a result at its word) is polled again.
         if matches!(job.state, JobState::Completed | JobState::Downloaded) && has_result {
@@ -231,7 +231,7 @@ impl JobRunner<'_> {
                 self.store
                     .update_job_async(index, |j| {
                         j.state = JobState::Completed;
-                        j.video_url = result.and_then(|r| r.video_url()).map(str::to_owned);
+                        j.video_url = None;
                         j.video_urls = result
                             .map(|r| r.video_urls().map(str::to_owned).collect())
                             .unwrap_or_default();
@@ -332,11 +332,7 @@ impl JobRunner<'_> {
                 }
             }
         };
-        let video_urls = if job.video_urls.is_empty() {
-            job.video_url.clone().into_iter().collect()
-        } else {
-            job.video_urls.clone()
-        };
+        let video_urls = job.result_video_urls();
         if video_urls.is_empty() {
             return Err(self.client_error(
                 index,

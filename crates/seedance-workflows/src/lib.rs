@@ -32,6 +32,7 @@
 
 pub mod batch;
 pub mod chain;
+pub mod changes;
 pub mod error;
 pub mod events;
 pub mod fresh_file;
@@ -43,6 +44,8 @@ pub mod manifest;
 pub mod plan;
 pub mod stitch;
 pub mod stop;
+pub mod storyboard;
+pub mod takes;
 
 pub use batch::{
     BatchOptions, BatchSummary, JobFailure, parse_jobs, parse_jobs_with_local_files, run_batch,
@@ -53,7 +56,7 @@ pub use events::{Event, EventSink};
 pub use journal::JOURNAL_FILE_NAME;
 pub use local_media::{LocalFile, LocalFiles, PublishError, UploadRecord, localize, media_facts};
 pub use lock::{LockError, OutputLock};
-pub use manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestStore};
+pub use manifest::{FileRecord, JobRecord, JobState, JsonText, Manifest, ManifestStore};
 pub use plan::{LinkMode, Plan, PlanError};
 pub use stitch::{StitchError, StitchOptions, stitch};
 pub use stop::StopSignal;

@@ -59,11 +59,14 @@ pub struct JobRecord {
     /// The task id, once accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
-    /// The exact request body sent (recorded when submitting).
+    /// The exact request body sent (recorded when submitting), kept as
+    /// compact JSON text: a parsed value costs several times the memory,
+    /// which a 100,000-job batch feels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<serde_json::Value>,
-    /// The video URL, once completed (the first of `video_urls`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<JsonText>,
+    /// The video URL as manifests before `video_urls` recorded it; read
+    /// from old manifests, never written (`video_urls` holds it).
+    #[serde(default, skip_serializing)]
     pub video_url: Option<String>,
     /// Every URL the server gave for the video, tried in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -100,9 +103,115 @@ pub struct JobRecord {
     /// explicit resubmission of an uncertain submit or of a failed task).
     #[serde(default)]
     pub submissions: u32,
+    /// The job as planned, before linking (what `fingerprint` hashes), as
+    /// compact JSON: what a changed plan is compared with, field by field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<JsonText>,
+    /// The number of the take the fields above describe (1, 2, ...; 0 for
+    /// a job never sent). It is the selected take.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub take: u32,
+    /// Chains: the take of the previous segment whose last frame this take
+    /// started from. When it is not the previous segment's selected take,
+    /// the link is stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_from: Option<u32>,
+    /// Every other take of this job, kept with its files under the job's
+    /// own directory (`segment_003/take_1.mp4`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub takes: Vec<Take>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A kept take of a job: a generated video that is not the selected one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Take {
+    /// Its number (1, 2, ... in the order generated).
+    pub number: u32,
+    /// The task that generated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// The request sent for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<JsonText>,
+    /// The job as planned when it was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<JsonText>,
+    /// Its video, under the job's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<FileRecord>,
+    /// Its last frame, under the job's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame: Option<FileRecord>,
+    /// The last frame's URL while it lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame_url: Option<String>,
+    /// When its URLs expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// What it cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    /// The take of the previous segment it started from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_from: Option<u32>,
+}
+
+/// A JSON value kept as its compact text. Serialized as the JSON itself
+/// (not as a string), so manifests read the same as with a parsed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(Box<str>);
+
+impl JsonText {
+    /// `value` as compact JSON text.
+    pub fn new(value: &serde_json::Value) -> Self {
+        JsonText(value.to_string().into_boxed_str())
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value, parsed.
+    pub fn parse(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Serialize for JsonText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        // Re-serialized compactly: a pretty-printed manifest keeps its
+        // indentation inside the raw text otherwise.
+        let value: serde_json::Value =
+            serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
+        Ok(JsonText::new(&value))
+    }
 }
 
 impl JobRecord {
+    /// The video URLs to try, in order (from `video_urls`, or an old
+    /// manifest's single `video_url`).
+    pub fn result_video_urls(&self) -> Vec<String> {
+        if self.video_urls.is_empty() {
+            self.video_url.clone().into_iter().collect()
+        } else {
+            self.video_urls.clone()
+        }
+    }
+
     /// A planned job.
     pub fn planned(index: usize, fingerprint: String) -> Self {
         JobRecord {
@@ -123,6 +232,10 @@ impl JobRecord {
             credits_cost: None,
             refunded: false,
             submissions: 0,
+            spec: None,
+            take: 0,
+            linked_from: None,
+            takes: Vec::new(),
         }
     }
 }
@@ -321,6 +434,42 @@ impl ManifestStore {
         }
     }
 
+    /// Opens the run already in `dir`, whatever its kind (for commands that
+    /// work on a finished or interrupted run: takes, select).
+    pub fn open_existing(dir: &Path) -> Result<ManifestStore, ManifestError> {
+        let path = dir.join(Self::FILE_NAME);
+        let bytes = std::fs::read(&path).map_err(|source| ManifestError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        #[derive(Deserialize)]
+        struct Kind {
+            kind: ManifestKind,
+        }
+        let kind: Kind = serde_json::from_slice(&bytes).map_err(|e| ManifestError::Corrupt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        ManifestStore::open(dir, kind.kind, &[])
+    }
+
+    /// The file stem of job `index` (`segment_003`, `job_0003`).
+    pub fn stem(&self, index: usize) -> String {
+        match self.lock().kind {
+            ManifestKind::Chain => seedance_transport::client::segment_stem(index),
+            _ => seedance_transport::client::job_stem(index),
+        }
+    }
+
+    /// Job `index`, or an error naming how many jobs there are.
+    pub fn job_checked(&self, index: usize) -> Result<JobRecord, WorkflowError> {
+        let m = self.lock();
+        m.jobs.get(index).cloned().ok_or(WorkflowError::NoSuchJob {
+            index,
+            count: m.jobs.len(),
+        })
+    }
+
     /// Applies `change` and makes the whole manifest durable before
     /// returning (a batch: compacts its journal and writes the snapshot).
     pub fn update<R>(&self, change: impl FnOnce(&mut Manifest) -> R) -> Result<R, ManifestError> {
@@ -491,68 +640,86 @@ impl crate::local_media::UploadCache for ManifestStore {
     }
 }
 
-/// Opens the manifest and reconciles it with the plan: refuses a plan that
-/// changed under segments already sent, resets segments to regenerate.
+/// Opens the manifest and reconciles it with the plan (see
+/// [`crate::changes`]): changes to jobs already generated need
+/// `apply_changes`; accepted ones archive the current take and start a new
+/// one; appended jobs are added; jobs beyond the plan are archived and
+/// dropped.
 ///
-/// Reading (a batch replays its journal) and any rewrite run on the
-/// blocking pool, never on an async worker thread.
+/// Reading (a batch replays its journal), file moves and any rewrite run on
+/// the blocking pool, never on an async worker thread.
 pub(crate) async fn open_store(
     out_dir: &Path,
     kind: ManifestKind,
-    fingerprints: Vec<String>,
-    regenerate: &[usize],
-    what: &'static str,
+    recon: crate::changes::Reconcile,
 ) -> Result<ManifestStore, WorkflowError> {
     let dir = out_dir.to_owned();
-    let (store, fingerprints) = tokio::task::spawn_blocking(move || {
-        ManifestStore::open(&dir, kind, &fingerprints).map(|s| (s, fingerprints))
+    let fingerprints = recon.fingerprints.clone();
+    let store = tokio::task::spawn_blocking(move || ManifestStore::open(&dir, kind, &fingerprints))
+        .await
+        .map_err(|e| ManifestError::Io {
+            path: out_dir.to_owned(),
+            source: std::io::Error::other(e),
+        })??;
+    let changes = store.read(|m| crate::changes::detect(m, &recon));
+    // A regeneration asked for is consent to it (and to what it carries
+    // downstream); an edited plan or a removal needs `apply_changes`.
+    let edited = !(changes.changed.is_empty() && changes.removed.is_empty());
+    if edited && !recon.apply_changes {
+        return Err(WorkflowError::ChangesNeedConfirmation(Box::new(changes)));
+    }
+    let n = recon.fingerprints.len();
+    // Nothing to reconcile (the usual rerun): no rewrite, which for a
+    // 100,000-job batch is most of a rerun's start.
+    let untouched = !changes.needs_consent()
+        && store.read(|m| {
+            m.jobs.len() == n
+                && m.jobs.iter().zip(&recon.fingerprints).all(|(j, fp)| {
+                    j.fingerprint == *fp
+                        && (j.state != JobState::Planned
+                            || j.spec.is_some()
+                            || recon.specs.is_empty())
+                })
+        });
+    if untouched {
+        return Ok(store);
+    }
+    let again: Vec<usize> = changes
+        .changed
+        .iter()
+        .map(|c| c.index)
+        .chain(changes.regenerated.iter().copied())
+        .chain(changes.downstream.iter().copied())
+        .collect();
+    let mut jobs = store.read(|m| m.jobs.clone());
+    let dir = out_dir.to_owned();
+    let jobs = tokio::task::spawn_blocking(move || {
+        let stem = |k: usize| match kind {
+            ManifestKind::Chain => seedance_transport::client::segment_stem(k),
+            _ => seedance_transport::client::job_stem(k),
+        };
+        for job in &mut jobs {
+            let k = job.index;
+            let spec = recon.specs.get(k).map(JsonText::new);
+            if k >= n || again.contains(&k) {
+                let archived = crate::takes::archive_files(&dir, &stem(k), job)?;
+                let fingerprint = recon.fingerprints.get(k).cloned().unwrap_or_default();
+                crate::takes::reset_for_new_take(job, archived, fingerprint);
+                job.spec = spec;
+            } else if job.state == JobState::Planned {
+                job.fingerprint = recon.fingerprints[k].clone();
+                job.spec = spec;
+            }
+        }
+        jobs.truncate(n);
+        Ok::<_, WorkflowError>(jobs)
     })
     .await
     .map_err(|e| ManifestError::Io {
         path: out_dir.to_owned(),
         source: std::io::Error::other(e),
     })??;
-    let fingerprints = &fingerprints;
-    // Nothing to reconcile (the usual rerun): no rewrite, which for a
-    // 100,000-job batch is most of a rerun's start.
-    let untouched = regenerate.is_empty()
-        && store.read(|m| {
-            m.jobs.len() == fingerprints.len()
-                && m.jobs
-                    .iter()
-                    .zip(fingerprints)
-                    .all(|(j, fp)| j.fingerprint == *fp)
-        });
-    if untouched {
-        return Ok(store);
-    }
-    let mut changed = Vec::new();
-    store
-        .update_async(|m| {
-            for job in &mut m.jobs {
-                if regenerate.contains(&job.index) {
-                    let submissions = job.submissions;
-                    *job = crate::manifest::JobRecord::planned(job.index, job.fingerprint.clone());
-                    job.submissions = submissions;
-                }
-                match fingerprints.get(job.index) {
-                    Some(fp) if *fp == job.fingerprint => {}
-                    Some(fp) if job.state == JobState::Planned => job.fingerprint = fp.clone(),
-                    _ if job.state == JobState::Planned => {}
-                    _ => changed.push(job.index),
-                }
-            }
-            if changed.is_empty() {
-                m.jobs.truncate(fingerprints.len());
-            }
-        })
-        .await?;
-    if !changed.is_empty() {
-        return Err(WorkflowError::PlanChanged {
-            what,
-            indices: changed,
-        });
-    }
+    store.update_async(|m| m.jobs = jobs).await?;
     Ok(store)
 }
 

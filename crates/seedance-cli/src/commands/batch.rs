@@ -45,6 +45,7 @@ pub(crate) async fn run(
     let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());
     let stop = StopSignal::new();
     let options = BatchOptions {
+        apply_changes: args.resume.apply_changes,
         concurrency: args.concurrency,
         resubmit_uncertain: args.resume.resubmit_uncertain,
         regenerate: args.resume.regenerate.clone(),

@@ -61,14 +61,25 @@ pub(crate) async fn run(
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "segment", plan.len(), lines.clone());
     let stop = StopSignal::new();
-    let options = ChainOptions {
+    let mut options = ChainOptions {
         resubmit_uncertain: args.resume.resubmit_uncertain,
         regenerate: args.resume.regenerate.clone(),
+        keep_downstream: args.keep_downstream,
+        apply_changes: args.resume.apply_changes,
         frame_urls: args.frame_url.iter().cloned().collect(),
         events: bars.sink(),
         stop: stop.clone(),
         local_files: seedance_workflows::LocalFiles::from_found(&local),
     };
+    let changes = seedance_workflows::chain::preview_chain(&plan, &args.resume.out, &options)?;
+    options.apply_changes = crate::consent::ask(
+        &changes,
+        args.resume.apply_changes,
+        &args.cost,
+        global,
+        stdin,
+        err,
+    )?;
     let work = with_stop(
         interrupt,
         &stop,
@@ -90,12 +101,18 @@ pub(crate) async fn run(
         .out
         .join(seedance_transport::client::FILM_FILE_NAME);
     if args.stitch {
+        let stale = seedance_workflows::takes::stale_links(&outcome.manifest);
+        if !stale.is_empty() && !args.accept_stale {
+            return Err(WorkflowError::StaleLinks { segments: stale }.into());
+        }
         let stitch_options = StitchOptions {
             drop_seam_frame: args.drop_seam_frame,
         };
         stitch(&outcome.videos, &film, &stitch_options)
             .await
             .map_err(|e| Failure::failed(e.to_string()))?;
+        // The page shows the film now that it exists.
+        seedance_workflows::storyboard::write_async(&args.resume.out).await;
     }
     let written = if global.json {
         let segments: Vec<_> = outcome

@@ -8,6 +8,7 @@ pub(crate) mod mock_server;
 pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod submit;
+pub(crate) mod takes;
 pub(crate) mod upload;
 pub(crate) mod validate;
 pub(crate) mod wait;

@@ -12,7 +12,7 @@ pub use download::Download;
 pub use error::{ClientError, SubmitPhase};
 pub use naming::{
     FILM_FILE_NAME, is_temp_file_of, job_stem, last_frame_file_name, remove_stale_temp_files,
-    safe_file_stem, segment_stem, temp_file_name, video_file_name,
+    safe_file_stem, segment_stem, take_stem, temp_file_name, video_file_name,
 };
 pub use upload::{
     UPLOAD_MAX_BYTES, UPLOAD_PATH, UPLOAD_URL_TTL_SECS, UploadRefusal, UploadedImage,

@@ -53,6 +53,13 @@ pub fn last_frame_file_name(stem: &str) -> String {
     format!("{stem}_last_frame.png")
 }
 
+/// The stem of take `number` of the job with stem `stem`, relative to the
+/// output directory: `segment_003/take_2` (every take but the selected one
+/// lives in the job's own directory).
+pub fn take_stem(stem: &str, number: u32) -> String {
+    format!("{stem}/take_{number}")
+}
+
 /// A fresh temporary name for a file that will be renamed to `final_name`:
 /// `.{final_name}.{pid}-{nanos}-{n}.part`. Unique per process and per call,
 /// so a run never collides with a file a killed run left (which is then

@@ -1,0 +1,142 @@
+//! `seedance takes DIR` and `seedance select DIR SEGMENT TAKE`: every
+//! generated video of a run is kept as a take; one per segment is selected.
+
+use std::io::Write;
+
+use seedance_workflows::manifest::{JobRecord, Manifest, ManifestStore};
+use seedance_workflows::takes::{select_take, stale_links};
+use serde_json::json;
+
+use crate::cli::{GlobalArgs, SelectArgs, TakesArgs};
+use crate::failure::Failure;
+use crate::output::{printable, write_json};
+
+fn read(dir: &std::path::Path) -> Result<Manifest, Failure> {
+    let path = dir.join(ManifestStore::FILE_NAME);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read {}: {e} (is it a run's --out directory?)",
+            path.display()
+        ))
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::failed(format!("{} is not a manifest: {e}", path.display())))
+}
+
+fn takes_json(job: &JobRecord) -> serde_json::Value {
+    let mut takes: Vec<serde_json::Value> = job
+        .takes
+        .iter()
+        .map(|t| json!({"number": t.number, "task_id": t.task_id, "video": t.video.as_ref().map(|v| &v.path), "cost": t.cost, "selected": false}))
+        .collect();
+    if job.take > 0 {
+        takes.push(json!({"number": job.take, "task_id": job.task_id, "video": job.video.as_ref().map(|v| &v.path), "cost": job.cost, "selected": true}));
+    }
+    takes.sort_by_key(|t| t["number"].as_u64());
+    serde_json::Value::Array(takes)
+}
+
+/// `seedance takes DIR`.
+pub(crate) fn list(
+    global: &GlobalArgs,
+    args: &TakesArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let manifest = read(&args.dir)?;
+    let stale = stale_links(&manifest);
+    let written = if global.json {
+        let jobs: Vec<_> = manifest
+            .jobs
+            .iter()
+            .map(|j| json!({"index": j.index, "selected": (j.take > 0).then_some(j.take), "takes": takes_json(j), "stale": stale.contains(&j.index)}))
+            .collect();
+        write_json(out, &json!({"jobs": jobs, "stale": stale}))
+    } else {
+        let mut r = Ok(());
+        for job in &manifest.jobs {
+            let takes = takes_json(job);
+            let listed: Vec<String> = takes
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    format!(
+                        "take {}{}{}{}",
+                        t["number"],
+                        if t["selected"] == true {
+                            " (selected)"
+                        } else {
+                            ""
+                        },
+                        t["task_id"]
+                            .as_str()
+                            .map(|id| format!(" {}", printable(id)))
+                            .unwrap_or_default(),
+                        t["cost"]
+                            .as_f64()
+                            .map(|c| format!(" cost {c:.4}"))
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let listed = if listed.is_empty() {
+                "no takes yet".to_owned()
+            } else {
+                listed.join(", ")
+            };
+            let stale = if stale.contains(&job.index) {
+                "  [stale link]"
+            } else {
+                ""
+            };
+            r = r.and_then(|_| writeln!(out, "{} {}: {listed}{stale}", kind(&manifest), job.index));
+        }
+        r
+    };
+    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+}
+
+fn kind(m: &Manifest) -> &'static str {
+    if m.kind == seedance_workflows::manifest::ManifestKind::Chain {
+        "segment"
+    } else {
+        "job"
+    }
+}
+
+/// `seedance select DIR SEGMENT TAKE`.
+pub(crate) fn select(
+    global: &GlobalArgs,
+    args: &SelectArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
+    let selected = runtime.block_on(async {
+        let s = select_take(&args.dir, args.segment, args.take).await?;
+        seedance_workflows::storyboard::write_async(&args.dir).await;
+        Ok::<_, seedance_workflows::WorkflowError>(s)
+    })?;
+    let written = if global.json {
+        write_json(
+            out,
+            &json!({"segment": args.segment, "selected": args.take, "stale": selected.stale}),
+        )
+    } else {
+        let r = writeln!(out, "segment {}: take {} selected", args.segment, args.take);
+        if !selected.stale.is_empty() {
+            let list: Vec<String> = selected.stale.iter().map(usize::to_string).collect();
+            let _ = writeln!(
+                err,
+                "stale: segment {} started from another take of the segment before; regenerate with --regenerate {}, or stitch with --accept-stale",
+                list.join(", "),
+                selected.stale[0]
+            );
+        }
+        r
+    };
+    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+}

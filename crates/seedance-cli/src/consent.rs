@@ -1,0 +1,80 @@
+//! Asking before paying for changes: a rerun that would generate segments
+//! already generated (an edited plan, `--regenerate`) says what changes,
+//! how many seconds of video and what that is estimated to cost, and goes
+//! on only with `--apply-changes` or a "yes" typed on a terminal.
+
+use std::io::{IsTerminal, Read, Write};
+
+use seedance_core::GenerationRequest;
+use seedance_workflows::changes::PlanChanges;
+
+use crate::cli::GlobalArgs;
+use crate::cost::CostArgs;
+use crate::exit::ExitStatus;
+use crate::failure::Failure;
+use crate::output::printable;
+
+/// Whether to apply `changes`: `true` when accepted, an error (exit 1, with
+/// the summary) when they need consent that was not given.
+pub(crate) fn ask(
+    changes: &PlanChanges,
+    apply_changes: bool,
+    cost: &CostArgs,
+    global: &GlobalArgs,
+    stdin: &mut dyn Read,
+    err: &mut dyn Write,
+) -> Result<bool, Failure> {
+    if !changes.needs_consent() {
+        return Ok(apply_changes);
+    }
+    let requests: Vec<GenerationRequest> = changes
+        .generate
+        .iter()
+        .filter_map(|(_, v)| GenerationRequest::from_json(v).ok().map(|(r, _)| r))
+        .collect();
+    let estimate = cost.table()?.estimate(&requests);
+    let summary = format!(
+        "{}\nestimated cost: {} (prices: {}, observed {})",
+        changes.summary(),
+        crate::cost::money(estimate.total, &estimate.currency),
+        estimate.source,
+        estimate.observed
+    );
+    if apply_changes {
+        if !global.json {
+            let _ = writeln!(err, "{}", printable(&summary));
+        }
+        return Ok(true);
+    }
+    let interactive =
+        !global.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if interactive {
+        let _ = write!(err, "{}\nGenerate them? [y/N] ", printable(&summary));
+        let _ = err.flush();
+        let mut answer = Vec::new();
+        let mut byte = [0u8; 1];
+        while let Ok(1) = stdin.read(&mut byte) {
+            if byte[0] == b'\n' {
+                break;
+            }
+            answer.push(byte[0]);
+        }
+        let answer = String::from_utf8_lossy(&answer).trim().to_ascii_lowercase();
+        if answer == "y" || answer == "yes" {
+            return Ok(true);
+        }
+        return Err(Failure {
+            status: ExitStatus::Failed,
+            message: "nothing was generated or changed".to_owned(),
+            hint: None,
+        });
+    }
+    Err(Failure {
+        status: ExitStatus::Failed,
+        message: summary,
+        hint: Some(
+            "rerun with --apply-changes to generate them (new takes; the current ones are kept), or restore the plan"
+                .to_owned(),
+        ),
+    })
+}

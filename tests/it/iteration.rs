@@ -1,0 +1,261 @@
+//! Iterating on a film: an edited plan shows what it changes and pays only
+//! with consent; every generated video is kept as a take; selecting a take
+//! marks the links after it stale; the storyboard page shows the run.
+
+use std::path::Path;
+
+use seedance_sim::SimConfig;
+use seedance_tests::sim_client;
+use seedance_transport::ClientConfig;
+use seedance_workflows::manifest::sha256_hex;
+use seedance_workflows::takes::{select_take, stale_links};
+use seedance_workflows::{ChainOptions, JobState, Manifest, Plan, WorkflowError, run_chain};
+use serde_json::{Value, json};
+
+fn plan(segments: Value, start_image: Option<&str>) -> Plan {
+    let mut p = json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4},
+        "segments": segments
+    });
+    if let Some(img) = start_image {
+        p["start_image"] = json!(img);
+    }
+    Plan::from_json(&p).unwrap().0
+}
+
+fn four() -> Value {
+    json!([{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}])
+}
+
+fn manifest(dir: &Path) -> Manifest {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn apply() -> ChainOptions {
+    ChainOptions {
+        apply_changes: true,
+        ..ChainOptions::default()
+    }
+}
+
+fn consent_needed(err: WorkflowError) -> seedance_workflows::changes::PlanChanges {
+    match err {
+        WorkflowError::ChangesNeedConfirmation(c) => *c,
+        other => panic!("expected a request for consent, got {other}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_prompt_edit_in_the_middle_regenerates_it_and_what_follows_only_with_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let before = manifest(dir.path());
+    let edited = plan(
+        json!([{"prompt": "one"}, {"prompt": "TWO, at dusk"}, {"prompt": "three"}, {"prompt": "four"}]),
+        None,
+    );
+    let changes = consent_needed(
+        run_chain(&client, &edited, dir.path(), &ChainOptions::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(changes.changed.len(), 1);
+    assert_eq!(changes.changed[0].index, 1);
+    assert_eq!(changes.changed[0].fields, vec!["prompt"]);
+    assert_eq!(changes.downstream, vec![2, 3]);
+    assert!(changes.new.is_empty() && changes.removed.is_empty());
+    assert_eq!(changes.seconds(), 12);
+    assert_eq!(sim.stats().tasks_created, 4, "nothing paid before consent");
+    assert_eq!(manifest(dir.path()), before, "nothing changed on disk");
+
+    run_chain(&client, &edited, dir.path(), &apply())
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().tasks_created, 7);
+    let after = manifest(dir.path());
+    assert_eq!(
+        after.jobs[0].task_id, before.jobs[0].task_id,
+        "segment 0 kept"
+    );
+    for k in 1..4 {
+        let job = &after.jobs[k];
+        assert_eq!(
+            (job.state, job.take),
+            (JobState::Downloaded, 2),
+            "segment {k}"
+        );
+        assert_ne!(job.task_id, before.jobs[k].task_id);
+        // The earlier take is kept, with its files, under the segment's directory.
+        assert_eq!(job.takes.len(), 1);
+        let old = &job.takes[0];
+        assert_eq!((old.number, &old.task_id), (1, &before.jobs[k].task_id));
+        let video = old.video.as_ref().unwrap();
+        assert_eq!(video.path, format!("segment_{k:03}/take_1.mp4"));
+        let bytes = std::fs::read(dir.path().join(&video.path)).unwrap();
+        assert_eq!(
+            sha256_hex(&bytes),
+            before.jobs[k].video.as_ref().unwrap().sha256
+        );
+    }
+    assert!(stale_links(&after).is_empty());
+    // Segment 2's new take started from segment 1's new take.
+    assert_eq!(after.jobs[2].linked_from, Some(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn duration_and_image_edits_are_named_and_appends_need_no_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let start = "https://example.com/start.png";
+    run_chain(
+        &client,
+        &plan(four(), Some(start)),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    // A new start image changes segment 0's images (and so the whole film).
+    let images = plan(four(), Some("https://example.com/other.png"));
+    let changes = consent_needed(
+        run_chain(&client, &images, dir.path(), &ChainOptions::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(changes.changed[0].index, 0);
+    assert_eq!(changes.changed[0].fields, vec!["image_urls"]);
+    assert_eq!(changes.downstream, vec![1, 2, 3]);
+    // A longer last segment: only it, and its duration.
+    let longer = plan(
+        json!([{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four", "duration": 9}]),
+        Some(start),
+    );
+    let changes = consent_needed(
+        run_chain(&client, &longer, dir.path(), &ChainOptions::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(changes.changed[0].fields, vec!["duration"]);
+    assert!(changes.downstream.is_empty());
+    assert_eq!(changes.seconds(), 9);
+    // Appending runs at once and pays for the new segment only.
+    let appended = plan(
+        json!([{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}, {"prompt": "five"}]),
+        Some(start),
+    );
+    run_chain(&client, &appended, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().tasks_created, 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_removed_segment_needs_consent_and_keeps_its_files_as_a_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let old = manifest(dir.path()).jobs[3].video.clone().unwrap();
+    let three = plan(
+        json!([{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}]),
+        None,
+    );
+    let changes = consent_needed(
+        run_chain(&client, &three, dir.path(), &ChainOptions::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(changes.removed, vec![3]);
+    assert!(changes.generate.is_empty());
+    run_chain(&client, &three, dir.path(), &apply())
+        .await
+        .unwrap();
+    assert_eq!(manifest(dir.path()).jobs.len(), 3);
+    assert_eq!(sim.stats().tasks_created, 4);
+    let kept = std::fs::read(dir.path().join("segment_003/take_1.mp4")).unwrap();
+    assert_eq!(sha256_hex(&kept), old.sha256);
+    assert!(!dir.path().join("segment_003.mp4").exists());
+}
+
+#[tokio::test(start_paused = true)]
+async fn selecting_an_earlier_take_swaps_files_and_marks_the_next_link_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let first = manifest(dir.path());
+    // A second take of segment 2 only (segment 3 keeps its take).
+    let regenerate = ChainOptions {
+        regenerate: vec![2],
+        keep_downstream: true,
+        ..ChainOptions::default()
+    };
+    run_chain(&client, &plan(four(), None), dir.path(), &regenerate)
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().tasks_created, 5);
+    let second = manifest(dir.path());
+    assert_eq!(second.jobs[2].take, 2);
+    assert_eq!(
+        stale_links(&second),
+        vec![3],
+        "segment 3 started from take 1"
+    );
+
+    // Back to take 1: its files become segment 2's, take 2 is kept, and
+    // segment 3's link is whole again.
+    let selected = select_take(dir.path(), 2, 1).await.unwrap();
+    assert!(selected.stale.is_empty());
+    let third = manifest(dir.path());
+    assert_eq!(third.jobs[2].take, 1);
+    assert_eq!(third.jobs[2].task_id, first.jobs[2].task_id);
+    let on_disk = std::fs::read(dir.path().join("segment_002.mp4")).unwrap();
+    assert_eq!(
+        sha256_hex(&on_disk),
+        first.jobs[2].video.as_ref().unwrap().sha256
+    );
+    let kept = &third.jobs[2].takes[0];
+    assert_eq!(
+        (kept.number, kept.video.as_ref().unwrap().path.as_str()),
+        (2, "segment_002/take_2.mp4")
+    );
+    // And to take 2 again: segment 3 is stale once more.
+    let selected = select_take(dir.path(), 2, 2).await.unwrap();
+    assert_eq!(selected.stale, vec![3]);
+    // No such take: a typed error listing the takes.
+    match select_take(dir.path(), 2, 9).await.unwrap_err() {
+        WorkflowError::NoSuchTake { takes, .. } => assert_eq!(takes, vec![1, 2]),
+        other => panic!("{other}"),
+    }
+    // A rerun of the plan pays nothing more and keeps the selection.
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sim.stats().tasks_created, 5);
+    assert_eq!(manifest(dir.path()).jobs[2].take, 2);
+}

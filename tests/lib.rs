@@ -98,6 +98,30 @@ pub fn mp4_video(path: &std::path::Path) -> (String, u64) {
     (codec, u64::from(track.sample_count()))
 }
 
+/// A Chromium-family browser for headless rendering, or `None` (said on
+/// stderr; under CI, which installs Debian's `chromium`, a failure).
+pub fn chromium_or_skip(test: &str) -> Option<std::path::PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find(|name| {
+            std::process::Command::new(name)
+                .arg("--version")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .map(std::path::PathBuf::from);
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: chromium is missing under CI (.ci/run installs it)"
+        );
+        eprintln!("skipped {test}: no headless browser installed (`apt-get install chromium`)");
+    }
+    found
+}
+
 /// Whether ffmpeg is installed. Tests that truly need it (stitching
 /// re-encodes) call this first: locally, without ffmpeg, they say on stderr
 /// that they are skipped and why; under CI (which installs ffmpeg), a

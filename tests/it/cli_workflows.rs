@@ -162,3 +162,81 @@ fn the_readme_film_is_continuous_at_every_seam_and_moves_within_segments() {
         }
     }
 }
+
+#[test]
+fn an_edited_plan_asks_first_then_keeps_takes_and_stitching_refuses_stale_links() {
+    if !seedance_tests::ffmpeg_or_skip(
+        "an_edited_plan_asks_first_then_keeps_takes_and_stitching_refuses_stale_links",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let write_plan = |second: &str| {
+        std::fs::write(
+            &plan,
+            serde_json::json!({
+                "defaults": {"model": "doubao-seedance-2.0-fast", "duration": 4, "resolution": "480p"},
+                "segments": [{"prompt": "a boat"}, {"prompt": second}, {"prompt": "a harbour"}]
+            })
+            .to_string(),
+        )
+        .unwrap();
+    };
+    let out = dir.path().join("film");
+    let (p, o) = (plan.to_str().unwrap(), out.to_str().unwrap());
+    write_plan("a bridge");
+    let (code, _, err) = seedance(&["--mock", "chain", p, "--out", o]);
+    assert_eq!(code, 0, "{err}");
+
+    // An edit: the rerun says what it would pay for, and stops.
+    write_plan("a bridge at night");
+    let (code, _, err) = seedance(&["--mock", "chain", p, "--out", o]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("segment 1 changed (prompt)"), "{err}");
+    assert!(err.contains("segment 2 generated again"), "{err}");
+    assert!(
+        err.contains("8 s of video") && err.contains("estimated cost"),
+        "{err}"
+    );
+    assert!(err.contains("--apply-changes"), "{err}");
+    let (code, _, err) = seedance(&["--mock", "chain", p, "--out", o, "--apply-changes"]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, listed, err) = seedance(&["--json", "takes", o]);
+    assert_eq!(code, 0, "{err}");
+    let listed: serde_json::Value = serde_json::from_str(listed.trim()).unwrap();
+    assert_eq!(listed["jobs"][1]["selected"], 2);
+    assert_eq!(listed["jobs"][1]["takes"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["jobs"][0]["takes"].as_array().unwrap().len(), 1);
+
+    // Back to the first take of segment 1: segment 2 now starts from a
+    // frame that is not in the film.
+    let (code, said, err) = seedance(&["select", o, "1", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(said.contains("take 1 selected"), "{said}");
+    assert!(err.contains("stale: segment 2"), "{err}");
+    let (code, _, err) = seedance(&["--mock", "chain", p, "--out", o, "--stitch"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("stale links") && err.contains("--accept-stale"),
+        "{err}"
+    );
+    let (code, _, err) = seedance(&[
+        "--mock",
+        "chain",
+        p,
+        "--out",
+        o,
+        "--stitch",
+        "--accept-stale",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("final.mp4").is_file());
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("final.mp4") && page.contains("segment_001/take_2.mp4"),
+        "{page}"
+    );
+    assert!(page.contains("stale"), "the page flags the stale link");
+}

@@ -22,6 +22,7 @@ mod responses;
 mod scenarios;
 mod secrets;
 mod service_agreement;
+mod storyboard;
 mod terminal;
 mod torture;
 mod transport_conformance;

@@ -12,7 +12,7 @@ use crate::cli::GlobalArgs;
 use crate::cost::CostArgs;
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::printable;
+use crate::output::printable_lines;
 
 /// Whether to apply `changes`: `true` when accepted, an error (exit 1, with
 /// the summary) when they need consent that was not given.
@@ -33,8 +33,13 @@ pub(crate) fn ask(
         .filter_map(|(_, v)| GenerationRequest::from_json(v).ok().map(|(r, _)| r))
         .collect();
     let estimate = cost.table()?.estimate(&requests);
+    let unpriced = if estimate.unpriced.is_empty() {
+        String::new()
+    } else {
+        format!("; no price known for {}", estimate.unpriced.join(", "))
+    };
     let summary = format!(
-        "{}\nestimated cost: {} (prices: {}, observed {})",
+        "{}\nestimated cost: {} (prices: {}, observed {}{unpriced})",
         changes.summary(),
         crate::cost::money(estimate.total, &estimate.currency),
         estimate.source,
@@ -42,14 +47,14 @@ pub(crate) fn ask(
     );
     if apply_changes {
         if !global.json {
-            let _ = writeln!(err, "{}", printable(&summary));
+            let _ = writeln!(err, "{}", printable_lines(&summary));
         }
         return Ok(true);
     }
     let interactive =
         !global.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if interactive {
-        let _ = write!(err, "{}\nGenerate them? [y/N] ", printable(&summary));
+        let _ = write!(err, "{}\nGenerate them? [y/N] ", printable_lines(&summary));
         let _ = err.flush();
         let mut answer = Vec::new();
         let mut byte = [0u8; 1];

@@ -34,6 +34,8 @@ pub(crate) struct Restored {
     pub(crate) charged: f64,
     pub(crate) balance: Option<f64>,
     pub(crate) stats: SimStats,
+    /// The URL-signing secret, when one was kept.
+    pub(crate) secret: Option<u64>,
 }
 
 fn outcome_json(o: &Outcome) -> Value {
@@ -65,6 +67,7 @@ pub(crate) fn encode(
     charged: f64,
     balance: Option<f64>,
     stats: &SimStats,
+    secret: u64,
 ) -> Vec<u8> {
     let tasks: Vec<Value> = tasks
         .iter()
@@ -90,6 +93,8 @@ pub(crate) fn encode(
     let v = json!({
         "version": 1, "next_task": next_task, "charged": charged, "balance": balance,
         "stats": stats.to_json(), "tasks": tasks, "uploads": uploads,
+        // As a string: JSON numbers lose precision above 2^53.
+        "secret": secret.to_string(),
     });
     v.to_string().into_bytes()
 }
@@ -116,6 +121,7 @@ pub(crate) fn load(dir: &Path) -> io::Result<Restored> {
         charged: v["charged"].as_f64().unwrap_or(0.0),
         balance: v["balance"].as_f64(),
         stats: SimStats::from_json(&v["stats"]),
+        secret: v["secret"].as_str().and_then(|s| s.parse().ok()),
         ..Restored::default()
     };
     for t in v["tasks"].as_array().ok_or_else(|| bad("no task list"))? {

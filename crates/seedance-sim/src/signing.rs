@@ -50,6 +50,17 @@ impl UrlSigner {
         }
     }
 
+    /// The signing secret (kept with a persistent simulator's state, so its
+    /// URLs still verify in the next process).
+    pub(crate) fn secret(&self) -> u64 {
+        self.secret
+    }
+
+    /// Signs with `secret` from now on.
+    pub(crate) fn set_secret(&mut self, secret: u64) {
+        self.secret = secret;
+    }
+
     /// The origin (`http://127.0.0.1:PORT` or the in-process placeholder).
     pub(crate) fn base(&self) -> &str {
         &self.base

@@ -126,6 +126,9 @@ impl Simulator {
         {
             let mut state = sim.lock();
             state.next_task = restored.next_task;
+            if let Some(secret) = restored.secret {
+                state.signer.set_secret(secret);
+            }
             state.stats = restored.stats;
             state.ledger = Ledger::restored(
                 restored.balance.or(sim.config.balance_video_seconds),
@@ -159,6 +162,7 @@ impl Simulator {
             state.ledger.charged(),
             state.ledger.balance(),
             &state.stats,
+            state.signer.secret(),
         );
         let new_uploads: Vec<(String, Bytes)> = state
             .uploads

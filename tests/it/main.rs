@@ -14,6 +14,7 @@ mod hostile_input;
 mod iteration;
 mod loopback_faults;
 mod media_check;
+mod media_store;
 mod money_safety;
 mod poll_props;
 mod process;

@@ -49,10 +49,33 @@ pub struct GlobalArgs {
     /// taught about the service's estimates; see SEEDANCE_NO_CALIBRATION).
     #[arg(long, global = true)]
     pub no_calibration: bool,
+    /// Publish local reference videos and audio to this bucket and send
+    /// them as signed URLs: `s3://BUCKET/PREFIX` (S3, R2, MinIO...),
+    /// `gs://...`, `az://...`, with the provider's usual credentials from
+    /// the environment (also SEEDANCE_MEDIA_STORE).
+    #[arg(long, global = true, value_name = "URL")]
+    pub media_store: Option<String>,
+    /// Where local images go: apimart's upload endpoint (`upload`, 20 MB
+    /// at most) or the media store (`store`).
+    #[arg(long, global = true, value_enum, default_value = "upload")]
+    pub images_via: ImagesVia,
+    /// How long signed media-store URLs live: `24h`, `90m`.
+    #[arg(long, global = true, value_parser = crate::duration::parse, default_value = "24h")]
+    pub link_ttl: std::time::Duration,
     /// Log retries, rate limiting and polling to stderr (-v: info, -vv: debug).
     /// Logs never contain the API key.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Where local images are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum ImagesVia {
+    /// apimart's image upload endpoint.
+    Upload,
+    /// The media store (--media-store).
+    Store,
 }
 
 /// The subcommands.
@@ -87,6 +110,9 @@ pub enum Command {
     /// List every take of every segment (or job) of a run, the selected one
     /// marked, and the links that are stale.
     Takes(TakesArgs),
+    /// Publish local files to the media store (--media-store) and print
+    /// their signed URLs, for use in requests by hand.
+    Publish(PublishArgs),
     /// Select take TAKE of segment SEGMENT: its files become the segment's
     /// own (used by --stitch); the segments after it that started from
     /// another take are reported stale.
@@ -95,6 +121,14 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print a JSON Schema of an input file (for editors that check files as you type).
     Schema(SchemaArgs),
+}
+
+/// Arguments of `seedance publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// Arguments of `seedance takes`.

@@ -19,6 +19,8 @@ pub(crate) const BASE_URL_ENV: &str = "APIMART_BASE_URL";
 pub(crate) struct Context {
     pub(crate) client: Client,
     pub(crate) mock: bool,
+    /// Where local files are published.
+    pub(crate) media: seedance_workflows::Destinations,
 }
 
 fn api_key(global: &GlobalArgs) -> Result<ApiKey, Failure> {
@@ -73,7 +75,11 @@ pub(crate) fn build(
         let clock = sim.clone();
         let client = Client::with_config(Arc::new(SimTransport::new(sim, key)), config)
             .with_unix_clock(Arc::new(move || clock.unix_now()));
-        return Ok(Context { client, mock: true });
+        return Ok(Context {
+            client,
+            mock: true,
+            media: crate::media::destinations(global)?,
+        });
     }
     let base_url = global
         .base_url
@@ -101,5 +107,6 @@ pub(crate) fn build(
     Ok(Context {
         client: Client::with_config(Arc::new(transport), config),
         mock: false,
+        media: crate::media::destinations(global)?,
     })
 }

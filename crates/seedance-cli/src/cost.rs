@@ -138,8 +138,9 @@ impl DryRun<'_> {
                 ));
             }
             for u in self.uploads {
+                let to = crate::media::destination_of(u);
                 text.push_str(&format!(
-                    "would upload {} ({} bytes) for {}\n",
+                    "would publish {} ({} bytes) for {} to {to}\n",
                     u.path.display(),
                     u.bytes,
                     u.field
@@ -167,7 +168,8 @@ pub(crate) fn before_paying(
     json_mode: bool,
     out: &mut dyn Write,
 ) -> Result<bool, Failure> {
-    let facts = seedance_workflows::media_facts(local);
+    let mut facts = seedance_workflows::media_facts(local);
+    facts.extend(crate::probe::local_clips(local).map_err(Failure::failed)?);
     let errors: Vec<_> = requests
         .iter()
         .enumerate()

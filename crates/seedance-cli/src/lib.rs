@@ -30,6 +30,7 @@ mod exit;
 mod failure;
 mod input;
 mod interrupt;
+mod media;
 mod output;
 mod probe;
 mod progress;
@@ -73,6 +74,7 @@ where
         let _ = writeln!(stderr, "error: {}", f.message);
         return f.status as i32;
     }
+    media::configure(&cli.global);
     let outcome = match &cli.command {
         Command::Validate(args) => {
             return commands::validate::run(&cli.global, args, stdin, stdout, stderr) as i32;
@@ -201,7 +203,7 @@ fn run_async(
         let mut ctx = context::build(
             global,
             config,
-            !matches!(cli.command, Command::Download(_)),
+            !matches!(cli.command, Command::Download(_) | Command::Publish(_)),
             mock_state.as_deref(),
         )?;
         // The simulator's estimates are its own: never mixed into the cache.
@@ -236,6 +238,10 @@ fn run_async(
                 commands::chain::run(ctx, global, a, stdin, out, err, interrupt).await
             }
             Command::Batch(a) => commands::batch::run(ctx, global, a, out, err, interrupt).await,
+            Command::Publish(a) => {
+                commands::until_interrupted(interrupt, commands::publish::run(ctx, global, a, out))
+                    .await
+            }
             Command::Validate(_)
             | Command::Takes(_)
             | Command::Select(_)

@@ -97,6 +97,59 @@ async fn ffprobe(url: &str) -> Result<MediaInfo, String> {
     Ok(facts_from_ffprobe(&v))
 }
 
+/// Facts about the local videos and audio among `local` (ffprobe on the
+/// files), keyed by their placeholders, so a clip the service would refuse
+/// is refused before it is published or paid for. Clips that cannot be
+/// probed are reported as errors: a local clip is only sent when checked.
+pub(crate) fn local_clips(local: &[seedance_workflows::LocalFile]) -> Result<MediaFacts, String> {
+    let mut facts = MediaFacts::new();
+    for f in local.iter().filter(|f| {
+        f.dimensions.is_none() && (f.field.contains("video_urls") || f.field.contains("audio_urls"))
+    }) {
+        let run = || {
+            std::process::Command::new("ffprobe")
+                .args([
+                    "-v",
+                    "error",
+                    "-show_entries",
+                    "format=duration,size,format_name:stream=codec_type,width,height,avg_frame_rate",
+                    "-of",
+                    "json",
+                ])
+                .arg(&f.path)
+                .output()
+        };
+        // ffprobe blocks: off the async workers when on one.
+        let on_workers = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        let output = if on_workers {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        };
+        let output = output.map_err(|_| {
+            format!(
+                "{}: ffprobe is needed to check a local clip before publishing it (apt-get install ffmpeg)",
+                f.field
+            )
+        })?;
+        if !output.status.success() {
+            return Err(format!(
+                "{}: ffprobe could not read {}: {}",
+                f.field,
+                f.path.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+        let mut info = facts_from_ffprobe(&v);
+        info.size_bytes = Some(f.bytes);
+        facts.insert(f.placeholder.clone(), info);
+    }
+    Ok(facts)
+}
+
 /// Reads ffprobe's JSON (`-show_entries format=...:stream=...`).
 pub(crate) fn facts_from_ffprobe(v: &serde_json::Value) -> MediaInfo {
     let format = &v["format"];

@@ -186,7 +186,7 @@ pub(crate) fn read_request_with_flags(
             } else {
                 crate::input::parent_dir(path)
             };
-            match seedance_workflows::localize(&mut v, &dir) {
+            match seedance_workflows::localize_media(&mut v, &dir, crate::media::local_av()) {
                 Ok(found) => local.extend(found),
                 Err(e) => violations.extend(e),
             }
@@ -200,7 +200,11 @@ pub(crate) fn read_request_with_flags(
         }
     };
     let (mut value, flagged) = flags.apply(base);
-    match seedance_workflows::localize(&mut value, std::path::Path::new(".")) {
+    match seedance_workflows::localize_media(
+        &mut value,
+        std::path::Path::new("."),
+        crate::media::local_av(),
+    ) {
         Ok(found) => local.extend(found),
         Err(e) => violations.extend(e),
     }

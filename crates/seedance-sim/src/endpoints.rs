@@ -14,7 +14,12 @@ use crate::tasks::SimTask;
 use crate::uploads;
 
 impl Simulator {
-    pub(crate) fn submit(&self, state: &mut State, request: &ApiRequest) -> ApiResponse {
+    pub(crate) fn submit(
+        &self,
+        state: &mut State,
+        request: &ApiRequest,
+        dead_link: Option<(String, String)>,
+    ) -> ApiResponse {
         if let Some(limit) = self.config.submits_per_second
             && let Err(wait) = state
                 .limiter
@@ -60,6 +65,15 @@ impl Simulator {
                 );
             }
         };
+        if let Some((param, why)) = dead_link {
+            state.stats.rejected += 1;
+            return error_with(
+                400,
+                "invalid_request_error",
+                &format!("{param}: the media URL cannot be downloaded ({why})"),
+                Some(&param),
+            );
+        }
         // The service fetches input media when the task starts; a URL on
         // this simulator's own media origin that no longer serves (expired,
         // bad signature) is refused, as the service refuses dead links.

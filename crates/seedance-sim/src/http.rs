@@ -316,7 +316,9 @@ async fn api(sim: Simulator, req: Request<Incoming>) -> Result<Response<Body>, C
         headers,
     };
     let authorization = request.headers.get("authorization").map(str::to_owned);
-    let reply = sim.handle(&request, authorization.as_deref());
+    let reply = sim
+        .handle_fetching(&request, authorization.as_deref())
+        .await;
     send(reply).await
 }
 

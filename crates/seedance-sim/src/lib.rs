@@ -49,6 +49,7 @@ mod media;
 mod media_routes;
 mod persist;
 mod rate_limit;
+mod reachability;
 mod reply;
 mod request_check;
 mod responses;

@@ -297,6 +297,32 @@ impl Simulator {
 
     /// Handles an API request; `authorization` is the header's value.
     pub fn handle(&self, request: &ApiRequest, authorization: Option<&str>) -> SimReply {
+        self.handle_fetched(request, authorization, None)
+    }
+
+    /// [`Simulator::handle`] for a transport that fetched the request's
+    /// loopback media links first (as the service fetches inputs):
+    /// `dead_link` is the first that did not download, with why.
+    pub async fn handle_fetching(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<&str>,
+    ) -> SimReply {
+        let dead = match (&request.body, request.path.as_str()) {
+            (Some(body), "/v1/videos/generations") => {
+                crate::reachability::first_dead_link(body, &self.media_base()).await
+            }
+            _ => None,
+        };
+        self.handle_fetched(request, authorization, dead)
+    }
+
+    fn handle_fetched(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<&str>,
+        dead_link: Option<(String, String)>,
+    ) -> SimReply {
         let route = match (request.method, request.path.as_str()) {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
@@ -343,7 +369,7 @@ impl Simulator {
             return respond(denied);
         }
         let response = match route {
-            Route::Submit => self.submit(&mut state, request),
+            Route::Submit => self.submit(&mut state, request, dead_link),
             Route::Upload => self.upload(&mut state, request),
             _ => self.status(&state, request),
         };

@@ -72,7 +72,7 @@ impl Transport for SimTransport {
 
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let auth = self.key.as_ref().map(ApiKey::bearer);
-        let r = self.sim.handle(&request, auth.as_deref());
+        let r = self.sim.handle_fetching(&request, auth.as_deref()).await;
         // A persistent simulator keeps what it created before answering,
         // so nothing a client was told about can be lost with the process.
         if let Some(snapshot) = self.sim.take_snapshot() {

@@ -36,6 +36,9 @@ pub struct BatchOptions {
     /// The local files placeholders in the requests stand for (see
     /// [`crate::local_media`]); uploaded just before the submit that needs them.
     pub local_files: crate::local_media::LocalFiles,
+    /// Where local files are published (the media store for videos and
+    /// audio, see [`crate::media_store`]).
+    pub media: crate::local_media::Destinations,
 }
 
 impl Default for BatchOptions {
@@ -48,6 +51,7 @@ impl Default for BatchOptions {
             events: ignore(),
             stop: StopSignal::new(),
             local_files: crate::local_media::LocalFiles::default(),
+            media: crate::local_media::Destinations::default(),
         }
     }
 }
@@ -104,6 +108,16 @@ pub fn parse_jobs_with_local_files(
     text: &str,
     base: Option<&Path>,
 ) -> Result<(Vec<GenerationRequest>, Vec<crate::local_media::LocalFile>), PlanError> {
+    parse_jobs_with_local_media(text, base, false)
+}
+
+/// [`parse_jobs_with_local_files`], with local videos and audio accepted
+/// when `av` (a media store will publish them).
+pub fn parse_jobs_with_local_media(
+    text: &str,
+    base: Option<&Path>,
+    av: bool,
+) -> Result<(Vec<GenerationRequest>, Vec<crate::local_media::LocalFile>), PlanError> {
     let mut local = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -133,7 +147,7 @@ pub fn parse_jobs_with_local_files(
             }
         };
         if let Some(base) = base {
-            match crate::local_media::localize(&mut value, base) {
+            match crate::local_media::localize_media(&mut value, base, av) {
                 Ok(found) => local.extend(found.into_iter().map(|mut f| {
                     f.field = format!("line {}: {}", i + 1, f.field);
                     f
@@ -203,6 +217,7 @@ pub async fn run_batch(
         stem: job_stem,
         stop: options.stop.clone(),
         local_files: &options.local_files,
+        media: &options.media,
     };
     let runner = &runner;
     // Jobs with work to do first; finished ones (whose files are only

@@ -42,6 +42,9 @@ pub struct ChainOptions {
     /// The local files placeholders in the requests stand for (see
     /// [`crate::local_media`]); uploaded just before the submit that needs them.
     pub local_files: crate::local_media::LocalFiles,
+    /// Where local files are published (the media store for videos and
+    /// audio, see [`crate::media_store`]).
+    pub media: crate::local_media::Destinations,
 }
 
 impl Default for ChainOptions {
@@ -55,6 +58,7 @@ impl Default for ChainOptions {
             events: ignore(),
             stop: StopSignal::new(),
             local_files: crate::local_media::LocalFiles::default(),
+            media: crate::local_media::Destinations::default(),
         }
     }
 }
@@ -139,6 +143,7 @@ pub async fn run_chain(
         stem: segment_stem,
         stop: options.stop.clone(),
         local_files: &options.local_files,
+        media: &options.media,
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
     let generate = async {

@@ -27,6 +27,7 @@ pub(crate) struct JobRunner<'a> {
     pub(crate) stop: StopSignal,
     /// Local files that placeholders in requests stand for.
     pub(crate) local_files: &'a crate::local_media::LocalFiles,
+    pub(crate) media: &'a crate::local_media::Destinations,
 }
 
 fn file_record(out_dir: &Path, d: &Download) -> FileRecord {
@@ -114,7 +115,14 @@ impl JobRunner<'_> {
         // Local images: uploaded (or an earlier live upload reused) before
         // anything is paid for; the manifest records the request as sent.
         let mut body = request.to_json();
-        crate::local_media::publish(self.client, &mut body, self.local_files, self.store).await?;
+        crate::local_media::publish_to(
+            self.client,
+            self.media,
+            &mut body,
+            self.local_files,
+            self.store,
+        )
+        .await?;
         let published;
         let request = if body == request.to_json() {
             request

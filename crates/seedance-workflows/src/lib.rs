@@ -41,6 +41,7 @@ mod journal;
 pub mod local_media;
 pub mod lock;
 pub mod manifest;
+pub mod media_store;
 pub mod plan;
 pub mod stitch;
 pub mod stop;
@@ -48,13 +49,17 @@ pub mod storyboard;
 pub mod takes;
 
 pub use batch::{
-    BatchOptions, BatchSummary, JobFailure, parse_jobs, parse_jobs_with_local_files, run_batch,
+    BatchOptions, BatchSummary, JobFailure, parse_jobs, parse_jobs_with_local_files,
+    parse_jobs_with_local_media, run_batch,
 };
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
 pub use journal::JOURNAL_FILE_NAME;
-pub use local_media::{LocalFile, LocalFiles, PublishError, UploadRecord, localize, media_facts};
+pub use local_media::{
+    Destinations, LocalFile, LocalFiles, PublishError, UploadRecord, localize, localize_media,
+    media_facts,
+};
 pub use lock::{LockError, OutputLock};
 pub use manifest::{FileRecord, JobRecord, JobState, JsonText, Manifest, ManifestStore};
 pub use plan::{LinkMode, Plan, PlanError};

@@ -80,6 +80,10 @@ pub struct UploadRecord {
     pub expires_at: i64,
     /// Its size.
     pub bytes: u64,
+    /// The media store it was published to (`s3://bucket/prefix`); `None`
+    /// for apimart's upload endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 /// The local files of a run, by SHA-256.
@@ -143,6 +147,30 @@ enum Slot {
 /// line) with placeholders. `base` is the directory relative paths are read
 /// from. Every problem is a violation naming its field.
 pub fn localize(value: &mut Value, base: &Path) -> Result<Vec<LocalFile>, Vec<Violation>> {
+    localize_media(value, base, false)
+}
+
+/// [`localize`], with local videos and audio allowed too when `av` (a media
+/// store is configured to publish them, see [`crate::media_store`]).
+pub fn localize_media(
+    value: &mut Value,
+    base: &Path,
+    av: bool,
+) -> Result<Vec<LocalFile>, Vec<Violation>> {
+    AV_ALLOWED.with(|a| a.set(av));
+    let r = localize_inner(value, base);
+    AV_ALLOWED.with(|a| a.set(false));
+    r
+}
+
+thread_local! {
+    /// Whether the `localize` in progress on this thread accepts local
+    /// videos and audio (threaded through the walk without widening every
+    /// helper's signature).
+    static AV_ALLOWED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn localize_inner(value: &mut Value, base: &Path) -> Result<Vec<LocalFile>, Vec<Violation>> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     visit(value, "", base, &mut found, &mut errors);
@@ -242,13 +270,18 @@ fn one(
     };
     let path = base.join(rel);
     if slot == Slot::VideoOrAudio {
-        errors.push(Violation::new(
-            Code::InvalidUrl,
-            field,
-            format!(
-                "`{text}` is a local file, and apimart has no upload endpoint for video or audio: publish it where the service can fetch it (your own storage, a signed URL) and give that URL"
-            ),
-        ));
+        if !AV_ALLOWED.with(std::cell::Cell::get) {
+            errors.push(Violation::new(
+                Code::InvalidUrl,
+                field,
+                format!(
+                    "`{text}` is a local file, and apimart has no upload endpoint for video or audio: name your bucket with --media-store (or SEEDANCE_MEDIA_STORE) to publish it there, or give a URL the service can fetch"
+                ),
+            ));
+            return;
+        }
+        let text = text.to_owned();
+        local_clip(v, &text, field, path, found, errors);
         return;
     }
     let bytes = match std::fs::read(&path) {
@@ -287,6 +320,45 @@ fn one(
             &bytes[..bytes.len().min(1 << 16)],
         ),
         format: kind.extension().to_owned(),
+    });
+}
+
+/// A local video or audio clip: content-addressed like an image, its
+/// format from its extension (the probe checks its streams later).
+fn local_clip(
+    v: &mut Value,
+    text: &str,
+    field: &str,
+    path: PathBuf,
+    found: &mut Vec<LocalFile>,
+    errors: &mut Vec<Violation>,
+) {
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(Violation::new(
+                Code::InvalidUrl,
+                field,
+                format!("`{text}` is neither an http(s)/asset:// URL nor a readable file ({e})"),
+            ));
+            return;
+        }
+    };
+    let format = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let sha256 = crate::manifest::sha256_hex(&bytes);
+    let url = placeholder(&sha256, &path);
+    *v = Value::String(url.clone());
+    found.push(LocalFile {
+        field: field.to_owned(),
+        path,
+        bytes: bytes.len() as u64,
+        sha256,
+        placeholder: url,
+        dimensions: None,
+        format,
     });
 }
 
@@ -330,6 +402,12 @@ pub enum PublishError {
         #[source]
         source: std::io::Error,
     },
+    /// A video or audio clip, and no media store to publish it to.
+    #[error("{}: apimart has no upload endpoint for video or audio; name your bucket with --media-store", .0.display())]
+    NoStore(PathBuf),
+    /// Publishing to the media store failed.
+    #[error(transparent)]
+    Store(Box<crate::media_store::StoreError>),
     /// The upload failed.
     #[error("uploading {}: {source}", path.display())]
     Upload {
@@ -350,6 +428,7 @@ pub async fn publish_file(
     cache: &dyn UploadCache,
 ) -> Result<String, crate::WorkflowError> {
     if let Some(r) = cache.get(sha256)
+        && r.store.is_none()
         && r.expires_at - client.unix_now() >= MIN_LIFE_SECS
     {
         return Ok(r.url);
@@ -388,6 +467,7 @@ pub async fn publish_file(
             url: uploaded.url.clone(),
             expires_at: uploaded.expires_at,
             bytes: uploaded.bytes,
+            store: None,
         },
     )?;
     Ok(uploaded.url)
@@ -397,6 +477,73 @@ pub async fn publish_file(
 /// uploading the files (or reusing live uploads from `cache`).
 pub async fn publish(
     client: &Client,
+    body: &mut Value,
+    files: &LocalFiles,
+    cache: &dyn UploadCache,
+) -> Result<(), crate::WorkflowError> {
+    publish_to(client, &Destinations::default(), body, files, cache).await
+}
+
+/// Where local files go: images to apimart's upload endpoint unless
+/// `images_via_store`; videos and audio to `store`.
+#[derive(Debug, Clone, Default)]
+pub struct Destinations {
+    /// The user's bucket, when one is configured.
+    pub store: Option<std::sync::Arc<crate::media_store::MediaStore>>,
+    /// Publish images to the store too (e.g. images over 20 MB).
+    pub images_via_store: bool,
+}
+
+/// Whether the file at `path` is an image (by its first bytes).
+fn is_image(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    matches!(
+        seedance_core::media_check::MediaKind::sniff(&head[..n]),
+        Some(
+            seedance_core::media_check::MediaKind::Png
+                | seedance_core::media_check::MediaKind::Jpeg
+                | seedance_core::media_check::MediaKind::Webp
+                | seedance_core::media_check::MediaKind::Gif
+        )
+    )
+}
+
+/// Publishes `path` to the store (reusing a live record from `cache`).
+async fn publish_to_store(
+    client: &Client,
+    store: &crate::media_store::MediaStore,
+    path: &Path,
+    sha256: &str,
+    cache: &dyn UploadCache,
+) -> Result<String, crate::WorkflowError> {
+    // A signed URL is renewed (re-signed, not re-uploaded) once it has
+    // less than MIN_LIFE_SECS left.
+    if let Some(r) = cache.get(sha256)
+        && r.store.as_deref() == Some(store.display())
+        && r.expires_at - client.unix_now() >= MIN_LIFE_SECS
+    {
+        return Ok(r.url);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let record = store
+        .publish(path, sha256, &ext, client.unix_now())
+        .await
+        .map_err(|e| PublishError::Store(Box::new(e)))?;
+    cache.put(sha256, record.clone())?;
+    Ok(record.url)
+}
+
+/// [`publish`] with explicit destinations.
+pub async fn publish_to(
+    client: &Client,
+    to: &Destinations,
     body: &mut Value,
     files: &LocalFiles,
     cache: &dyn UploadCache,
@@ -412,7 +559,17 @@ pub async fn publish(
             .0
             .get(&sha)
             .ok_or_else(|| PublishError::Unknown(sha.clone()))?;
-        let url = publish_file(client, path, &sha, cache).await?;
+        let image = {
+            let p = path.clone();
+            tokio::task::spawn_blocking(move || is_image(&p))
+                .await
+                .unwrap_or(false)
+        };
+        let url = match (&to.store, image && !to.images_via_store) {
+            (_, true) => publish_file(client, path, &sha, cache).await?,
+            (Some(store), false) => publish_to_store(client, store, path, &sha, cache).await?,
+            (None, false) => return Err(PublishError::NoStore(path.clone()).into()),
+        };
         urls.insert(sha, url);
     }
     replace_placeholders(body, &urls);

@@ -2,9 +2,7 @@
 
 use std::io::Write;
 
-use seedance_workflows::{
-    BatchOptions, StopSignal, WorkflowError, parse_jobs_with_local_files, run_batch,
-};
+use seedance_workflows::{BatchOptions, StopSignal, WorkflowError, run_batch};
 use serde_json::json;
 
 use crate::cli::{BatchArgs, GlobalArgs};
@@ -25,7 +23,11 @@ pub(crate) async fn run(
 ) -> Result<(), Failure> {
     let text = std::fs::read_to_string(&args.jobs)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.jobs.display())))?;
-    let parsed = parse_jobs_with_local_files(&text, Some(&crate::input::parent_dir(&args.jobs)));
+    let parsed = seedance_workflows::parse_jobs_with_local_media(
+        &text,
+        Some(&crate::input::parent_dir(&args.jobs)),
+        crate::media::local_av(),
+    );
     let (jobs, local) = parsed.map_err(|e| {
         Failure::failed(format!(
             "invalid jobs file {}:\n{}",
@@ -52,6 +54,7 @@ pub(crate) async fn run(
         events: bars.sink(),
         stop: stop.clone(),
         local_files: seedance_workflows::LocalFiles::from_found(&local),
+        media: crate::media::destinations(global)?,
     };
     let work = with_stop(
         interrupt,

@@ -26,16 +26,20 @@ pub(crate) async fn run(
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let mut value = read_json(&args.plan, stdin).map_err(|e| Failure::usage(e.to_string()))?;
-    let local = seedance_workflows::localize(&mut value, &crate::input::parent_dir(&args.plan))
-        .map_err(|errors| {
-            Failure::failed(
-                seedance_workflows::PlanError {
-                    errors,
-                    warnings: Vec::new(),
-                }
-                .to_string(),
-            )
-        })?;
+    let local = seedance_workflows::localize_media(
+        &mut value,
+        &crate::input::parent_dir(&args.plan),
+        crate::media::local_av(),
+    )
+    .map_err(|errors| {
+        Failure::failed(
+            seedance_workflows::PlanError {
+                errors,
+                warnings: Vec::new(),
+            }
+            .to_string(),
+        )
+    })?;
     let (plan, warnings) = Plan::from_json(&value).map_err(|e| Failure::failed(e.to_string()))?;
     if !global.json {
         for w in &warnings {
@@ -70,6 +74,7 @@ pub(crate) async fn run(
         events: bars.sink(),
         stop: stop.clone(),
         local_files: seedance_workflows::LocalFiles::from_found(&local),
+        media: crate::media::destinations(global)?,
     };
     let changes = seedance_workflows::chain::preview_chain(&plan, &args.resume.out, &options)?;
     options.apply_changes = crate::consent::ask(

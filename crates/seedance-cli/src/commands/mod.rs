@@ -5,6 +5,7 @@ pub(crate) mod chain;
 pub(crate) mod download;
 pub(crate) mod generate;
 pub(crate) mod mock_server;
+pub(crate) mod publish;
 pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod submit;

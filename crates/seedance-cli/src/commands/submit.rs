@@ -80,8 +80,11 @@ pub(crate) fn prepare(
     let mut read = read;
     // Local images are checked by their bytes (size, format, pixels) before
     // anything is uploaded or paid for.
-    let media =
-        seedance_core::validate_media(&read.request, &seedance_workflows::media_facts(&raw.local));
+    let media = seedance_core::validate_media(&read.request, &{
+        let mut facts = seedance_workflows::media_facts(&raw.local);
+        facts.extend(crate::probe::local_clips(&raw.local).map_err(Failure::failed)?);
+        facts
+    });
     if !media.is_valid() {
         return Err(Failure::failed(
             seedance_core::ValidationError { report: media }.to_string(),
@@ -114,8 +117,9 @@ impl Prepared {
         }
         let mut body = self.read.request.to_json();
         let files = seedance_workflows::LocalFiles::from_found(&self.local);
-        seedance_workflows::local_media::publish(
+        seedance_workflows::local_media::publish_to(
             &ctx.client,
+            &ctx.media,
             &mut body,
             &files,
             &seedance_workflows::local_media::NoCache,

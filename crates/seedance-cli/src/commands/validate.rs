@@ -70,56 +70,62 @@ pub(crate) fn run(
     };
     let (report, value) = match input {
         Input::Request(mut v) => {
-            let mut report = match seedance_workflows::localize(&mut v, &base) {
-                Ok(local) => {
-                    let mut r = validate_json(&v);
-                    if let (true, Ok((request, _))) =
-                        (r.is_valid(), GenerationRequest::from_json(&v))
-                    {
-                        let mut facts = seedance_workflows::media_facts(&local);
-                        if args.probe {
-                            let (probed, notes) = probe_urls(&request);
-                            facts.extend(probed);
-                            for n in notes {
-                                let _ = writeln!(stderr, "note: {n}");
+            let mut report =
+                match seedance_workflows::localize_media(&mut v, &base, crate::media::local_av()) {
+                    Ok(local) => {
+                        let mut r = validate_json(&v);
+                        if let (true, Ok((request, _))) =
+                            (r.is_valid(), GenerationRequest::from_json(&v))
+                        {
+                            let mut facts = seedance_workflows::media_facts(&local);
+                            if args.probe {
+                                let (probed, notes) = probe_urls(&request);
+                                facts.extend(probed);
+                                for n in notes {
+                                    let _ = writeln!(stderr, "note: {n}");
+                                }
                             }
+                            let media = seedance_core::validate_media(&request, &facts);
+                            r.errors.extend(media.errors);
+                            r.warnings.extend(media.warnings);
                         }
-                        let media = seedance_core::validate_media(&request, &facts);
-                        r.errors.extend(media.errors);
-                        r.warnings.extend(media.warnings);
+                        r
                     }
-                    r
-                }
-                Err(errors) => {
-                    let mut r = validate_json(&v);
-                    r.errors.extend(errors);
-                    r
-                }
-            };
+                    Err(errors) => {
+                        let mut r = validate_json(&v);
+                        r.errors.extend(errors);
+                        r
+                    }
+                };
             report.errors.dedup();
             (report, Some(v))
         }
         Input::Plan(mut v) => {
-            let report = match seedance_workflows::localize(&mut v, &base) {
-                Err(errors) => ValidationReport {
-                    errors,
-                    warnings: Vec::new(),
-                },
-                Ok(_) => match seedance_workflows::Plan::from_json(&v) {
-                    Ok((_, warnings)) => ValidationReport {
-                        errors: Vec::new(),
-                        warnings,
+            let report =
+                match seedance_workflows::localize_media(&mut v, &base, crate::media::local_av()) {
+                    Err(errors) => ValidationReport {
+                        errors,
+                        warnings: Vec::new(),
                     },
-                    Err(e) => ValidationReport {
-                        errors: e.errors,
-                        warnings: e.warnings,
+                    Ok(_) => match seedance_workflows::Plan::from_json(&v) {
+                        Ok((_, warnings)) => ValidationReport {
+                            errors: Vec::new(),
+                            warnings,
+                        },
+                        Err(e) => ValidationReport {
+                            errors: e.errors,
+                            warnings: e.warnings,
+                        },
                     },
-                },
-            };
+                };
             (report, None)
         }
         Input::Jobs(text) => {
-            let report = match seedance_workflows::parse_jobs_with_local_files(&text, Some(&base)) {
+            let report = match seedance_workflows::parse_jobs_with_local_media(
+                &text,
+                Some(&base),
+                crate::media::local_av(),
+            ) {
                 Ok(_) => ValidationReport::default(),
                 Err(e) => ValidationReport {
                     errors: e.errors,

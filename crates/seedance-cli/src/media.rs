@@ -1,0 +1,79 @@
+//! The media store options: where local reference videos and audio (and,
+//! on request, images) are published before a request is sent.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use seedance_workflows::Destinations;
+use seedance_workflows::media_store::{MEDIA_STORE_ENV, MediaStore};
+
+use crate::cli::{GlobalArgs, ImagesVia};
+use crate::failure::Failure;
+
+/// Set once per run from the options: whether local videos and audio are
+/// accepted where requests are read (a store will publish them).
+static LOCAL_AV: AtomicBool = AtomicBool::new(false);
+/// The store's URL and whether images go there, for dry runs.
+static STORE: std::sync::Mutex<Option<(String, bool)>> = std::sync::Mutex::new(None);
+
+/// The store URL from `--media-store`, else `SEEDANCE_MEDIA_STORE`.
+pub(crate) fn store_url(global: &GlobalArgs) -> Option<String> {
+    global.media_store.clone().or_else(|| {
+        std::env::var(MEDIA_STORE_ENV)
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+    })
+}
+
+/// Records whether local videos and audio may be read (called at start).
+pub(crate) fn configure(global: &GlobalArgs) {
+    LOCAL_AV.store(store_url(global).is_some(), Ordering::Relaxed);
+    if let Ok(mut s) = STORE.lock() {
+        *s = store_url(global).map(|u| (u, global.images_via == ImagesVia::Store));
+    }
+}
+
+/// Where a local file would be published, for a dry run.
+pub(crate) fn destination_of(file: &seedance_workflows::LocalFile) -> String {
+    let image = file.dimensions.is_some();
+    let store = STORE.lock().ok().and_then(|s| s.clone());
+    match store {
+        Some((url, images_too)) if !image || images_too => {
+            format!(
+                "{} (key {}.{})",
+                url.trim_end_matches('/'),
+                file.sha256,
+                file.format
+            )
+        }
+        _ if image => "apimart's upload endpoint".to_owned(),
+        _ => "nowhere: no --media-store".to_owned(),
+    }
+}
+
+/// Whether local videos and audio are accepted in requests.
+pub(crate) fn local_av() -> bool {
+    LOCAL_AV.load(Ordering::Relaxed)
+}
+
+/// Where local files go for this run.
+pub(crate) fn destinations(global: &GlobalArgs) -> Result<Destinations, Failure> {
+    let store = match store_url(global) {
+        Some(url) => Some(Arc::new(
+            MediaStore::from_url(url.trim())
+                .map_err(|e| Failure::usage(e.to_string()))?
+                .with_ttl(global.link_ttl),
+        )),
+        None => None,
+    };
+    let images_via_store = global.images_via == ImagesVia::Store;
+    if images_via_store && store.is_none() {
+        return Err(Failure::usage(
+            "--images-via store needs a store: --media-store URL or SEEDANCE_MEDIA_STORE",
+        ));
+    }
+    Ok(Destinations {
+        store,
+        images_via_store,
+    })
+}

@@ -311,7 +311,9 @@ fn stitch_needs_are_checked_before_anything_is_paid() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{o:?}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--stitch needs ffmpeg"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("stitching needs ffmpeg"), "{stderr}");
+    assert!(stderr.contains("run without --stitch"), "{stderr}");
     assert!(
         !out.join("segment_000.mp4").exists(),
         "nothing was generated"

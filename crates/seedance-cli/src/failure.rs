@@ -97,6 +97,10 @@ impl From<seedance_workflows::WorkflowError> for Failure {
                 "pass your own copy with --frame-url {previous}=URL, or regenerate segment {previous} with --regenerate {previous}"
             )),
             W::Stopped => Some("rerun to resume".to_owned()),
+            W::Publish(seedance_workflows::PublishError::NoStore(_)) => Some(
+                "name your bucket with --media-store s3://BUCKET/PREFIX (or SEEDANCE_MEDIA_STORE)"
+                    .to_owned(),
+            ),
             _ => None,
         };
         Failure {

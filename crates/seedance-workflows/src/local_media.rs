@@ -275,7 +275,7 @@ fn one(
                 Code::InvalidUrl,
                 field,
                 format!(
-                    "`{text}` is a local file, and apimart has no upload endpoint for video or audio: name your bucket with --media-store (or SEEDANCE_MEDIA_STORE) to publish it there, or give a URL the service can fetch"
+                    "`{text}` is a local file, and apimart has no upload endpoint for video or audio: publish it through a media store (seedance_workflows::media_store; the CLI's --media-store), or give a URL the service can fetch"
                 ),
             ));
             return;
@@ -403,7 +403,7 @@ pub enum PublishError {
         source: std::io::Error,
     },
     /// A video or audio clip, and no media store to publish it to.
-    #[error("{}: apimart has no upload endpoint for video or audio; name your bucket with --media-store", .0.display())]
+    #[error("{}: apimart has no upload endpoint for video or audio, and no media store is configured", .0.display())]
     NoStore(PathBuf),
     /// Publishing to the media store failed.
     #[error(transparent)]

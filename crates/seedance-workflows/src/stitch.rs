@@ -17,9 +17,7 @@ use tokio::process::Command;
 #[non_exhaustive]
 pub enum StitchError {
     /// ffmpeg or ffprobe is not installed.
-    #[error(
-        "{tool} was not found: --stitch needs ffmpeg (for example `apt-get install ffmpeg`); run without --stitch to generate the segments only"
-    )]
+    #[error("{tool} was not found: stitching needs ffmpeg (for example `apt-get install ffmpeg`)")]
     MissingTool {
         /// The missing program.
         tool: &'static str,
@@ -135,7 +133,7 @@ pub fn check_tools(reencode: bool) -> Result<(), StitchError> {
         if !String::from_utf8_lossy(&encoders.stdout).contains("libx264") {
             return Err(StitchError::Failed {
                 tool: "ffmpeg",
-                stderr: "this ffmpeg has no libx264 encoder, which --drop-seam-frame needs".into(),
+                stderr: "this ffmpeg has no libx264 encoder, which dropping seam frames needs (it re-encodes)".into(),
             });
         }
     }

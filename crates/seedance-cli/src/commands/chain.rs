@@ -59,8 +59,15 @@ pub(crate) async fn run(
     }
     if args.stitch {
         // Checked before anything is paid for, not after every segment.
-        seedance_workflows::stitch::check_tools(args.drop_seam_frame)
-            .map_err(|e| Failure::failed(e.to_string()))?;
+        seedance_workflows::stitch::check_tools(args.drop_seam_frame).map_err(|e| {
+            let mut f = Failure::failed(e.to_string());
+            f.hint = Some(if args.drop_seam_frame {
+                "install ffmpeg with libx264, or stitch without --drop-seam-frame".to_owned()
+            } else {
+                "run without --stitch to generate the segments only".to_owned()
+            });
+            f
+        })?;
     }
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "segment", plan.len(), lines.clone());

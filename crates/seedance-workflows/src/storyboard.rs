@@ -397,9 +397,23 @@ pub fn write(out_dir: &Path, manifest: &Manifest, extract: bool) -> std::io::Res
 /// Rewrites the page of `store`'s run off the async workers (best effort:
 /// a page that cannot be written never fails a run).
 pub(crate) async fn update(out_dir: &Path, store: &ManifestStore, extract: bool) {
-    let manifest = store.snapshot();
     let dir = out_dir.to_owned();
-    let _ = tokio::task::spawn_blocking(move || write(&dir, &manifest, extract)).await;
+    let chain = store.read(|m| m.kind == ManifestKind::Chain);
+    if chain || extract {
+        // Small manifests: a copy, and everything (frames, PSNR) off the workers.
+        let manifest = store.snapshot();
+        let _ = tokio::task::spawn_blocking(move || write(&dir, &manifest, extract)).await;
+        return;
+    }
+    // A batch can hold 100,000 jobs: render its first rows in place rather
+    // than copy the manifest, then write off the workers.
+    let page = store.read(|m| render(&dir, m));
+    let _ = tokio::task::spawn_blocking(move || {
+        crate::fresh_file::write_fresh(&dir.join(FILE_NAME), |w| {
+            std::io::Write::write_all(w, page.as_bytes())
+        })
+    })
+    .await;
 }
 
 /// Rewrites the page of the run in `out_dir` from its manifest, first

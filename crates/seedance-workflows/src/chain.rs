@@ -164,12 +164,19 @@ pub async fn run_chain(
                 // A new take: its number, and which take of the previous
                 // segment it starts from (for stale-link detection).
                 let linked_from = (k > 0).then(|| store.job(k - 1).take.max(1));
-                let dir = out_dir.join(segment_stem(k));
+                let job = store.job(k);
+                let number = if job.take == 0 {
+                    // Reads the segment's directory: off the async workers.
+                    let dir = out_dir.join(segment_stem(k));
+                    tokio::task::spawn_blocking(move || crate::takes::next_take_number(&job, &dir))
+                        .await
+                        .unwrap_or(1)
+                } else {
+                    job.take
+                };
                 store
                     .update_job_async(k, |j| {
-                        if j.take == 0 {
-                            j.take = crate::takes::next_take_number(j, &dir);
-                        }
+                        j.take = number;
                         j.linked_from = linked_from;
                     })
                     .await?;

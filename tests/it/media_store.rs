@@ -305,3 +305,66 @@ fn publish_prints_signed_urls_and_a_dry_run_says_where_files_would_go() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("--media-store"), "{}", out.stderr);
 }
+
+/// A second moto that checks credentials from its first request: ours are
+/// unknown to it, so it refuses them.
+#[tokio::test]
+async fn refused_credentials_are_a_clear_error_naming_the_store_and_no_secret() {
+    let test = "refused_credentials";
+    let Some(moto) = std::env::var_os("SEEDANCE_TEST_MOTO_BIN") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: SEEDANCE_TEST_MOTO_BIN is unset under CI (.ci/run sets it)"
+        );
+        eprintln!("skipped {test}: set SEEDANCE_TEST_MOTO_BIN to moto_server to run it");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(moto)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("INITIAL_NO_AUTH_ACTION_COUNT", "0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let secret = "not-a-real-secret-4711";
+    let store = MediaStore::from_url_with(
+        "s3://guarded/clips",
+        &[
+            ("aws_endpoint", endpoint.as_str()),
+            ("aws_allow_http", "true"),
+            ("aws_access_key_id", "AKIAUNKNOWN0000000000"),
+            ("aws_secret_access_key", secret),
+            ("aws_region", "us-east-1"),
+        ],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clip.mp4");
+    std::fs::write(&file, b"....ftypisom").unwrap();
+    let err = store.publish(&file, "abc", "mp4", 0).await.unwrap_err();
+    let _ = server.kill();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::AccessDenied { .. } | StoreError::Credentials { .. }
+        ),
+        "{err:?}"
+    );
+    assert!(text.contains("s3://guarded/clips"), "{text}");
+    assert!(!text.contains(secret), "{text}");
+    // Settings are checked by name.
+    assert!(MediaStore::from_url_with("s3://b/p", &[("aws_no_such_thing", "x")]).is_err());
+}

@@ -109,6 +109,15 @@ impl MediaStore {
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
     /// `AWS_REGION`, `AWS_ENDPOINT_URL` for compatibles, `AWS_ALLOW_HTTP`).
     pub fn from_url(url: &str) -> Result<MediaStore, StoreError> {
+        MediaStore::from_url_with(url, &[])
+    }
+
+    /// [`MediaStore::from_url`] with explicit settings over the
+    /// environment's, by the provider's configuration key
+    /// (`aws_endpoint`, `aws_access_key_id`, `aws_region`,
+    /// `google_service_account`, `azure_storage_account_key`...). An
+    /// unknown key is an error naming it; values are never shown.
+    pub fn from_url_with(url: &str, settings: &[(&str, &str)]) -> Result<MediaStore, StoreError> {
         let bad = |reason: &str| StoreError::BadUrl {
             url: url.to_owned(),
             reason: reason.to_owned(),
@@ -124,26 +133,39 @@ impl MediaStore {
         let built = |e: object_store::Error| bad(&e.to_string());
         let (store, signer): (Arc<dyn ObjectStore>, Arc<dyn Signer>) = match scheme {
             "s3" | "s3a" => {
-                let s3 = object_store::aws::AmazonS3Builder::from_env()
-                    .with_url(&root)
-                    .build()
-                    .map_err(built)?;
+                let mut b = object_store::aws::AmazonS3Builder::from_env().with_url(&root);
+                for (k, v) in settings {
+                    let key = k
+                        .parse()
+                        .map_err(|_| bad(&format!("unknown S3 setting `{k}`")))?;
+                    b = b.with_config(key, *v);
+                }
+                let s3 = b.build().map_err(built)?;
                 let s3 = Arc::new(s3);
                 (s3.clone(), s3)
             }
             "gs" => {
-                let gcs = object_store::gcp::GoogleCloudStorageBuilder::from_env()
-                    .with_url(&root)
-                    .build()
-                    .map_err(built)?;
+                let mut b =
+                    object_store::gcp::GoogleCloudStorageBuilder::from_env().with_url(&root);
+                for (k, v) in settings {
+                    let key = k
+                        .parse()
+                        .map_err(|_| bad(&format!("unknown GCS setting `{k}`")))?;
+                    b = b.with_config(key, *v);
+                }
+                let gcs = b.build().map_err(built)?;
                 let gcs = Arc::new(gcs);
                 (gcs.clone(), gcs)
             }
             "az" | "azure" | "abfs" | "abfss" => {
-                let az = object_store::azure::MicrosoftAzureBuilder::from_env()
-                    .with_url(&root)
-                    .build()
-                    .map_err(built)?;
+                let mut b = object_store::azure::MicrosoftAzureBuilder::from_env().with_url(&root);
+                for (k, v) in settings {
+                    let key = k
+                        .parse()
+                        .map_err(|_| bad(&format!("unknown Azure setting `{k}`")))?;
+                    b = b.with_config(key, *v);
+                }
+                let az = b.build().map_err(built)?;
                 let az = Arc::new(az);
                 (az.clone(), az)
             }

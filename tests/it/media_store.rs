@@ -355,6 +355,7 @@ async fn refused_credentials_are_a_clear_error_naming_the_store_and_no_secret() 
     std::fs::write(&file, b"....ftypisom").unwrap();
     let err = store.publish(&file, "abc", "mp4", 0).await.unwrap_err();
     let _ = server.kill();
+    let _ = server.wait();
     let text = err.to_string();
     assert!(
         matches!(

@@ -144,11 +144,11 @@ pub(crate) async fn run(sizes: &[usize]) -> String {
         "## 4b. Batch bookkeeping at scale\n\n\
          `run_batch` on the instant simulator (tasks finish at once, no rate limit), 128 jobs in flight, \
          paused tokio time for the simulator, real time for the bookkeeping: every job is submitted, \
-         polled, downloaded (a 2.8 KB MP4, fsynced) and recorded. Each job change is one line appended to \
+         polled, downloaded (an MP4 rendered by the simulator, fsynced) and recorded. Each job change is one line appended to \
          `journal.jsonl` by a writer thread that fsyncs once for every change waiting (group commit); the \
          journal is compacted (with a `manifest.json` snapshot) when it holds more than twice as many lines \
          as jobs. CPU is user + system time of the process, the journal thread included; the rerun adds \
-         one job to a finished batch and times its first new submit; RSS is the process's peak so far.\n\n\
+         one job to a finished batch and times its first new submit; RSS is the process's peak so far, and includes the in-process simulator's own state for every task (it runs in the benchmark's process); the client's share is not separated.\n\n\
          | jobs | CPU per job (ms) | completed jobs/s | rerun to first new submit (s) | peak RSS (MiB) |\n\
          |---|---|---|---|---|\n{}\n\n{checks}\n",
         rows.join("\n")

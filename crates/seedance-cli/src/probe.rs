@@ -13,6 +13,16 @@ use seedance_transport::Transport;
 
 const HEAD_BYTES: usize = 64 * 1024;
 
+/// What ffprobe is asked for: the facts the media rules read, as JSON.
+const FFPROBE_ARGS: [&str; 6] = [
+    "-v",
+    "error",
+    "-show_entries",
+    "format=duration,size,format_name:stream=codec_type,width,height,avg_frame_rate",
+    "-of",
+    "json",
+];
+
 /// Probes every http(s) media URL of `request`; returns the facts and a
 /// note for each URL that could not be probed.
 pub(crate) async fn probe(
@@ -73,15 +83,8 @@ async fn ffprobe(url: &str) -> Result<MediaInfo, String> {
     let output = tokio::time::timeout(
         Duration::from_secs(30),
         tokio::process::Command::new("ffprobe")
-            .args([
-                "-v",
-                "error",
-                "-show_entries",
-                "format=duration,size,format_name:stream=codec_type,width,height,avg_frame_rate",
-                "-of",
-                "json",
-                url,
-            ])
+            .args(FFPROBE_ARGS)
+            .arg(url)
             .output(),
     )
     .await
@@ -108,14 +111,7 @@ pub(crate) fn local_clips(local: &[seedance_workflows::LocalFile]) -> Result<Med
     }) {
         let run = || {
             std::process::Command::new("ffprobe")
-                .args([
-                    "-v",
-                    "error",
-                    "-show_entries",
-                    "format=duration,size,format_name:stream=codec_type,width,height,avg_frame_rate",
-                    "-of",
-                    "json",
-                ])
+                .args(FFPROBE_ARGS)
                 .arg(&f.path)
                 .output()
         };

@@ -68,6 +68,17 @@ impl PlanChanges {
             && self.removed.is_empty())
     }
 
+    /// Jobs already generated that get a new take: changed, regenerated and
+    /// downstream ones.
+    pub fn new_takes(&self) -> Vec<usize> {
+        self.changed
+            .iter()
+            .map(|c| c.index)
+            .chain(self.regenerated.iter().copied())
+            .chain(self.downstream.iter().copied())
+            .collect()
+    }
+
     /// Seconds of video the jobs to generate ask for (5 when unset).
     pub fn seconds(&self) -> u64 {
         self.generate
@@ -199,13 +210,7 @@ pub(crate) fn detect(manifest: &Manifest, recon: &Reconcile) -> PlanChanges {
             .collect();
     }
     changes.removed = manifest.jobs.iter().skip(n).map(|j| j.index).collect();
-    let again: Vec<usize> = changes
-        .changed
-        .iter()
-        .map(|c| c.index)
-        .chain(changes.regenerated.iter().copied())
-        .chain(changes.downstream.iter().copied())
-        .collect();
+    let again = changes.new_takes();
     for k in 0..n {
         let planned = manifest
             .jobs

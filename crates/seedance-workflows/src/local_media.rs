@@ -284,16 +284,8 @@ fn one(
         local_clip(v, &text, field, path, found, errors);
         return;
     }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(Violation::new(
-                Code::InvalidUrl,
-                field,
-                format!("`{text}` is neither an http(s)/asset:// URL nor a readable file ({e})"),
-            ));
-            return;
-        }
+    let Some(bytes) = read_local(text, field, &path, errors) else {
+        return;
     };
     let name = path.display().to_string();
     let kind = match check_uploadable(&name, &bytes) {
@@ -323,6 +315,25 @@ fn one(
     });
 }
 
+/// The bytes of a local file named in `field`, or a violation saying it is
+/// neither a URL nor a readable file.
+fn read_local(
+    text: &str,
+    field: &str,
+    path: &Path,
+    errors: &mut Vec<Violation>,
+) -> Option<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| {
+            errors.push(Violation::new(
+                Code::InvalidUrl,
+                field,
+                format!("`{text}` is neither an http(s)/asset:// URL nor a readable file ({e})"),
+            ));
+        })
+        .ok()
+}
+
 /// A local video or audio clip: content-addressed like an image, its
 /// format from its extension (the probe checks its streams later).
 fn local_clip(
@@ -333,16 +344,8 @@ fn local_clip(
     found: &mut Vec<LocalFile>,
     errors: &mut Vec<Violation>,
 ) {
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(Violation::new(
-                Code::InvalidUrl,
-                field,
-                format!("`{text}` is neither an http(s)/asset:// URL nor a readable file ({e})"),
-            ));
-            return;
-        }
+    let Some(bytes) = read_local(text, field, &path, errors) else {
+        return;
     };
     let format = path
         .extension()

@@ -684,13 +684,7 @@ pub(crate) async fn open_store(
     if untouched {
         return Ok(store);
     }
-    let again: Vec<usize> = changes
-        .changed
-        .iter()
-        .map(|c| c.index)
-        .chain(changes.regenerated.iter().copied())
-        .chain(changes.downstream.iter().copied())
-        .collect();
+    let again = changes.new_takes();
     let mut jobs = store.read(|m| m.jobs.clone());
     let dir = out_dir.to_owned();
     let jobs = tokio::task::spawn_blocking(move || {

@@ -299,7 +299,24 @@ fn one(
             return;
         }
     };
-    let sha256 = crate::manifest::sha256_hex(&bytes);
+    let dimensions =
+        seedance_core::media_check::image_dimensions(&bytes[..bytes.len().min(1 << 16)]);
+    let format = kind.extension().to_owned();
+    stand_in(v, field, path, &bytes, dimensions, format, found);
+}
+
+/// Replaces the local path in `v` with the placeholder naming `bytes`,
+/// and records the file.
+fn stand_in(
+    v: &mut Value,
+    field: &str,
+    path: PathBuf,
+    bytes: &[u8],
+    dimensions: Option<(u32, u32)>,
+    format: String,
+    found: &mut Vec<LocalFile>,
+) {
+    let sha256 = crate::manifest::sha256_hex(bytes);
     let url = placeholder(&sha256, &path);
     *v = Value::String(url.clone());
     found.push(LocalFile {
@@ -308,10 +325,8 @@ fn one(
         bytes: bytes.len() as u64,
         sha256,
         placeholder: url,
-        dimensions: seedance_core::media_check::image_dimensions(
-            &bytes[..bytes.len().min(1 << 16)],
-        ),
-        format: kind.extension().to_owned(),
+        dimensions,
+        format,
     });
 }
 
@@ -351,18 +366,7 @@ fn local_clip(
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let sha256 = crate::manifest::sha256_hex(&bytes);
-    let url = placeholder(&sha256, &path);
-    *v = Value::String(url.clone());
-    found.push(LocalFile {
-        field: field.to_owned(),
-        path,
-        bytes: bytes.len() as u64,
-        sha256,
-        placeholder: url,
-        dimensions: None,
-        format,
-    });
+    stand_in(v, field, path, &bytes, None, format, found);
 }
 
 /// Where uploads are remembered between calls (a manifest, or nothing).

@@ -82,6 +82,85 @@ proptest! {
     }
 }
 
+/// Polls a task that is pending for `queue` s and then generates for
+/// `length` s, reporting progress in steps of 25 %, as the schedule says.
+/// Returns (detection latency, polls).
+fn poll_stepped(queue: f64, length: f64, estimate: f64, jitter: f64) -> (f64, u32) {
+    let config = PollConfig::default();
+    let min = config.min_interval;
+    let mut s = PollSchedule::new(config);
+    let (mut now, mut polls) = (0.0, 0);
+    let done = queue + length;
+    loop {
+        let d = s.next_delay(Duration::from_secs_f64(now), jitter);
+        assert!(d >= min && d.as_secs_f64().is_finite(), "{d:?} at {now}");
+        now += d.as_secs_f64();
+        polls += 1;
+        if now >= done {
+            return (now - done, polls);
+        }
+        let (status, progress) = if now < queue {
+            (TaskStatus::Pending, None)
+        } else {
+            let steps = ((now - queue) / length * 4.0).floor().min(3.0);
+            (TaskStatus::Processing, Some(steps as u8 * 25))
+        };
+        s.observe(
+            Duration::from_secs_f64(now),
+            &status,
+            progress,
+            Some(Duration::from_secs_f64(estimate)),
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Progress in steps of 25 %, estimates anywhere from a quarter to four
+    /// times the truth: the finish is noticed within a few seconds (the
+    /// sweep) and in a number of polls that grows slowly with the length.
+    #[test]
+    fn stepped_progress_is_noticed_soon_whatever_the_estimate(
+        queue in 0.0f64..6.0,
+        length in 15.0f64..600.0,
+        factor in 0.25f64..4.0,
+        jitter in 0.0f64..1.0,
+    ) {
+        let (latency, polls) = poll_stepped(queue, length, (length * factor).max(1.0), jitter);
+        prop_assert!(latency <= 3.5, "noticed {latency:.1} s late ({polls} polls)");
+        // Before the first step, a task older than its lowest plausible
+        // finish is asked about every 15 s at most (a service stuck at 0 %
+        // must not be trusted for long): long tasks pay a poll per 20 s or so.
+        let most = 10 + (length / 20.0) as u32;
+        prop_assert!(polls <= most, "{polls} polls (latency {latency:.1})");
+    }
+
+    /// Answers in whole steps that no steady generation explains (steps
+    /// going back, jumping, stalling) still give finite delays that move
+    /// time forward.
+    #[test]
+    fn incoherent_steps_still_give_forward_delays(
+        seq in prop::collection::vec((0.0f64..200.0, 0u8..5), 1..30),
+        estimate in 1u64..2000,
+        jitter in 0.0f64..1.0,
+    ) {
+        let config = PollConfig::default();
+        let min = config.min_interval;
+        let mut s = PollSchedule::new(config);
+        let mut now = 0.0;
+        for (gap, step) in seq {
+            now += gap;
+            let status = if step == 4 { TaskStatus::Pending } else { TaskStatus::Processing };
+            let progress = (step < 4).then_some(step * 25);
+            s.observe(Duration::from_secs_f64(now), &status, progress, Some(Duration::from_secs(estimate)));
+            let d = s.next_delay(Duration::from_secs_f64(now), jitter);
+            prop_assert!(d >= min && d.as_secs_f64().is_finite(), "{d:?}");
+            prop_assert!(d.as_secs_f64() < 86_400.0, "{d:?}");
+        }
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_wait_never_runs_past_its_deadline() {
     use seedance_sim::{GenerationTime, ProgressShape, SimConfig};

@@ -132,9 +132,17 @@ pub struct Client {
     /// How this service's estimates relate to actual times, learned from
     /// finished tasks; narrows the poll schedule's window.
     calibration: Mutex<Calibration>,
-    /// The model of each task submitted through this client (calibration is
-    /// per model).
-    models: Mutex<std::collections::HashMap<String, String>>,
+    /// Each task submitted through this client and not yet seen finished:
+    /// its model (calibration is per model) and when it was submitted (the
+    /// poll schedule counts from there).
+    submissions: Mutex<std::collections::HashMap<String, Submission>>,
+}
+
+/// What the client remembers of a task it submitted.
+#[derive(Debug, Clone)]
+pub(crate) struct Submission {
+    pub(crate) model: String,
+    pub(crate) at: tokio::time::Instant,
 }
 
 impl fmt::Debug for Client {
@@ -164,7 +172,7 @@ impl Client {
             pacer,
             origin: tokio::time::Instant::now(),
             calibration: Mutex::new(Calibration::default()),
-            models: Mutex::new(std::collections::HashMap::new()),
+            submissions: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -184,16 +192,16 @@ impl Client {
             .clone()
     }
 
-    pub(crate) fn model_of(&self, task_id: &str) -> Option<String> {
-        self.models
+    pub(crate) fn submission(&self, task_id: &str) -> Option<Submission> {
+        self.submissions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(task_id)
             .cloned()
     }
 
-    pub(crate) fn forget_model(&self, task_id: &str) {
-        self.models
+    pub(crate) fn forget_submission(&self, task_id: &str) {
+        self.submissions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(task_id);
@@ -268,10 +276,16 @@ impl Client {
         match parse_submit_body(&response.body) {
             Ok(r) => {
                 tracing::info!(task_id = %r.task_id, "submitted");
-                self.models
+                self.submissions
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(r.task_id.clone(), request.model.as_str().to_owned());
+                    .insert(
+                        r.task_id.clone(),
+                        Submission {
+                            model: request.model.as_str().to_owned(),
+                            at: tokio::time::Instant::now(),
+                        },
+                    );
                 Ok(Submitted {
                     task_id: r.task_id,
                     warnings,

@@ -49,11 +49,23 @@ impl Client {
         task_id: &str,
         mut on_event: impl FnMut(&WaitEvent) + Send,
     ) -> Result<Task, ClientError> {
-        let started = Instant::now();
-        let deadline = started + self.config.wait_timeout;
-        let model = self.model_of(task_id);
+        let deadline = Instant::now() + self.config.wait_timeout;
+        let submission = self.submission(task_id);
+        let model = submission.as_ref().map(|s| s.model.clone());
         let mut schedule = PollSchedule::new(self.config.poll.clone())
             .with_ratio_range(self.ratio_range(model.as_deref()));
+        // A task this client just submitted is pending for a while: the
+        // schedule's first delay (counted from the submit) is a request
+        // saved. A task from elsewhere (a resumed run) is asked about at once.
+        let started = match &submission {
+            Some(s) => {
+                let first =
+                    (s.at + schedule.next_delay(Duration::ZERO, self.jitter())).min(deadline);
+                tokio::time::sleep_until(first).await;
+                s.at
+            }
+            None => Instant::now(),
+        };
         let mut first_estimate = None;
         let mut last_status = None;
         let mut failed_polls = 0u32;
@@ -136,8 +148,10 @@ impl Client {
                     eta
                 },
             });
+            if done || task.status.is_terminal() {
+                self.forget_submission(task_id);
+            }
             if done {
-                self.forget_model(task_id);
                 return Ok(task);
             }
             match &task.status {

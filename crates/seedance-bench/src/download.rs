@@ -12,8 +12,9 @@ use tokio::process::Command;
 
 use crate::stats::quantile;
 
-/// Runs `program args`, returning (seconds, peak RSS in KiB when measurable).
-fn timed(program: &str, args: &[&str]) -> Result<(f64, Option<u64>), String> {
+/// Runs `program args` with `env` added, returning (seconds, peak RSS in
+/// KiB when measurable).
+fn timed(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(f64, Option<u64>), String> {
     let time = std::path::Path::new("/usr/bin/time");
     let start = Instant::now();
     let output = if time.exists() {
@@ -21,11 +22,13 @@ fn timed(program: &str, args: &[&str]) -> Result<(f64, Option<u64>), String> {
             .args(["-f", "%M"])
             .arg(program)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .output()
     } else {
         std::process::Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .output()
     }
@@ -43,6 +46,9 @@ fn timed(program: &str, args: &[&str]) -> Result<(f64, Option<u64>), String> {
         .and_then(|l| l.trim().parse().ok());
     Ok((secs, rss))
 }
+
+/// The environment that hides the SHA extensions from aws-lc.
+const SHA_MASK: (&str, &str) = ("OPENSSL_ia32cap", ":~0x20000000");
 
 pub(crate) async fn run(seedance: &str, mib: u64, runs: usize) -> Result<String, String> {
     let padding = mib * 1024 * 1024;
@@ -91,23 +97,29 @@ pub(crate) async fn run(seedance: &str, mib: u64, runs: usize) -> Result<String,
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let ours_path = dir.join("ours.mp4");
     let curl_path = dir.join("curl.mp4");
-    let (mut ours, mut curl, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ours, mut masked, mut curl, mut rss) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let download = [
+        "download",
+        &url,
+        "--out",
+        ours_path.to_str().unwrap_or_default(),
+    ];
     for _ in 0..runs {
         let _ = std::fs::remove_file(&ours_path);
-        let (t, r) = timed(
-            seedance,
-            &[
-                "download",
-                &url,
-                "--out",
-                ours_path.to_str().unwrap_or_default(),
-            ],
-        )?;
+        let (t, r) = timed(seedance, &download, &[])?;
         ours.push(t);
+        rss.extend(r);
+        // As on a CPU without SHA extensions: aws-lc reads its CPU
+        // capabilities through this mask (leaf 7 EBX bit 29 is SHA).
+        let _ = std::fs::remove_file(&ours_path);
+        let (t, r) = timed(seedance, &download, &[(SHA_MASK.0, SHA_MASK.1)])?;
+        masked.push(t);
         rss.extend(r);
         let (t, _) = timed(
             "curl",
             &["-sS", "-o", curl_path.to_str().unwrap_or_default(), &url],
+            &[],
         )?;
         curl.push(t);
     }
@@ -116,9 +128,14 @@ pub(crate) async fn run(seedance: &str, mib: u64, runs: usize) -> Result<String,
         .len();
     let _ = std::fs::remove_dir_all(&dir);
     let _ = server.kill().await;
-    let (o, c) = (quantile(&ours, 0.5), quantile(&curl, 0.5));
+    let (o, m, c) = (
+        quantile(&ours, 0.5),
+        quantile(&masked, 0.5),
+        quantile(&curl, 0.5),
+    );
     let mib_s = |t: f64| size as f64 / t / (1024.0 * 1024.0);
     let ratio = c / o;
+    let masked_ratio = c / m;
     let peak = rss.iter().max().map(|k| *k as f64 / 1024.0);
     let rss_text = peak.map_or("not measured (no /usr/bin/time)".to_owned(), |m| {
         format!("{m:.1} MiB")
@@ -134,16 +151,26 @@ pub(crate) async fn run(seedance: &str, mib: u64, runs: usize) -> Result<String,
         "## 4. Streaming download\n\n\
          A {mib} MiB video served by `seedance mock-server` over loopback HTTP, downloaded {runs} times by \
          `seedance download` (temp file, length check, sha256, fsync, rename) and by `curl -o`, alternating; \
-         medians. Peak RSS is the maximum resident set size reported by GNU time (`/usr/bin/time -f %M`) \
-         for the whole `seedance download` process.\n\n\
+         medians. The hash runs on its own blocking task beside the write (aws-lc's SHA-256, which \
+         uses SHA extensions, else AVX2/SSSE3 assembly). The second row runs `seedance download` with \
+         `{}={}`, which hides the SHA extensions from aws-lc: the speed on a CPU without them (here the \
+         hash alone runs at about 300 MiB/s against 1,130 with them; sha2's portable code manages 180-190). \
+         Peak RSS is the maximum resident set size reported by GNU time (`/usr/bin/time -f %M`) \
+         for the whole `seedance download` process, in either mode.\n\n\
          | measure | value | target | |\n|---|---|---|---|\n\
          | seedance download | {:.0} MiB/s ({o:.2} s) | | |\n\
+         | seedance download, SHA extensions hidden | {:.0} MiB/s ({m:.2} s) | | |\n\
          | curl | {:.0} MiB/s ({c:.2} s) | | |\n\
          | throughput seedance / curl | {ratio:.2} | ≥ 0.9 | {} |\n\
+         | throughput seedance / curl, SHA extensions hidden | {masked_ratio:.2} | ≥ 0.9 | {} |\n\
          | peak RSS of seedance download | {rss_text} | ≤ 32 MiB | {} |\n",
+        SHA_MASK.0,
+        SHA_MASK.1,
         mib_s(o),
+        mib_s(m),
         mib_s(c),
         verdict(ratio >= 0.9),
+        verdict(masked_ratio >= 0.9),
         verdict(peak.is_some_and(|m| m <= 32.0)),
     ))
 }

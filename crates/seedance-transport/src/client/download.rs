@@ -1,10 +1,11 @@
 //! Streaming a result URL to a file.
 //!
-//! The network read runs on the async task; writing, decoding a
-//! `Content-Encoding`, hashing and checking the media structure run on a
-//! blocking thread fed through a bounded channel, so neither the disk nor
-//! SHA-256 slows the socket down and no blocking I/O touches a worker
-//! thread. The file is written under a fresh temporary name (`create_new`:
+//! The network read runs on the async task. Each megabyte read goes to two
+//! blocking tasks at once: one writes it (decoding a `Content-Encoding` and
+//! checking the media structure on the way), the other hashes it, while the
+//! next megabyte is read. So neither the disk nor SHA-256 slows the socket
+//! down, the two share the machine's cores, and no blocking I/O touches a
+//! worker thread. (A compressed body is hashed after decoding, in the writer.) The file is written under a fresh temporary name (`create_new`:
 //! never through an existing path or symlink), checked against
 //! `Content-Length`, checked to be the media its name says by its bytes
 //! (an HTML page or a truncated MP4 is refused), fsynced, then renamed into
@@ -16,9 +17,9 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use seedance_core::media_check::{Expected, MediaCheck, MediaKind};
-use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
+use super::digest::Sha256Stream;
 use super::naming::temp_file_name;
 use super::{Client, ClientError};
 use crate::error::{TransportError, TransportErrorKind};
@@ -74,10 +75,11 @@ fn encoding(header: Option<&str>) -> Result<Encoding, ClientError> {
     }
 }
 
-/// Decoded bytes go to the file, the hash and the media check at once.
+/// Decoded bytes go to the file and the media check at once, and to the
+/// hash when the body was compressed (otherwise it is hashed alongside).
 struct Tee {
     file: std::io::BufWriter<std::fs::File>,
-    hasher: Sha256,
+    hasher: Option<Sha256Stream>,
     check: MediaCheck,
     bytes: u64,
     limit: u64,
@@ -89,7 +91,9 @@ impl Write for Tee {
         if self.bytes > self.limit {
             return Err(std::io::Error::other(TooLargeMarker));
         }
-        self.hasher.update(buf);
+        if let Some(h) = &mut self.hasher {
+            h.update(buf);
+        }
         self.check.feed(buf);
         self.file.write_all(buf)?;
         Ok(buf.len())
@@ -138,14 +142,15 @@ impl Sink {
 /// What the writer thread made of the body.
 struct Written {
     bytes: u64,
-    sha256: String,
+    /// Set when the writer hashed (a compressed body).
+    sha256: Option<String>,
     kind: Result<MediaKind, seedance_core::media_check::MediaError>,
 }
 
 fn new_sink(file: std::fs::File, encoding: Encoding, expected: Expected, limit: u64) -> Sink {
     let tee = Tee {
         file: std::io::BufWriter::with_capacity(1 << 20, file),
-        hasher: Sha256::new(),
+        hasher: (encoding != Encoding::Identity).then(Sha256Stream::new),
         check: MediaCheck::new(expected),
         bytes: 0,
         limit,
@@ -165,7 +170,7 @@ fn finish_sink(sink: Sink) -> std::io::Result<Written> {
     file.sync_all()?;
     Ok(Written {
         bytes: tee.bytes,
-        sha256: seedance_core::hex::encode(&tee.hasher.finalize()),
+        sha256: tee.hasher.map(Sha256Stream::finish_hex),
         kind: tee.check.finish(),
     })
 }
@@ -185,6 +190,25 @@ fn write_batch(
         }
         Ok(sink)
     })
+}
+
+/// Hashes `chunks` on the blocking pool, alongside their write.
+fn hash_batch(
+    mut hasher: Sha256Stream,
+    chunks: Vec<Bytes>,
+) -> tokio::task::JoinHandle<std::io::Result<Sha256Stream>> {
+    tokio::task::spawn_blocking(move || {
+        for c in &chunks {
+            hasher.update(c);
+        }
+        Ok(hasher)
+    })
+}
+
+/// One batch being written and (for an uncompressed body) hashed.
+struct InFlight {
+    write: tokio::task::JoinHandle<std::io::Result<Sink>>,
+    hash: Option<tokio::task::JoinHandle<std::io::Result<Sha256Stream>>>,
 }
 
 async fn joined<T>(h: tokio::task::JoinHandle<std::io::Result<T>>) -> std::io::Result<T> {
@@ -328,7 +352,8 @@ impl Client {
         // Writing, decoding, hashing and the media check of one batch run
         // on the blocking pool while the next batch is read.
         let mut sink = Some(new_sink(file, encoding, expected, limit));
-        let mut in_flight: Option<tokio::task::JoinHandle<std::io::Result<Sink>>> = None;
+        let mut hasher = (encoding == Encoding::Identity).then(Sha256Stream::new);
+        let mut in_flight: Option<InFlight> = None;
         let mut batch: Vec<Bytes> = Vec::new();
         let mut batched = 0usize;
         let mut write_error: Option<std::io::Error> = None;
@@ -356,18 +381,27 @@ impl Client {
             batched += chunk.len();
             batch.push(chunk);
             if batched >= WRITE_BATCH {
-                if let Some(h) = in_flight.take() {
-                    match joined(h).await {
-                        Ok(s) => sink = Some(s),
-                        Err(e) => {
-                            // Reported below, as the write's error.
-                            write_error = Some(e);
-                            break Ok(());
+                if let Some(f) = in_flight.take() {
+                    let done = async {
+                        sink = Some(joined(f.write).await?);
+                        if let Some(h) = f.hash {
+                            hasher = Some(joined(h).await?);
                         }
+                        Ok::<(), std::io::Error>(())
+                    };
+                    if let Err(e) = done.await {
+                        // Reported below, as the write's error.
+                        write_error = Some(e);
+                        break Ok(());
                     }
                 }
                 if let Some(s) = sink.take() {
-                    in_flight = Some(write_batch(s, std::mem::take(&mut batch)));
+                    let chunks = std::mem::take(&mut batch);
+                    let hash = hasher.take().map(|h| hash_batch(h, chunks.clone()));
+                    in_flight = Some(InFlight {
+                        write: write_batch(s, chunks),
+                        hash,
+                    });
                 }
                 batched = 0;
             }
@@ -377,14 +411,23 @@ impl Client {
             if let Some(e) = write_error {
                 return Err(e);
             }
-            if let Some(h) = in_flight.take() {
-                sink = Some(joined(h).await?);
+            if let Some(f) = in_flight.take() {
+                sink = Some(joined(f.write).await?);
+                if let Some(h) = f.hash {
+                    hasher = Some(joined(h).await?);
+                }
             }
             let s = sink
                 .take()
                 .ok_or_else(|| std::io::Error::other("a write failed"))?;
-            let s = joined(write_batch(s, std::mem::take(&mut batch))).await?;
-            joined(tokio::task::spawn_blocking(move || finish_sink(s))).await
+            let rest = std::mem::take(&mut batch);
+            let hash = hasher.take().map(|h| hash_batch(h, rest.clone()));
+            let s = joined(write_batch(s, rest)).await?;
+            let mut written = joined(tokio::task::spawn_blocking(move || finish_sink(s))).await?;
+            if let Some(h) = hash {
+                written.sha256 = Some(joined(h).await?.finish_hex());
+            }
+            Ok(written)
         }
         .await;
         read_result?;
@@ -430,7 +473,7 @@ impl Client {
         Ok(Download {
             path: dest.to_owned(),
             bytes: written.bytes,
-            sha256: written.sha256,
+            sha256: written.sha256.unwrap_or_default(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! retries, over any [`Transport`].
 
 mod call;
+mod digest;
 mod download;
 mod error;
 mod naming;

@@ -582,7 +582,9 @@ impl Drop for ManifestStore {
     /// (however it ends short of a kill; after a kill the journal replays).
     fn drop(&mut self) {
         if let Some(j) = &self.journal {
-            let m = self.lock().clone();
+            // Under the lock, not from a copy: nothing else runs any more,
+            // and a copy of 100,000 records would double the peak memory.
+            let m = self.lock();
             let _ = j.compact(&m);
         }
     }
@@ -654,13 +656,17 @@ pub(crate) async fn open_store(
     recon: crate::changes::Reconcile,
 ) -> Result<ManifestStore, WorkflowError> {
     let dir = out_dir.to_owned();
-    let fingerprints = recon.fingerprints.clone();
-    let store = tokio::task::spawn_blocking(move || ManifestStore::open(&dir, kind, &fingerprints))
-        .await
-        .map_err(|e| ManifestError::Io {
-            path: out_dir.to_owned(),
-            source: std::io::Error::other(e),
-        })??;
+    // The plan goes to the blocking pool and back rather than being copied.
+    let (store, recon) = tokio::task::spawn_blocking(move || {
+        let store = ManifestStore::open(&dir, kind, &recon.fingerprints);
+        (store, recon)
+    })
+    .await
+    .map_err(|e| ManifestError::Io {
+        path: out_dir.to_owned(),
+        source: std::io::Error::other(e),
+    })?;
+    let store = store?;
     let changes = store.read(|m| crate::changes::detect(m, &recon));
     // A regeneration asked for is consent to it (and to what it carries
     // downstream); an edited plan or a removal needs `apply_changes`.
@@ -685,35 +691,55 @@ pub(crate) async fn open_store(
         return Ok(store);
     }
     let again = changes.new_takes();
-    let mut jobs = store.read(|m| m.jobs.clone());
+    // Only jobs that get a new take (or leave the plan) have files to move:
+    // copy those out and move their files off the workers, then apply every
+    // change in place. A copy of all records would double a 100,000-job
+    // rerun's memory.
+    let moving: Vec<JobRecord> = store.read(|m| {
+        m.jobs
+            .iter()
+            .filter(|j| j.index >= n || again.contains(&j.index))
+            .cloned()
+            .collect()
+    });
     let dir = out_dir.to_owned();
-    let jobs = tokio::task::spawn_blocking(move || {
-        let stem = |k: usize| match kind {
-            ManifestKind::Chain => seedance_transport::client::segment_stem(k),
-            _ => seedance_transport::client::job_stem(k),
-        };
-        for job in &mut jobs {
-            let k = job.index;
-            let spec = recon.specs.get(k).map(JsonText::new);
-            if k >= n || again.contains(&k) {
-                let archived = crate::takes::archive_files(&dir, &stem(k), job)?;
-                let fingerprint = recon.fingerprints.get(k).cloned().unwrap_or_default();
-                crate::takes::reset_for_new_take(job, archived, fingerprint);
-                job.spec = spec;
-            } else if job.state == JobState::Planned {
-                job.fingerprint = recon.fingerprints[k].clone();
-                job.spec = spec;
-            }
-        }
-        jobs.truncate(n);
-        Ok::<_, WorkflowError>(jobs)
+    let stem = move |k: usize| match kind {
+        ManifestKind::Chain => seedance_transport::client::segment_stem(k),
+        _ => seedance_transport::client::job_stem(k),
+    };
+    let archived = tokio::task::spawn_blocking(move || {
+        moving
+            .iter()
+            .map(|job| {
+                Ok((
+                    job.index,
+                    crate::takes::archive_files(&dir, &stem(job.index), job)?,
+                ))
+            })
+            .collect::<Result<std::collections::HashMap<_, _>, WorkflowError>>()
     })
     .await
     .map_err(|e| ManifestError::Io {
         path: out_dir.to_owned(),
         source: std::io::Error::other(e),
     })??;
-    store.update_async(|m| m.jobs = jobs).await?;
+    store
+        .update_async(|m| {
+            for job in &mut m.jobs {
+                let k = job.index;
+                let spec = recon.specs.get(k).map(JsonText::new);
+                if let Some(archived) = archived.get(&k) {
+                    let fingerprint = recon.fingerprints.get(k).cloned().unwrap_or_default();
+                    crate::takes::reset_for_new_take(job, archived.clone(), fingerprint);
+                    job.spec = spec;
+                } else if job.state == JobState::Planned {
+                    job.fingerprint = recon.fingerprints[k].clone();
+                    job.spec = spec;
+                }
+            }
+            m.jobs.truncate(n);
+        })
+        .await?;
     Ok(store)
 }
 

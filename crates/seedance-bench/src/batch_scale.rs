@@ -2,6 +2,7 @@
 //! 128 in flight on the instant simulator, time for a rerun to reach its
 //! first new submit, and peak memory, at 1k, 10k and 100k jobs.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,22 +54,25 @@ struct Row {
     cpu_per_job_ms: f64,
     jobs_per_second: f64,
     resume_first_submit: f64,
-    peak_rss: f64,
+    first_run_rss: f64,
+    rerun_rss: f64,
 }
 
-async fn one(jobs: usize) -> Row {
-    let dir = std::env::temp_dir().join(format!(
-        "seedance-bench-scale-{}-{jobs}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let client = Client::with_config(
+fn new_client() -> Client {
+    Client::with_config(
         Arc::new(SimTransport::with_config(SimConfig::instant())),
         ClientConfig {
             wait_timeout: Duration::from_secs(3600),
             ..ClientConfig::default()
         },
-    );
+    )
+}
+
+/// The first run of `jobs` jobs into `dir`, in this process: prints
+/// `cpu_per_job_ms jobs_per_second peak_rss_mib`.
+pub(crate) async fn first_run(jobs: usize, dir: &Path) -> String {
+    let _ = std::fs::remove_dir_all(dir);
+    let client = new_client();
     let requests: Vec<GenerationRequest> = (0..jobs).map(request).collect();
     let options = BatchOptions {
         concurrency: 128,
@@ -76,15 +80,25 @@ async fn one(jobs: usize) -> Row {
     };
     let cpu = cpu_seconds();
     let wall = std::time::Instant::now();
-    let summary = run_batch(&client, &requests, &dir, &options)
+    let summary = run_batch(&client, &requests, dir, &options)
         .await
         .expect("batch");
     assert!(summary.all_done(), "{} failed", summary.failed.len());
     let elapsed = wall.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu;
-    // A rerun with one more job: how long until its first new submit.
-    let mut more = requests;
-    more.push(request(jobs));
+    format!(
+        "{} {} {}",
+        cpu * 1000.0 / jobs as f64,
+        jobs as f64 / elapsed,
+        peak_rss_mib()
+    )
+}
+
+/// A rerun of the finished batch in `dir` with one more job, in this
+/// process (as a user's rerun is): prints `seconds_to_first_submit peak_rss_mib`.
+pub(crate) async fn rerun(jobs: usize, dir: &Path) -> String {
+    let client = new_client();
+    let more: Vec<GenerationRequest> = (0..=jobs).map(request).collect();
     let first = Arc::new(Mutex::new(None));
     let start = std::time::Instant::now();
     let seen = first.clone();
@@ -97,28 +111,64 @@ async fn one(jobs: usize) -> Row {
         }),
         ..BatchOptions::default()
     };
-    run_batch(&client, &more, &dir, &options)
+    run_batch(&client, &more, dir, &options)
         .await
         .expect("rerun");
     let resume = first.lock().unwrap().map_or(f64::NAN, |d| d.as_secs_f64());
+    format!("{resume} {}", peak_rss_mib())
+}
+
+/// Runs `seedance-bench <step> --jobs N --dir D` and reads the numbers it prints.
+fn child(step: &str, jobs: usize, dir: &Path) -> Vec<f64> {
+    let exe = std::env::current_exe().expect("own path");
+    let out = std::process::Command::new(exe)
+        .args([step, "--jobs", &jobs.to_string(), "--dir"])
+        .arg(dir)
+        .output()
+        .expect("run the benchmark step");
+    assert!(
+        out.status.success(),
+        "{step} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect()
+}
+
+fn one(jobs: usize) -> Row {
+    let dir = std::env::temp_dir().join(format!(
+        "seedance-bench-scale-{}-{jobs}",
+        std::process::id()
+    ));
+    let first = child("batch-scale-first", jobs, &dir);
+    let again = child("batch-scale-rerun", jobs, &dir);
     let _ = std::fs::remove_dir_all(&dir);
+    let at = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(f64::NAN);
     Row {
         jobs,
-        cpu_per_job_ms: cpu * 1000.0 / jobs as f64,
-        jobs_per_second: jobs as f64 / elapsed,
-        resume_first_submit: resume,
-        peak_rss: peak_rss_mib(),
+        cpu_per_job_ms: at(&first, 0),
+        jobs_per_second: at(&first, 1),
+        first_run_rss: at(&first, 2),
+        resume_first_submit: at(&again, 0),
+        rerun_rss: at(&again, 1),
     }
 }
 
-pub(crate) async fn run(sizes: &[usize]) -> String {
+pub(crate) fn run(sizes: &[usize]) -> String {
     let mut rows = Vec::new();
     let mut results = Vec::new();
     for &n in sizes {
-        let r = one(n).await;
+        let r = one(n);
         rows.push(format!(
-            "| {} | {:.3} | {:.0} | {:.3} | {:.0} |",
-            r.jobs, r.cpu_per_job_ms, r.jobs_per_second, r.resume_first_submit, r.peak_rss
+            "| {} | {:.3} | {:.0} | {:.3} | {:.0} | {:.0} |",
+            r.jobs,
+            r.cpu_per_job_ms,
+            r.jobs_per_second,
+            r.resume_first_submit,
+            r.first_run_rss,
+            r.rerun_rss
         ));
         results.push(r);
     }
@@ -136,8 +186,8 @@ pub(crate) async fn run(sizes: &[usize]) -> String {
             yes(l.jobs_per_second >= 500.0),
             l.resume_first_submit,
             yes(l.resume_first_submit <= 2.0),
-            l.peak_rss,
-            yes(l.peak_rss <= 200.0),
+            l.first_run_rss.max(l.rerun_rss),
+            yes(l.first_run_rss.max(l.rerun_rss) <= 200.0),
         )
     });
     format!(
@@ -148,9 +198,12 @@ pub(crate) async fn run(sizes: &[usize]) -> String {
          `journal.jsonl` by a writer thread that fsyncs once for every change waiting (group commit); the \
          journal is compacted (with a `manifest.json` snapshot) when it holds more than twice as many lines \
          as jobs. CPU is user + system time of the process, the journal thread included; the rerun adds \
-         one job to a finished batch and times its first new submit; RSS is the process's peak so far, and includes the in-process simulator's own state for every task (it runs in the benchmark's process); the client's share is not separated.\n\n\
-         | jobs | CPU per job (ms) | completed jobs/s | rerun to first new submit (s) | peak RSS (MiB) |\n\
-         |---|---|---|---|---|\n{}\n\n{checks}\n",
+         one job to a finished batch and times its first new submit; the first run and the rerun each run in a process of their own, as a user's do, and RSS is \
+         that process's peak (`VmHWM`). It includes the in-process \
+         simulator's own state for every task (about 0.5 KiB a task) and the 100,000 requests given to \
+         `run_batch` (about 25 MiB); the client's share is not separated.\n\n\
+         | jobs | CPU per job (ms) | completed jobs/s | rerun to first new submit (s) | peak RSS, first run (MiB) | peak RSS, rerun (MiB) |\n\
+         |---|---|---|---|---|---|\n{}\n\n{checks}\n",
         rows.join("\n")
     )
 }

@@ -33,6 +33,9 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
 fn paused_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        // As the CLI: short file writes and hashes queue for a few threads
+        // rather than each get one (128 downloads in flight).
+        .max_blocking_threads(32)
         .start_paused(true)
         .build()
         .expect("runtime")
@@ -56,7 +59,19 @@ fn main() -> ExitCode {
                 .split(',')
                 .filter_map(|n| n.trim().parse().ok())
                 .collect();
-            paused_runtime().block_on(batch_scale::run(&sizes))
+            batch_scale::run(&sizes)
+        }
+        // The two halves of a batch-scale row, each in a process of its own.
+        Some(step @ ("batch-scale-first" | "batch-scale-rerun")) => {
+            let jobs = arg(&args, "--jobs", 1000);
+            let dir = std::path::PathBuf::from(arg(&args, "--dir", String::new()));
+            let numbers = if step == "batch-scale-first" {
+                paused_runtime().block_on(batch_scale::first_run(jobs, &dir))
+            } else {
+                paused_runtime().block_on(batch_scale::rerun(jobs, &dir))
+            };
+            println!("{numbers}");
+            return ExitCode::SUCCESS;
         }
         Some("chain") => paused_runtime().block_on(chain::run(arg(&args, "--segments", 10))),
         Some("fuzz") => match fuzz::run(arg(&args, "--inputs", 1_000_000), arg(&args, "--seed", 1))

@@ -174,6 +174,11 @@ fn run_async(
     let _logging = logging(cli.global.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // The blocking work is short (a megabyte written or hashed, a
+        // journal line): with 128 downloads in flight it queues for a few
+        // threads rather than starting hundreds, each with its own stack
+        // and allocator arena (measured: about 10 MiB less at 100,000 jobs).
+        .max_blocking_threads(32)
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;

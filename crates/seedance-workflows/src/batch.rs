@@ -229,20 +229,19 @@ pub async fn run_batch(
                 .is_some_and(|j| j.state == JobState::Downloaded)
         })
     });
-    let results: Vec<(usize, Result<(), WorkflowError>)> =
-        futures_util::stream::iter(todo.into_iter().chain(done))
-            .map(|k| async move { (k, run_one(runner, k, &jobs[k]).await) })
-            .buffer_unordered(options.concurrency.max(1))
-            .collect()
-            .await;
-    if options.stop.is_requested() {
-        return Err(WorkflowError::Stopped);
-    }
+    // Outcomes are folded into the summary as they come: a list of 100,000
+    // results (each with room for an error) would be held at the end.
     let mut summary = BatchSummary::default();
-    for (k, r) in results {
+    let mut fatal = None;
+    let mut outcomes = futures_util::stream::iter(todo.into_iter().chain(done))
+        .map(|k| async move { (k, run_one(runner, k, &jobs[k]).await) })
+        .buffer_unordered(options.concurrency.max(1));
+    while let Some((k, r)) = outcomes.next().await {
         match r {
             Ok(()) => summary.done.push(k),
-            Err(e @ WorkflowError::Manifest(_)) => return Err(e),
+            Err(e @ WorkflowError::Manifest(_)) => {
+                fatal.get_or_insert(e);
+            }
             Err(error) => {
                 (options.events)(&Event::Failed {
                     index: k,
@@ -251,6 +250,12 @@ pub async fn run_batch(
                 summary.failed.push(JobFailure { index: k, error });
             }
         }
+    }
+    if options.stop.is_requested() {
+        return Err(WorkflowError::Stopped);
+    }
+    if let Some(e) = fatal {
+        return Err(e);
     }
     summary.done.sort_unstable();
     summary.failed.sort_by_key(|f| f.index);

@@ -166,9 +166,13 @@ fn job_line(record: &JobRecord) -> Vec<u8> {
 /// Writes `manifest` to `out` as a compacted journal: a header line, then
 /// one line per job, streamed (a 100,000-job batch is never held twice).
 fn write_compacted(manifest: &Manifest, out: &mut impl Write) -> std::io::Result<()> {
+    // Field by field: `..manifest.clone()` would copy every job first.
     let header = Manifest {
+        version: manifest.version,
+        kind: manifest.kind,
         jobs: Vec::new(),
-        ..manifest.clone()
+        stitched: manifest.stitched.clone(),
+        uploads: manifest.uploads.clone(),
     };
     serde_json::to_writer(&mut *out, &Line::Manifest(header)).map_err(std::io::Error::other)?;
     out.write_all(b"\n")?;

@@ -144,3 +144,21 @@ pub fn ffmpeg_or_skip(test: &str) -> bool {
     }
     found
 }
+
+/// The hex digest of `bytes` with `algorithm`, from the reference crates
+/// (`blake3`, `sha2`) rather than seedance's own hashing code, to check
+/// what downloads record.
+pub fn reference_digest(algorithm: seedance_core::digest::DigestAlgorithm, bytes: &[u8]) -> String {
+    use seedance_core::digest::DigestAlgorithm;
+    use sha2::Digest;
+    match algorithm {
+        DigestAlgorithm::Blake3 => blake3::hash(bytes).to_hex().to_string(),
+        DigestAlgorithm::Sha256 => seedance_core::hex::encode(&sha2::Sha256::digest(bytes)),
+    }
+}
+
+/// Whether `bytes` hash to `digest` (with its own algorithm), by the
+/// reference crates.
+pub fn matches_digest(bytes: &[u8], digest: &seedance_core::digest::FileDigest) -> bool {
+    reference_digest(digest.algorithm(), bytes) == digest.hex()
+}

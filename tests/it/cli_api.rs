@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use seedance_core::digest::DigestAlgorithm;
 use seedance_sim::{SimConfig, SimServer, Simulator};
 use seedance_tests::{CliOutput, mp4_video, run_cli, workspace_root};
 
@@ -160,6 +161,33 @@ fn commands_over_loopback_http_with_a_key_file() {
     ]);
     assert_eq!(downloaded.code, 0, "{}", downloaded.stderr);
     assert_eq!(video_codec(&target), "h264");
+    let bytes = std::fs::read(&target).unwrap();
+    let printed: serde_json::Value = serde_json::from_str(downloaded.stdout.trim()).unwrap();
+    assert_eq!(printed["bytes"], bytes.len() as u64);
+    assert_eq!(
+        printed["blake3"],
+        seedance_tests::reference_digest(DigestAlgorithm::Blake3, &bytes),
+        "BLAKE3 by default: {printed}"
+    );
+    // `--digest sha256` for those who compare with sha256sum.
+    let again = dir.path().join("again.mp4");
+    let sha = run(&[
+        "download",
+        &url,
+        "--out",
+        again.to_str().unwrap(),
+        "--digest",
+        "sha256",
+    ]);
+    assert_eq!(sha.code, 0, "{}", sha.stderr);
+    assert!(
+        sha.stdout.trim_end().ends_with(&format!(
+            "sha256 {}",
+            seedance_tests::reference_digest(DigestAlgorithm::Sha256, &bytes)
+        )),
+        "{}",
+        sha.stdout
+    );
 
     let generated = run(&[
         "generate",

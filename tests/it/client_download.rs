@@ -4,16 +4,14 @@
 use std::path::Path;
 use std::time::Duration;
 
+use seedance_core::digest::DigestAlgorithm;
 use seedance_sim::{Fault, Route, SimConfig};
+use seedance_tests::reference_digest;
 use seedance_tests::{sim_client, small_request};
 use seedance_transport::{ClientConfig, ClientError};
-use sha2::{Digest, Sha256};
 
-fn sha256_hex(path: &Path) -> String {
-    Sha256::digest(std::fs::read(path).unwrap())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+fn blake3_hex(path: &Path) -> String {
+    reference_digest(DigestAlgorithm::Blake3, &std::fs::read(path).unwrap())
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
@@ -35,7 +33,15 @@ async fn generate_writes_the_video_and_last_frame() {
     let video = std::fs::read(&generated.video.path).unwrap();
     assert_eq!(&video[4..8], b"ftyp");
     assert_eq!(generated.video.bytes, video.len() as u64);
-    assert_eq!(generated.video.sha256, sha256_hex(&generated.video.path));
+    assert_eq!(
+        generated.video.digest.algorithm(),
+        DigestAlgorithm::Blake3,
+        "BLAKE3 unless asked otherwise"
+    );
+    assert_eq!(
+        generated.video.digest.hex(),
+        blake3_hex(&generated.video.path)
+    );
     let frame = generated.last_frame.expect("last frame asked for");
     assert_eq!(
         &std::fs::read(&frame.path).unwrap()[..8],
@@ -59,7 +65,7 @@ async fn segments_differ_byte_for_byte() {
     let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
     let a = client.generate(&small_request(), dir.path()).await.unwrap();
     let b = client.generate(&small_request(), dir.path()).await.unwrap();
-    assert_ne!(a.video.sha256, b.video.sha256);
+    assert_ne!(a.video.digest, b.video.digest);
 }
 
 #[tokio::test(start_paused = true)]
@@ -107,8 +113,8 @@ async fn short_and_long_bodies_are_detected_and_retried() {
         sim.inject(Route::Media, fault.clone());
         let generated = client.generate(&small_request(), dir.path()).await.unwrap();
         assert_eq!(
-            generated.video.sha256,
-            sha256_hex(&generated.video.path),
+            generated.video.digest.hex(),
+            blake3_hex(&generated.video.path),
             "{fault:?}"
         );
         assert_eq!(sim.stats().media_requests, 2, "{fault:?}");
@@ -165,4 +171,31 @@ async fn a_throttled_download_finishes_under_a_paused_clock() {
     .expect("finished within the virtual hour")
     .unwrap();
     assert!(generated.video.bytes > 4 * 1024 * 1024);
+}
+
+#[tokio::test(start_paused = true)]
+async fn sha256_when_asked_for_plain_and_compressed_bodies() {
+    for fault in [None, Some(Fault::GzipEncoded)] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ClientConfig {
+            download_digest: DigestAlgorithm::Sha256,
+            ..ClientConfig::default()
+        };
+        let (client, sim) = sim_client(SimConfig::quick(), config);
+        if let Some(f) = &fault {
+            sim.inject(Route::Media, f.clone());
+        }
+        let generated = client.generate(&small_request(), dir.path()).await.unwrap();
+        let bytes = std::fs::read(&generated.video.path).unwrap();
+        assert_eq!(
+            generated.video.digest.algorithm(),
+            DigestAlgorithm::Sha256,
+            "{fault:?}"
+        );
+        assert_eq!(
+            generated.video.digest.hex(),
+            reference_digest(DigestAlgorithm::Sha256, &bytes),
+            "{fault:?}: the digest of the file as written (decoded)"
+        );
+    }
 }

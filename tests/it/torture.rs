@@ -12,7 +12,7 @@ use std::time::Duration;
 use seedance_core::rng::SplitMix64;
 
 use crate::process::{MockServer, seedance_bin};
-use seedance_workflows::manifest::sha256_hex;
+use seedance_tests::matches_digest;
 use seedance_workflows::{JobState, Manifest};
 
 fn read_manifest(dir: &Path) -> Option<Manifest> {
@@ -40,7 +40,7 @@ fn assert_all_downloaded(dir: &Path, n: usize) -> u64 {
             .flatten()
         {
             let bytes = std::fs::read(dir.join(&f.path)).unwrap();
-            assert_eq!(sha256_hex(&bytes), f.sha256, "{}", f.path);
+            assert!(matches_digest(&bytes, &f.digest), "{}", f.path);
             assert_eq!(bytes.len() as u64, f.bytes);
         }
         submissions += u64::from(job.submissions);

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use seedance_sim::{Fault, GenerationTime, Route, SimConfig, Simulator};
+use seedance_tests::matches_digest;
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
-use seedance_workflows::manifest::sha256_hex;
 use seedance_workflows::{
     ChainOptions, Event, JobState, Manifest, Plan, StitchOptions, WorkflowError, run_chain, stitch,
 };
@@ -40,7 +40,7 @@ fn assert_complete(dir: &Path, n: usize) {
             .flatten()
         {
             let bytes = std::fs::read(dir.join(&f.path)).unwrap();
-            assert_eq!(sha256_hex(&bytes), f.sha256, "{}", f.path);
+            assert!(matches_digest(&bytes, &f.digest), "{}", f.path);
         }
     }
 }
@@ -498,4 +498,63 @@ async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_ke
         2,
         "the start image and the kept frame"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn records_with_sha256_from_earlier_versions_are_checked_with_sha256() {
+    use seedance_core::digest::DigestAlgorithm;
+    use seedance_tests::reference_digest;
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let plan = four_segments();
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    // Rewrite the manifest as an earlier version wrote it: SHA-256 records.
+    let path = dir.path().join("manifest.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut rewritten = 0;
+    for job in m["jobs"].as_array_mut().unwrap() {
+        for role in ["video", "last_frame"] {
+            let Some(file) = job.get_mut(role).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            assert!(file.remove("blake3").is_some(), "recorded with BLAKE3");
+            let bytes = std::fs::read(dir.path().join(file["path"].as_str().unwrap())).unwrap();
+            file.insert(
+                "sha256".into(),
+                json!(reference_digest(DigestAlgorithm::Sha256, &bytes)),
+            );
+            rewritten += 1;
+        }
+    }
+    assert!(rewritten >= 4);
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let media = sim.stats().media_requests;
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.stats().media_requests,
+        media,
+        "every file matched its SHA-256: nothing fetched again"
+    );
+    let again = manifest(dir.path());
+    let video = again.jobs[1].video.as_ref().unwrap();
+    assert_eq!(video.digest.algorithm(), DigestAlgorithm::Sha256);
+    // A file changed on disk no longer matches its SHA-256: fetched again.
+    let seg1 = dir.path().join(&video.path);
+    let mut bytes = std::fs::read(&seg1).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&seg1, &bytes).unwrap();
+    run_chain(&client, &plan, dir.path(), &ChainOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        sim.stats().media_requests > media,
+        "the changed file was fetched again"
+    );
+    assert_complete(dir.path(), 4);
+    assert_eq!(sim.stats().tasks_created, 4);
 }

@@ -189,7 +189,10 @@ fn run_async(
             context::refuse_key_argument(global)?;
             return commands::mock_server::run(global, args, out, &interrupt).await;
         }
-        let mut config = ClientConfig::default();
+        let mut config = ClientConfig {
+            download_digest: global.digest.into(),
+            ..ClientConfig::default()
+        };
         match &cli.command {
             Command::Wait(a) => config.wait_timeout = a.timeout,
             Command::Generate(a) => config.wait_timeout = a.timeout,

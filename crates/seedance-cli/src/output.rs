@@ -74,7 +74,9 @@ pub(crate) fn task_line(task: &Task) -> String {
 
 /// A download as JSON.
 pub(crate) fn download_json(d: &Download) -> Value {
-    json!({"path": d.path, "bytes": d.bytes, "sha256": d.sha256})
+    let mut v = json!({"path": d.path, "bytes": d.bytes});
+    v[d.digest.algorithm().name()] = json!(d.digest.hex());
+    v
 }
 
 /// Writes `value` as one line of JSON.

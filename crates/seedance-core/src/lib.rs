@@ -44,10 +44,12 @@
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
 //!   [`pacing`]: how far apart to space submits after a 429;
 //! - [`media_check`]: are downloaded bytes the media they claim to be;
+//!   [`digest`]: the hash a downloaded file is recorded with;
 //! - [`limits`]: every number of the reference; [`rng`]: seeded jitter.
 
 #![warn(missing_docs)]
 
+pub mod digest;
 pub mod hex;
 pub mod limits;
 pub mod media_check;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use seedance_core::MediaUrl;
+use seedance_core::digest::DigestAlgorithm;
 use seedance_transport::Client;
 use tokio::sync::mpsc;
 
@@ -255,13 +256,27 @@ async fn link_from(
             segment = k - 1,
             "last-frame URL expiring; uploading the kept frame"
         );
-        let live = crate::local_media::publish_file(
-            client,
-            &out_dir.join(&frame.path),
-            &frame.sha256,
-            store,
-        )
-        .await?;
+        let path = out_dir.join(&frame.path);
+        // Uploads are keyed by SHA-256 (as local files are); a frame recorded
+        // with another digest is hashed again (a small PNG).
+        let sha256 = match frame.digest.algorithm() {
+            DigestAlgorithm::Sha256 => frame.digest.hex(),
+            _ => {
+                let read = path.clone();
+                tokio::task::spawn_blocking(move || std::fs::read(&read))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r)
+                    .map(|bytes| crate::manifest::sha256_hex(&bytes))
+                    .map_err(|source| {
+                        WorkflowError::Publish(crate::local_media::PublishError::Io {
+                            path: path.clone(),
+                            source,
+                        })
+                    })?
+            }
+        };
+        let live = crate::local_media::publish_file(client, &path, &sha256, store).await?;
         return MediaUrl::parse(&live).map_err(|e| {
             WorkflowError::Publish(crate::local_media::PublishError::Io {
                 path: out_dir.join(&frame.path),

@@ -35,7 +35,7 @@ fn file_record(out_dir: &Path, d: &Download) -> FileRecord {
     FileRecord {
         path: rel.to_string_lossy().into_owned(),
         bytes: d.bytes,
-        sha256: d.sha256.clone(),
+        digest: d.digest,
     }
 }
 
@@ -53,12 +53,12 @@ pub(crate) async fn verify(out_dir: &Path, record: &FileRecord) -> bool {
 
 fn verify_blocking(path: &Path, record: &FileRecord) -> bool {
     use seedance_core::media_check::{Expected, MediaCheck};
-    use sha2::Digest;
+    use seedance_transport::DigestStream;
     use std::io::Read;
     let Ok(mut file) = std::fs::File::open(path) else {
         return false;
     };
-    let mut hasher = sha2::Sha256::new();
+    let mut hasher = DigestStream::new(record.digest.algorithm());
     let mut check = MediaCheck::new(Expected::for_file_name(&record.path));
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -71,9 +71,7 @@ fn verify_blocking(path: &Path, record: &FileRecord) -> bool {
             Err(_) => return false,
         }
     }
-    check.len() == record.bytes
-        && seedance_core::hex::encode(&hasher.finalize()) == record.sha256
-        && check.finish().is_ok()
+    check.len() == record.bytes && hasher.finish() == record.digest && check.finish().is_ok()
 }
 
 impl JobRunner<'_> {

@@ -17,13 +17,7 @@ pub(crate) async fn run(
     let result = if global.json {
         write_json(out, &download_json(&d))
     } else {
-        writeln!(
-            out,
-            "{}  {} bytes  sha256 {}",
-            d.path.display(),
-            d.bytes,
-            d.sha256
-        )
+        writeln!(out, "{}  {} bytes  {}", d.path.display(), d.bytes, d.digest)
     };
     result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
 }

@@ -3,7 +3,7 @@
 //! The network read runs on the async task. Each megabyte read goes to two
 //! blocking tasks at once: one writes it (decoding a `Content-Encoding` and
 //! checking the media structure on the way), the other hashes it, while the
-//! next megabyte is read. So neither the disk nor SHA-256 slows the socket
+//! next megabyte is read. So neither the disk nor the hash slows the socket
 //! down, the two share the machine's cores, and no blocking I/O touches a
 //! worker thread. (A compressed body is hashed after decoding, in the writer.) The file is written under a fresh temporary name (`create_new`:
 //! never through an existing path or symlink), checked against
@@ -19,7 +19,9 @@ use futures_util::StreamExt;
 use seedance_core::media_check::{Expected, MediaCheck, MediaKind};
 use tokio::time::Instant;
 
-use super::digest::Sha256Stream;
+use seedance_core::digest::{DigestAlgorithm, FileDigest};
+
+use super::digest::DigestStream;
 use super::naming::temp_file_name;
 use super::{Client, ClientError};
 use crate::error::{TransportError, TransportErrorKind};
@@ -31,8 +33,11 @@ pub struct Download {
     pub path: PathBuf,
     /// Its size in bytes (decoded, as on disk).
     pub bytes: u64,
-    /// Its SHA-256, lower-case hex.
-    pub sha256: String,
+    /// Its digest, with the algorithm of [`ClientConfig::download_digest`]
+    /// (BLAKE3 unless asked otherwise), computed as the bytes streamed.
+    ///
+    /// [`ClientConfig::download_digest`]: super::ClientConfig::download_digest
+    pub digest: FileDigest,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ClientError + '_ {
@@ -79,7 +84,7 @@ fn encoding(header: Option<&str>) -> Result<Encoding, ClientError> {
 /// hash when the body was compressed (otherwise it is hashed alongside).
 struct Tee {
     file: std::io::BufWriter<std::fs::File>,
-    hasher: Option<Sha256Stream>,
+    hasher: Option<DigestStream>,
     check: MediaCheck,
     bytes: u64,
     limit: u64,
@@ -143,14 +148,20 @@ impl Sink {
 struct Written {
     bytes: u64,
     /// Set when the writer hashed (a compressed body).
-    sha256: Option<String>,
+    digest: Option<FileDigest>,
     kind: Result<MediaKind, seedance_core::media_check::MediaError>,
 }
 
-fn new_sink(file: std::fs::File, encoding: Encoding, expected: Expected, limit: u64) -> Sink {
+fn new_sink(
+    file: std::fs::File,
+    encoding: Encoding,
+    expected: Expected,
+    limit: u64,
+    algorithm: DigestAlgorithm,
+) -> Sink {
     let tee = Tee {
         file: std::io::BufWriter::with_capacity(1 << 20, file),
-        hasher: (encoding != Encoding::Identity).then(Sha256Stream::new),
+        hasher: (encoding != Encoding::Identity).then(|| DigestStream::new(algorithm)),
         check: MediaCheck::new(expected),
         bytes: 0,
         limit,
@@ -170,7 +181,7 @@ fn finish_sink(sink: Sink) -> std::io::Result<Written> {
     file.sync_all()?;
     Ok(Written {
         bytes: tee.bytes,
-        sha256: tee.hasher.map(Sha256Stream::finish_hex),
+        digest: tee.hasher.map(DigestStream::finish),
         kind: tee.check.finish(),
     })
 }
@@ -194,9 +205,9 @@ fn write_batch(
 
 /// Hashes `chunks` on the blocking pool, alongside their write.
 fn hash_batch(
-    mut hasher: Sha256Stream,
+    mut hasher: DigestStream,
     chunks: Vec<Bytes>,
-) -> tokio::task::JoinHandle<std::io::Result<Sha256Stream>> {
+) -> tokio::task::JoinHandle<std::io::Result<DigestStream>> {
     tokio::task::spawn_blocking(move || {
         for c in &chunks {
             hasher.update(c);
@@ -208,7 +219,7 @@ fn hash_batch(
 /// One batch being written and (for an uncompressed body) hashed.
 struct InFlight {
     write: tokio::task::JoinHandle<std::io::Result<Sink>>,
-    hash: Option<tokio::task::JoinHandle<std::io::Result<Sha256Stream>>>,
+    hash: Option<tokio::task::JoinHandle<std::io::Result<DigestStream>>>,
 }
 
 async fn joined<T>(h: tokio::task::JoinHandle<std::io::Result<T>>) -> std::io::Result<T> {
@@ -351,8 +362,9 @@ impl Client {
         let idle = self.config.download_idle_timeout;
         // Writing, decoding, hashing and the media check of one batch run
         // on the blocking pool while the next batch is read.
-        let mut sink = Some(new_sink(file, encoding, expected, limit));
-        let mut hasher = (encoding == Encoding::Identity).then(Sha256Stream::new);
+        let algorithm = self.config.download_digest;
+        let mut sink = Some(new_sink(file, encoding, expected, limit, algorithm));
+        let mut hasher = (encoding == Encoding::Identity).then(|| DigestStream::new(algorithm));
         let mut in_flight: Option<InFlight> = None;
         let mut batch: Vec<Bytes> = Vec::new();
         let mut batched = 0usize;
@@ -425,7 +437,7 @@ impl Client {
             let s = joined(write_batch(s, rest)).await?;
             let mut written = joined(tokio::task::spawn_blocking(move || finish_sink(s))).await?;
             if let Some(h) = hash {
-                written.sha256 = Some(joined(h).await?.finish_hex());
+                written.digest = Some(joined(h).await?.finish());
             }
             Ok(written)
         }
@@ -473,7 +485,9 @@ impl Client {
         Ok(Download {
             path: dest.to_owned(),
             bytes: written.bytes,
-            sha256: written.sha256.unwrap_or_default(),
+            digest: written
+                .digest
+                .unwrap_or_else(|| DigestStream::new(algorithm).finish()),
         })
     }
 }

@@ -121,3 +121,49 @@ async fn random_server_errors_cost_retries_on_reads_and_are_never_paid_twice_on_
         assert!(rounds < 10, "{:?}", summary.failed);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_job_edited_twice_keeps_both_earlier_takes_under_their_own_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let with_prompt = |p: &str| {
+        parse_jobs(&format!(
+            r#"{{"model":"doubao-seedance-2.0-fast","prompt":"{p}","duration":4,"resolution":"480p"}}"#
+        ))
+        .unwrap()
+    };
+    let apply = BatchOptions {
+        apply_changes: true,
+        ..BatchOptions::default()
+    };
+    let mut videos = Vec::new();
+    for (round, prompt) in ["a kite", "a red kite", "a red kite at dusk"]
+        .iter()
+        .enumerate()
+    {
+        let summary = run_batch(&client, &with_prompt(prompt), dir.path(), &apply)
+            .await
+            .unwrap();
+        assert!(summary.all_done(), "{:?}", summary.failed);
+        let m = manifest(dir.path());
+        assert_eq!(m.jobs[0].take as usize, round + 1, "the take this run made");
+        videos.push(std::fs::read(dir.path().join("job_0000.mp4")).unwrap());
+    }
+    assert_eq!(sim.stats().tasks_created, 3);
+    let m = manifest(dir.path());
+    let kept: Vec<u32> = m.jobs[0].takes.iter().map(|t| t.number).collect();
+    assert_eq!(kept, vec![1, 2]);
+    for (n, video) in videos.iter().take(2).enumerate() {
+        let path = &m.jobs[0].takes[n].video.as_ref().unwrap().path;
+        assert_eq!(
+            &std::fs::read(dir.path().join(path)).unwrap(),
+            video,
+            "take {} is the video that run paid for",
+            n + 1
+        );
+    }
+}
+
+fn manifest(dir: &std::path::Path) -> seedance_workflows::Manifest {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}

@@ -135,6 +135,13 @@ impl JobRunner<'_> {
         self.store
             .update_job_async(index, |j| {
                 j.state = JobState::Submitting;
+                // The take this submit makes (chains number it before; a
+                // batch job gets the next after its kept takes), so that
+                // `seedance takes` lists it and a later edit archives it
+                // under its own number.
+                if j.take == 0 {
+                    j.take = j.takes.iter().map(|t| t.number).max().unwrap_or(0) + 1;
+                }
                 j.request = Some(JsonText::new(&request.to_json()));
                 j.task_id = None;
                 j.error = None;

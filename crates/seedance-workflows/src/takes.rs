@@ -89,7 +89,20 @@ pub(crate) fn archive_files(
     if job.task_id.is_none() && job.video.is_none() {
         return Ok(None);
     }
-    let number = job.take.max(1);
+    // The job's own take number, unless it has none (batch jobs recorded by
+    // earlier versions) or its files would land on a kept take's: then the
+    // next free one. A rename onto an existing take would lose a paid video.
+    let dir = out_dir.join(stem);
+    let taken = |n: u32| {
+        let t = naming::take_stem(stem, n);
+        out_dir.join(naming::video_file_name(&t)).exists()
+            || out_dir.join(naming::last_frame_file_name(&t)).exists()
+    };
+    let number = if job.take > 0 && !taken(job.take) {
+        job.take
+    } else {
+        next_take_number(job, &dir)
+    };
     let take = naming::take_stem(stem, number);
     let exists = |f: &&FileRecord| out_dir.join(&f.path).exists();
     let video = job

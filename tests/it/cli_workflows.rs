@@ -240,3 +240,44 @@ fn an_edited_plan_asks_first_then_keeps_takes_and_stitching_refuses_stale_links(
     );
     assert!(page.contains("stale"), "the page flags the stale link");
 }
+
+#[test]
+fn an_edited_jobs_file_is_refused_with_its_cost_until_the_changes_are_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("jobs.jsonl");
+    let write_jobs = |second: &str| {
+        let line = |prompt: &str, duration: u32| {
+            serde_json::json!({"model": "doubao-seedance-2.0-fast", "prompt": prompt, "duration": duration, "resolution": "480p"})
+                .to_string()
+        };
+        std::fs::write(
+            &jobs,
+            format!("{}\n{}\n", line("a kite", 4), line(second, 6)),
+        )
+        .unwrap();
+    };
+    let out = dir.path().join("out");
+    let (j, o) = (jobs.to_str().unwrap(), out.to_str().unwrap());
+    write_jobs("a lighthouse");
+    let (code, _, err) = seedance(&["--mock", "batch", j, "--out", o]);
+    assert_eq!(code, 0, "{err}");
+
+    // Off a terminal nobody can be asked: the run stops before paying,
+    // saying what it would generate and what that costs.
+    write_jobs("a lighthouse in fog");
+    let (code, _, err) = seedance(&["--mock", "batch", j, "--out", o]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("job 1 changed"), "{err}");
+    assert!(
+        err.contains("6 s of video") && err.contains("estimated cost"),
+        "{err}"
+    );
+    assert!(err.contains("--apply-changes"), "{err}");
+    let (code, _, err) = seedance(&["--mock", "batch", j, "--out", o, "--apply-changes"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, listed, err) = seedance(&["--json", "takes", o]);
+    assert_eq!(code, 0, "{err}");
+    let listed: serde_json::Value = serde_json::from_str(listed.trim()).unwrap();
+    assert_eq!(listed["jobs"][1]["takes"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["jobs"][0]["takes"].as_array().unwrap().len(), 1);
+}

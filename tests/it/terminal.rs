@@ -442,3 +442,58 @@ fn ctrl_c_during_a_mock_chain_then_a_rerun_finishes_without_paying_twice() {
         assert!(out.join(format!("segment_{k:03}.mp4")).exists());
     }
 }
+
+#[test]
+fn an_edited_chain_or_batch_asks_at_the_terminal_before_paying() {
+    let dir = tempfile::tempdir().unwrap();
+    let segments = |second: &str| {
+        serde_json::json!({
+            "defaults": {"model": "doubao-seedance-2.0-fast", "duration": 4, "resolution": "480p"},
+            "segments": [{"prompt": "a boat"}, {"prompt": second}]
+        })
+        .to_string()
+    };
+    let lines = |second: &str| {
+        let line = |prompt: &str| {
+            serde_json::json!({"model": "doubao-seedance-2.0-fast", "prompt": prompt, "duration": 4, "resolution": "480p"})
+                .to_string()
+        };
+        format!("{}\n{}\n", line("a kite"), line(second))
+    };
+    /// The input file's text with the second job's prompt.
+    type Contents = fn(&str) -> String;
+    let cases: [(&str, &str, Contents); 2] = [
+        ("chain", "plan.json", segments),
+        ("batch", "jobs.jsonl", lines),
+    ];
+    for (cmd, file, contents) in cases {
+        let input = dir.path().join(file);
+        let out = dir.path().join(cmd);
+        let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+        std::fs::write(&input, contents("a bridge")).unwrap();
+        let first = seedance_tests::run_cli(&["--mock", cmd, i, "--out", o], "");
+        assert_eq!(first.code, 0, "{}", first.stderr);
+        std::fs::write(&input, contents("a bridge at night")).unwrap();
+        let takes = || {
+            let listed = seedance_tests::run_cli(&["--json", "takes", o], "");
+            let v: serde_json::Value = serde_json::from_str(listed.stdout.trim()).unwrap();
+            v["jobs"][1]["takes"].as_array().unwrap().len()
+        };
+        // "n": nothing is generated.
+        let mut t = Terminal::spawn(&["--mock", cmd, i, "--out", o], &[], 100);
+        t.wait_for("[y/N]", Duration::from_secs(30));
+        assert!(t.text().contains("estimated cost"), "{}", t.text());
+        t.writer.write_all(b"n\r").unwrap();
+        t.writer.flush().unwrap();
+        assert_eq!(t.exit_code(Duration::from_secs(30)), 1, "{}", t.text());
+        assert!(t.text().contains("nothing was generated"), "{}", t.text());
+        assert_eq!(takes(), 1, "{cmd}: nothing paid after \"n\"");
+        // "y": the changed job gets a new take.
+        let mut t = Terminal::spawn(&["--mock", cmd, i, "--out", o], &[], 100);
+        t.wait_for("[y/N]", Duration::from_secs(30));
+        t.writer.write_all(b"y\r").unwrap();
+        t.writer.flush().unwrap();
+        assert_eq!(t.exit_code(Duration::from_secs(60)), 0, "{}", t.text());
+        assert_eq!(takes(), 2, "{cmd}: a new take after \"y\"");
+    }
+}

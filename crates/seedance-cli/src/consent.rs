@@ -27,33 +27,14 @@ pub(crate) fn ask(
     if !changes.needs_consent() {
         return Ok(apply_changes);
     }
-    let requests: Vec<GenerationRequest> = changes
-        .generate
-        .iter()
-        .filter_map(|(_, v)| GenerationRequest::from_json(v).ok().map(|(r, _)| r))
-        .collect();
-    let estimate = cost.table()?.estimate(&requests);
-    let unpriced = if estimate.unpriced.is_empty() {
-        String::new()
-    } else {
-        format!("; no price known for {}", estimate.unpriced.join(", "))
-    };
-    let summary = format!(
-        "{}\nestimated cost: {} (prices: {}, observed {}{unpriced})",
-        changes.summary(),
-        crate::cost::money(estimate.total, &estimate.currency),
-        estimate.source,
-        estimate.observed
-    );
+    let summary = summary_with_cost(changes, cost)?;
     if apply_changes {
         if !global.json {
             let _ = writeln!(err, "{}", printable_lines(&summary));
         }
         return Ok(true);
     }
-    let interactive =
-        !global.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if interactive {
+    if can_ask(global) {
         let _ = write!(err, "{}\nGenerate them? [y/N] ", printable_lines(&summary));
         let _ = err.flush();
         let mut answer = Vec::new();
@@ -74,12 +55,54 @@ pub(crate) fn ask(
             hint: None,
         });
     }
-    Err(Failure {
+    Err(refusal(summary))
+}
+
+/// What `changes` would generate, with the estimated cost.
+fn summary_with_cost(changes: &PlanChanges, cost: &CostArgs) -> Result<String, Failure> {
+    let requests: Vec<GenerationRequest> = changes
+        .generate
+        .iter()
+        .filter_map(|(_, v)| GenerationRequest::from_json(v).ok().map(|(r, _)| r))
+        .collect();
+    let estimate = cost.table()?.estimate(&requests);
+    let unpriced = if estimate.unpriced.is_empty() {
+        String::new()
+    } else {
+        format!("; no price known for {}", estimate.unpriced.join(", "))
+    };
+    Ok(format!(
+        "{}\nestimated cost: {} (prices: {}, observed {}{unpriced})",
+        changes.summary(),
+        crate::cost::money(estimate.total, &estimate.currency),
+        estimate.source,
+        estimate.observed
+    ))
+}
+
+/// The refusal of a run whose changes were not accepted: the summary, and
+/// how to accept them.
+fn refusal(summary: String) -> Failure {
+    Failure {
         status: ExitStatus::Failed,
         message: summary,
         hint: Some(
             "rerun with --apply-changes to generate them (new takes; the current ones are kept), or restore the plan"
                 .to_owned(),
         ),
-    })
+    }
+}
+
+/// The refusal for changes a run found itself (without a preview), with
+/// the same summary and cost `ask` shows.
+pub(crate) fn refused(changes: &PlanChanges, cost: &CostArgs) -> Failure {
+    match summary_with_cost(changes, cost) {
+        Ok(summary) => refusal(summary),
+        Err(e) => e,
+    }
+}
+
+/// Whether a question can be asked: a person at a terminal, no `--json`.
+pub(crate) fn can_ask(global: &GlobalArgs) -> bool {
+    !global.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }

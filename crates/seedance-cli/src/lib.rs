@@ -245,7 +245,9 @@ fn run_async(
             Command::Chain(a) => {
                 commands::chain::run(ctx, global, a, stdin, out, err, interrupt).await
             }
-            Command::Batch(a) => commands::batch::run(ctx, global, a, out, err, interrupt).await,
+            Command::Batch(a) => {
+                commands::batch::run(ctx, global, a, stdin, out, err, interrupt).await
+            }
             Command::Publish(a) => {
                 commands::until_interrupted(interrupt, commands::publish::run(ctx, global, a, out))
                     .await

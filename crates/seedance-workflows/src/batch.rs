@@ -183,6 +183,43 @@ pub fn parse_jobs_with_local_media(
     }
 }
 
+/// How a batch rerun reconciles `jobs` with the jobs already recorded.
+fn reconcile(jobs: &[GenerationRequest], options: &BatchOptions) -> crate::changes::Reconcile {
+    let fingerprints: Vec<String> = jobs
+        .iter()
+        .map(|r| sha256_hex(serde_json::to_string(r).unwrap_or_default().as_bytes()))
+        .collect();
+    crate::changes::Reconcile {
+        fingerprints,
+        specs: Vec::new(),
+        regenerate: options.regenerate.clone(),
+        keep_downstream: true,
+        apply_changes: options.apply_changes,
+        linked: false,
+        what: "job",
+    }
+}
+
+/// What running `jobs` into `out_dir` would change and generate, without
+/// paying or writing anything: for asking before a rerun pays for edited
+/// jobs (see [`crate::changes::PlanChanges::needs_consent`]). Reads the
+/// whole journal, so a caller that will not ask can skip it and let
+/// [`run_batch`] refuse with [`WorkflowError::ChangesNeedConfirmation`].
+pub fn preview_batch(
+    jobs: &[GenerationRequest],
+    out_dir: &Path,
+    options: &BatchOptions,
+) -> Result<crate::changes::PlanChanges, WorkflowError> {
+    let manifest =
+        crate::changes::read_manifest(out_dir, ManifestKind::Batch).map_err(|source| {
+            crate::manifest::ManifestError::Io {
+                path: out_dir.to_owned(),
+                source,
+            }
+        })?;
+    Ok(crate::changes::detect(&manifest, &reconcile(jobs, options)))
+}
+
 /// Runs (or resumes) `jobs` into `out_dir`. Individual failures do not stop
 /// the batch; they are listed in the summary.
 pub async fn run_batch(
@@ -191,21 +228,9 @@ pub async fn run_batch(
     out_dir: &Path,
     options: &BatchOptions,
 ) -> Result<BatchSummary, WorkflowError> {
-    let fingerprints: Vec<String> = jobs
-        .iter()
-        .map(|r| sha256_hex(serde_json::to_string(r).unwrap_or_default().as_bytes()))
-        .collect();
+    let recon = reconcile(jobs, options);
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
-    let recon = crate::changes::Reconcile {
-        fingerprints,
-        specs: Vec::new(),
-        regenerate: options.regenerate.clone(),
-        keep_downstream: true,
-        apply_changes: options.apply_changes,
-        linked: false,
-        what: "job",
-    };
     let store = crate::manifest::open_store(out_dir, ManifestKind::Batch, recon).await?;
     let runner = JobRunner {
         client,

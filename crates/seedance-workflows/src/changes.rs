@@ -87,6 +87,20 @@ impl PlanChanges {
             .sum()
     }
 
+    /// Puts `requests[k]` (a batch's jobs) where the request of job `k` to
+    /// generate is missing: a batch does not keep every request as JSON
+    /// while it runs, so its changes name jobs by index only until filled,
+    /// which the cost estimate and the seconds to generate need.
+    pub fn fill_requests(&mut self, requests: &[seedance_core::GenerationRequest]) {
+        for (k, value) in &mut self.generate {
+            if value.is_null()
+                && let Some(r) = requests.get(*k)
+            {
+                *value = serde_json::to_value(r).unwrap_or(Value::Null);
+            }
+        }
+    }
+
     /// A human summary, one line per kind of change.
     pub fn summary(&self) -> String {
         let what = self.what;

@@ -17,6 +17,7 @@ pub(crate) async fn run(
     ctx: &Context,
     global: &GlobalArgs,
     args: &BatchArgs,
+    stdin: &mut dyn std::io::Read,
     out: &mut dyn Write,
     err: &mut dyn Write,
     interrupt: &Interrupt,
@@ -46,7 +47,7 @@ pub(crate) async fn run(
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());
     let stop = StopSignal::new();
-    let options = BatchOptions {
+    let mut options = BatchOptions {
         apply_changes: args.resume.apply_changes,
         concurrency: args.concurrency,
         resubmit_uncertain: args.resume.resubmit_uncertain,
@@ -56,6 +57,16 @@ pub(crate) async fn run(
         local_files: seedance_workflows::LocalFiles::from_found(&local),
         media: crate::media::destinations(global)?,
     };
+    // A person at a terminal is asked before edited jobs are paid for again.
+    // Elsewhere the run itself refuses them (without reading the journal
+    // twice, which at 100,000 jobs is a second of startup).
+    if !args.resume.apply_changes && crate::consent::can_ask(global) {
+        let mut changes =
+            seedance_workflows::batch::preview_batch(&jobs, &args.resume.out, &options)?;
+        changes.fill_requests(&jobs);
+        options.apply_changes =
+            crate::consent::ask(&changes, false, &args.cost, global, stdin, err)?;
+    }
     let work = with_stop(
         interrupt,
         &stop,
@@ -70,6 +81,10 @@ pub(crate) async fn run(
             args.resume.out.display(),
             this_command_line()
         ))),
+        WorkflowError::ChangesNeedConfirmation(mut changes) => {
+            changes.fill_requests(&jobs);
+            crate::consent::refused(&changes, &args.cost)
+        }
         other => Failure::from(other),
     })?;
     let manifest = seedance_workflows::ManifestStore::FILE_NAME;

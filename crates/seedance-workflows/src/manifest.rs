@@ -260,6 +260,19 @@ impl<'de> Deserialize<'de> for JsonText {
 }
 
 impl JobRecord {
+    /// The number of the take the job's fields describe, if it was sent:
+    /// `take`, or for a job recorded without one (batch jobs of earlier
+    /// versions) the number after its kept takes.
+    pub fn current_take(&self) -> Option<u32> {
+        if self.take > 0 {
+            Some(self.take)
+        } else if self.task_id.is_some() || self.video.is_some() {
+            Some(self.takes.iter().map(|t| t.number).max().unwrap_or(0) + 1)
+        } else {
+            None
+        }
+    }
+
     /// The video URLs to try, in order (from `video_urls`, or an old
     /// manifest's single `video_url`).
     pub fn result_video_urls(&self) -> Vec<String> {
@@ -804,6 +817,19 @@ pub(crate) async fn open_store(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_current_take_of_a_job_recorded_without_a_number_follows_its_kept_takes() {
+        let mut job = JobRecord::planned(0, "f".into());
+        assert_eq!(job.current_take(), None, "never sent");
+        job.task_id = Some("task_1".into());
+        assert_eq!(job.current_take(), Some(1));
+        let kept: Take = serde_json::from_str(r#"{"number": 1}"#).unwrap();
+        job.takes.push(kept);
+        assert_eq!(job.current_take(), Some(2));
+        job.take = 5;
+        assert_eq!(job.current_take(), Some(5), "a recorded number wins");
+    }
 
     #[test]
     fn file_records_name_their_digest_and_read_either_kind() {

@@ -314,7 +314,8 @@ fn meta(job: &JobRecord) -> String {
 }
 
 fn takes(job: &JobRecord) -> String {
-    if job.take == 0 && job.takes.is_empty() {
+    let current = job.current_take();
+    if current.is_none() && job.takes.is_empty() {
         return String::new();
     }
     let mut all: Vec<(u32, Option<String>, Option<f64>, bool)> = job
@@ -329,9 +330,9 @@ fn takes(job: &JobRecord) -> String {
             )
         })
         .collect();
-    if job.take > 0 {
+    if let Some(take) = current {
         all.push((
-            job.take,
+            take,
             job.video.as_ref().map(|v| v.path.clone()),
             job.cost,
             true,

@@ -158,7 +158,7 @@ pub(crate) fn swap_in(
                 .takes
                 .iter()
                 .map(|t| t.number)
-                .chain((job.take > 0).then_some(job.take))
+                .chain(job.current_take())
                 .collect(),
         });
     };
@@ -218,7 +218,7 @@ pub async fn select_take(
             .map_err(|e| io(out_dir, std::io::Error::other(e)))??;
     let stem = store.stem(index);
     let mut job = store.job_checked(index)?;
-    if job.take == number {
+    if job.current_take() == Some(number) {
         return Ok(Selected {
             stale: store.read(stale_links),
         });

@@ -29,8 +29,8 @@ fn takes_json(job: &JobRecord) -> serde_json::Value {
         .iter()
         .map(|t| json!({"number": t.number, "task_id": t.task_id, "video": t.video.as_ref().map(|v| &v.path), "cost": t.cost, "selected": false}))
         .collect();
-    if job.take > 0 {
-        takes.push(json!({"number": job.take, "task_id": job.task_id, "video": job.video.as_ref().map(|v| &v.path), "cost": job.cost, "selected": true}));
+    if let Some(take) = job.current_take() {
+        takes.push(json!({"number": take, "task_id": job.task_id, "video": job.video.as_ref().map(|v| &v.path), "cost": job.cost, "selected": true}));
     }
     takes.sort_by_key(|t| t["number"].as_u64());
     serde_json::Value::Array(takes)
@@ -48,7 +48,7 @@ pub(crate) fn list(
         let jobs: Vec<_> = manifest
             .jobs
             .iter()
-            .map(|j| json!({"index": j.index, "selected": (j.take > 0).then_some(j.take), "takes": takes_json(j), "stale": stale.contains(&j.index)}))
+            .map(|j| json!({"index": j.index, "selected": j.current_take(), "takes": takes_json(j), "stale": stale.contains(&j.index)}))
             .collect();
         write_json(out, &json!({"jobs": jobs, "stale": stale}))
     } else {

@@ -4,7 +4,11 @@
 //!
 //! - Before any limit is known, submits go out a little apart
 //!   (`start_interval`), not in one burst: a burst into an unknown limit
-//!   draws a 429 for every submit in flight.
+//!   draws a 429 for every submit in flight. Each window that used at least
+//!   half its slots without a 429 halves the spacing (a slow start, down to
+//!   `min_interval`): a service with a high limit, or none, is not held to
+//!   the starting rate, and a limit is still met at most one window's
+//!   doubling past it.
 //! - At a 429 the pacer learns the limit: the number of submits accepted in
 //!   the last window (one second, the usual rate-limit window). From then on
 //!   it grants at most that many slots in any window, slightly widened
@@ -43,8 +47,10 @@ use std::time::Duration;
 pub struct PacerConfig {
     /// The rate-limit window assumed when counting accepted submits.
     pub window: Duration,
-    /// Spacing before any limit is known.
+    /// Spacing before any limit is known, at first.
     pub start_interval: Duration,
+    /// The closest spacing the slow start reaches before any limit is known.
+    pub min_interval: Duration,
     /// The budget's window is this much longer than `window` (1.01: 1 %
     /// under the limit, room for network jitter).
     pub margin: f64,
@@ -59,6 +65,7 @@ impl Default for PacerConfig {
         PacerConfig {
             window: Duration::from_secs(1),
             start_interval: Duration::from_millis(10),
+            min_interval: Duration::from_micros(250),
             margin: 1.005,
             probe_after: Duration::from_secs(120),
             backoff: Duration::from_millis(500),
@@ -75,6 +82,9 @@ pub struct Pacer {
     limit: Option<u32>,
     /// Before a limit is known: the next free slot.
     next_slot: Duration,
+    /// Before a limit is known: the spacing now, and since when.
+    interval: Duration,
+    interval_since: Duration,
     /// Slots granted (possibly in the future), oldest first.
     granted: VecDeque<Duration>,
     accepted: VecDeque<Duration>,
@@ -100,6 +110,8 @@ impl Pacer {
     /// A pacer that has seen nothing yet.
     pub fn new(config: PacerConfig) -> Self {
         Pacer {
+            interval: config.start_interval,
+            interval_since: Duration::ZERO,
             config,
             limit: None,
             next_slot: Duration::ZERO,
@@ -133,7 +145,7 @@ impl Pacer {
         let slot = match self.limit {
             None => {
                 let slot = self.next_slot.max(now);
-                self.next_slot = slot + self.config.start_interval;
+                self.next_slot = slot + self.interval;
                 slot
             }
             Some(limit) => {
@@ -266,11 +278,25 @@ impl Pacer {
         self.all_accepted.iter().filter(|a| **a > t).count()
     }
 
+    /// The spacing of submits while no limit is known.
+    pub fn start_spacing(&self) -> Duration {
+        self.interval
+    }
+
     /// A submit was accepted at `now`.
     pub fn on_accepted(&mut self, now: Duration) {
         self.accepted.push_back(now);
         self.all_accepted.push_back(now);
         self.forget_before(now);
+        // Slow start: a window that used half its slots or more, with no
+        // 429, halves the spacing; a quieter one proves nothing.
+        if self.limit.is_none() && now.saturating_sub(self.interval_since) >= self.config.window {
+            let slots = self.config.window.as_secs_f64() / self.interval.as_secs_f64().max(1e-9);
+            if self.accepted.len() as f64 >= slots / 2.0 {
+                self.interval = (self.interval / 2).max(self.config.min_interval);
+            }
+            self.interval_since = now;
+        }
         // Probing: a quiet spell may mean the limit was raised.
         if let (Some(limit), Some(reacted)) = (self.limit, self.last_reaction)
             && now.saturating_sub(reacted) >= self.config.probe_after
@@ -334,6 +360,44 @@ mod tests {
         p.on_rate_limited(ms(0), Some(Duration::from_secs(2)));
         assert_eq!(p.limit(), Some(1));
         assert!(p.reserve(ms(0)) >= ms(2000));
+    }
+
+    #[test]
+    fn with_no_limit_met_the_spacing_halves_each_busy_window() {
+        let mut p = Pacer::new(PacerConfig::default());
+        let mut now = Duration::ZERO;
+        let mut sent_in_fifth_second = 0;
+        while now < ms(5000) {
+            now += p.reserve(now);
+            p.on_accepted(now);
+            if now >= ms(4000) {
+                sent_in_fifth_second += 1;
+            }
+        }
+        assert!(
+            sent_in_fifth_second >= 1000,
+            "100/s at first, then 200, 400, 800, 1600: {sent_in_fifth_second} in the fifth second"
+        );
+        assert!(p.start_spacing() >= PacerConfig::default().min_interval);
+        assert_eq!(p.limit(), None);
+    }
+
+    #[test]
+    fn a_quiet_window_does_not_speed_up_the_start() {
+        let mut p = Pacer::new(PacerConfig::default());
+        // A submit every 300 ms: far below the 100/s the spacing allows.
+        for t in 0..20 {
+            let now = ms(t * 300);
+            p.reserve(now);
+            p.on_accepted(now);
+        }
+        assert_eq!(
+            p.start_spacing(),
+            ms(10),
+            "no evidence that more would pass"
+        );
+        assert_eq!(p.reserve(ms(6000)), ms(0));
+        assert_eq!(p.reserve(ms(6000)), ms(10), "a burst is still spread");
     }
 
     #[test]

@@ -210,14 +210,7 @@ pub fn preview_batch(
     out_dir: &Path,
     options: &BatchOptions,
 ) -> Result<crate::changes::PlanChanges, WorkflowError> {
-    let manifest =
-        crate::changes::read_manifest(out_dir, ManifestKind::Batch).map_err(|source| {
-            crate::manifest::ManifestError::Io {
-                path: out_dir.to_owned(),
-                source,
-            }
-        })?;
-    Ok(crate::changes::detect(&manifest, &reconcile(jobs, options)))
+    crate::changes::preview(out_dir, ManifestKind::Batch, &reconcile(jobs, options))
 }
 
 /// Runs (or resumes) `jobs` into `out_dir`. Individual failures do not stop

@@ -112,14 +112,7 @@ pub fn preview_chain(
     out_dir: &Path,
     options: &ChainOptions,
 ) -> Result<crate::changes::PlanChanges, WorkflowError> {
-    let manifest =
-        crate::changes::read_manifest(out_dir, ManifestKind::Chain).map_err(|source| {
-            crate::manifest::ManifestError::Io {
-                path: out_dir.to_owned(),
-                source,
-            }
-        })?;
-    Ok(crate::changes::detect(&manifest, &reconcile(plan, options)))
+    crate::changes::preview(out_dir, ManifestKind::Chain, &reconcile(plan, options))
 }
 
 /// Runs (or resumes) `plan` into `out_dir`.

@@ -242,6 +242,21 @@ pub(crate) fn detect(manifest: &Manifest, recon: &Reconcile) -> PlanChanges {
     changes
 }
 
+/// What reconciling `recon` with the run in `out_dir` would change, read
+/// only: the preview a caller shows before asking to pay.
+pub(crate) fn preview(
+    out_dir: &Path,
+    kind: ManifestKind,
+    recon: &Reconcile,
+) -> Result<PlanChanges, crate::WorkflowError> {
+    let manifest =
+        read_manifest(out_dir, kind).map_err(|source| crate::manifest::ManifestError::Io {
+            path: out_dir.to_owned(),
+            source,
+        })?;
+    Ok(detect(&manifest, recon))
+}
+
 /// The manifest in `dir` as it stands, read only (no lock, nothing
 /// written): a batch's journal replayed, else `manifest.json`.
 pub(crate) fn read_manifest(dir: &Path, kind: ManifestKind) -> std::io::Result<Manifest> {

@@ -473,6 +473,14 @@ impl Client {
                 detail: e.to_string(),
             });
         }
+        // Every path above hashes (beside the write, or in the decoder's
+        // writer); a file without its digest is never put in place.
+        let Some(digest) = written.digest else {
+            return Err(ClientError::Io {
+                path: temp.path.clone(),
+                source: std::io::Error::other("the download was not hashed"),
+            });
+        };
         tokio::fs::rename(&temp.path, dest)
             .await
             .map_err(io_error(dest))?;
@@ -485,9 +493,7 @@ impl Client {
         Ok(Download {
             path: dest.to_owned(),
             bytes: written.bytes,
-            digest: written
-                .digest
-                .unwrap_or_else(|| DigestStream::new(algorithm).finish()),
+            digest,
         })
     }
 }

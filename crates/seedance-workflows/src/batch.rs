@@ -13,7 +13,7 @@ use seedance_transport::Client;
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink, ignore};
 use crate::job::JobRunner;
-use crate::manifest::{JobState, ManifestKind, sha256_hex};
+use crate::manifest::{Fingerprint, JobState, ManifestKind};
 use crate::plan::PlanError;
 use crate::stop::StopSignal;
 
@@ -185,9 +185,9 @@ pub fn parse_jobs_with_local_media(
 
 /// How a batch rerun reconciles `jobs` with the jobs already recorded.
 fn reconcile(jobs: &[GenerationRequest], options: &BatchOptions) -> crate::changes::Reconcile {
-    let fingerprints: Vec<String> = jobs
+    let fingerprints: Vec<Fingerprint> = jobs
         .iter()
-        .map(|r| sha256_hex(serde_json::to_string(r).unwrap_or_default().as_bytes()))
+        .map(|r| Fingerprint::of(serde_json::to_string(r).unwrap_or_default().as_bytes()))
         .collect();
     crate::changes::Reconcile {
         fingerprints,

@@ -14,7 +14,7 @@ use crate::manifest::{JobState, JsonText, Manifest, ManifestKind};
 /// What a run is asked to do with the jobs already in its manifest.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reconcile {
-    pub(crate) fingerprints: Vec<String>,
+    pub(crate) fingerprints: Vec<crate::manifest::Fingerprint>,
     /// Each job as planned (what its fingerprint hashes).
     pub(crate) specs: Vec<Value>,
     pub(crate) regenerate: Vec<usize>,

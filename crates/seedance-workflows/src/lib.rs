@@ -61,7 +61,9 @@ pub use local_media::{
     media_facts,
 };
 pub use lock::{LockError, OutputLock};
-pub use manifest::{FileRecord, JobRecord, JobState, JsonText, Manifest, ManifestStore};
+pub use manifest::{
+    FileRecord, Fingerprint, JobRecord, JobState, JsonText, Manifest, ManifestStore,
+};
 pub use plan::{LinkMode, Plan, PlanError};
 pub use stitch::{StitchError, StitchOptions, stitch};
 pub use stop::StopSignal;

@@ -17,6 +17,56 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     seedance_core::hex::encode(&Sha256::digest(bytes))
 }
 
+/// The SHA-256 of a job as planned: a rerun compares it with the job's
+/// record to notice that the plan changed. Kept as 32 bytes (a batch holds
+/// one per job, twice while it reconciles); written as hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of `bytes` (a job's canonical JSON).
+    pub fn of(bytes: &[u8]) -> Self {
+        Fingerprint(Sha256::digest(bytes).into())
+    }
+
+    /// Lower-case hex.
+    pub fn hex(&self) -> String {
+        seedance_core::hex::encode(&self.0)
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.hex())
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fingerprint({})", self.hex())
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        // Anything but 64 hex digits (a hand-edited manifest) stands for a
+        // job that matches no plan: the rerun reports it as changed.
+        Ok(
+            FileDigest::parse(DigestAlgorithm::Sha256, &text).map_or_else(
+                |_| Fingerprint::of(text.as_bytes()),
+                |d| Fingerprint(*d.as_bytes()),
+            ),
+        )
+    }
+}
+
 /// Where a job is. Each state is recorded before the step that follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,7 +161,7 @@ pub struct JobRecord {
     pub index: usize,
     /// Fingerprint of the job as planned; a mismatch on resume means the
     /// plan changed.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Where the job is.
     pub state: JobState,
     /// The task id, once accepted.
@@ -284,7 +334,7 @@ impl JobRecord {
     }
 
     /// A planned job.
-    pub fn planned(index: usize, fingerprint: String) -> Self {
+    pub fn planned(index: usize, fingerprint: Fingerprint) -> Self {
         JobRecord {
             index,
             fingerprint,
@@ -388,7 +438,7 @@ impl ManifestStore {
     pub fn open(
         dir: &Path,
         kind: ManifestKind,
-        fingerprints: &[String],
+        fingerprints: &[Fingerprint],
     ) -> Result<ManifestStore, ManifestError> {
         std::fs::create_dir_all(dir).map_err(|source| ManifestError::Io {
             path: dir.to_owned(),
@@ -453,7 +503,7 @@ impl ManifestStore {
         };
         let known = manifest.jobs.len();
         for (i, fp) in fingerprints.iter().enumerate().skip(known) {
-            manifest.jobs.push(JobRecord::planned(i, fp.clone()));
+            manifest.jobs.push(JobRecord::planned(i, *fp));
         }
         let store = ManifestStore {
             path,
@@ -800,11 +850,11 @@ pub(crate) async fn open_store(
                 let k = job.index;
                 let spec = recon.specs.get(k).map(JsonText::new);
                 if let Some(archived) = archived.get(&k) {
-                    let fingerprint = recon.fingerprints.get(k).cloned().unwrap_or_default();
+                    let fingerprint = recon.fingerprints.get(k).copied().unwrap_or_default();
                     crate::takes::reset_for_new_take(job, archived.clone(), fingerprint);
                     job.spec = spec;
                 } else if job.state == JobState::Planned {
-                    job.fingerprint = recon.fingerprints[k].clone();
+                    job.fingerprint = recon.fingerprints[k];
                     job.spec = spec;
                 }
             }
@@ -819,8 +869,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fingerprints_are_written_as_hex_and_anything_else_matches_no_plan() {
+        let fp = Fingerprint::of(b"{\"prompt\":\"a\"}");
+        let text = serde_json::to_string(&fp).unwrap();
+        assert_eq!(text, format!("\"{}\"", sha256_hex(b"{\"prompt\":\"a\"}")));
+        assert_eq!(serde_json::from_str::<Fingerprint>(&text).unwrap(), fp);
+        let edited: Fingerprint = serde_json::from_str("\"edited by hand\"").unwrap();
+        assert_ne!(edited, fp);
+        assert_ne!(edited, Fingerprint::default());
+    }
+
+    #[test]
     fn the_current_take_of_a_job_recorded_without_a_number_follows_its_kept_takes() {
-        let mut job = JobRecord::planned(0, "f".into());
+        let mut job = JobRecord::planned(0, Fingerprint::of(b"f"));
         assert_eq!(job.current_take(), None, "never sent");
         job.task_id = Some("task_1".into());
         assert_eq!(job.current_take(), Some(1));
@@ -872,8 +933,12 @@ mod tests {
     fn records_survive_a_reopen_and_new_jobs_are_appended() {
         let dir = std::env::temp_dir().join(format!("seedance-manifest-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store =
-            ManifestStore::open(&dir, ManifestKind::Chain, &["a".into(), "b".into()]).unwrap();
+        let store = ManifestStore::open(
+            &dir,
+            ManifestKind::Chain,
+            &[Fingerprint::of(b"a"), Fingerprint::of(b"b")],
+        )
+        .unwrap();
         store
             .update_job(0, |j| {
                 j.state = JobState::Submitted;
@@ -884,7 +949,11 @@ mod tests {
         let store = ManifestStore::open(
             &dir,
             ManifestKind::Chain,
-            &["a".into(), "b".into(), "c".into()],
+            &[
+                Fingerprint::of(b"a"),
+                Fingerprint::of(b"b"),
+                Fingerprint::of(b"c"),
+            ],
         )
         .unwrap();
         let m = store.snapshot();

@@ -293,13 +293,13 @@ impl Plan {
 
     /// A fingerprint of segment `k` as planned (with the placeholder frame):
     /// a resume compares it to notice that the plan changed.
-    pub fn fingerprint(&self, k: usize) -> String {
+    pub fn fingerprint(&self, k: usize) -> crate::manifest::Fingerprint {
         let placeholder = MediaUrl::parse(PLACEHOLDER_FRAME).ok();
         let body = self
             .segment_request(k, if k == 0 { None } else { placeholder.as_ref() })
             .map(|r| serde_json::to_string(&r).unwrap_or_default())
             .unwrap_or_default();
-        crate::manifest::sha256_hex(body.as_bytes())
+        crate::manifest::Fingerprint::of(body.as_bytes())
     }
 }
 

@@ -15,7 +15,9 @@ use std::path::Path;
 use seedance_transport::client as naming;
 
 use crate::error::WorkflowError;
-use crate::manifest::{FileRecord, JobRecord, JobState, Manifest, ManifestError, Take};
+use crate::manifest::{
+    FileRecord, Fingerprint, JobRecord, JobState, Manifest, ManifestError, Take,
+};
 
 /// Segments whose selected take did not start from the previous segment's
 /// selected take (chains only).
@@ -132,7 +134,11 @@ pub(crate) fn archive_files(
 }
 
 /// Resets `job` for a new take, keeping its takes and history.
-pub(crate) fn reset_for_new_take(job: &mut JobRecord, archived: Option<Take>, fingerprint: String) {
+pub(crate) fn reset_for_new_take(
+    job: &mut JobRecord,
+    archived: Option<Take>,
+    fingerprint: Fingerprint,
+) {
     let mut fresh = JobRecord::planned(job.index, fingerprint);
     fresh.submissions = job.submissions;
     fresh.takes = std::mem::take(&mut job.takes);
@@ -174,7 +180,7 @@ pub(crate) fn swap_in(
         .as_ref()
         .map(|f| move_file(out_dir, f, naming::last_frame_file_name(stem)))
         .transpose()?;
-    let fingerprint = job.fingerprint.clone();
+    let fingerprint = job.fingerprint;
     reset_for_new_take(job, archived, fingerprint);
     job.state = if video.is_some() {
         JobState::Downloaded

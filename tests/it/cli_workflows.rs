@@ -281,3 +281,57 @@ fn an_edited_jobs_file_is_refused_with_its_cost_until_the_changes_are_applied() 
     assert_eq!(listed["jobs"][1]["takes"].as_array().unwrap().len(), 2);
     assert_eq!(listed["jobs"][0]["takes"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn status_of_an_output_directory_reads_the_run_without_a_key_and_flags_uncertain_submits() {
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("jobs.jsonl");
+    let line = |prompt: &str| {
+        serde_json::json!({"model": "doubao-seedance-2.0-fast", "prompt": prompt, "duration": 4, "resolution": "480p"})
+            .to_string()
+    };
+    std::fs::write(&jobs, format!("{}\n{}\n", line("a kite"), line("a gull"))).unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    let (code, _, err) = seedance(&["--mock", "batch", jobs.to_str().unwrap(), "--out", o]);
+    assert_eq!(code, 0, "{err}");
+
+    // No key, no --mock: nothing is sent.
+    let (code, text, err) = seedance(&["status", o]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("2 job(s); downloaded 2"), "{text}");
+    assert!(
+        text.contains("job_0001.mp4") && text.contains("blake3 "),
+        "{text}"
+    );
+    let (code, text, err) = seedance(&["--json", "status", o]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(v["kind"], "job");
+    assert_eq!(v["counts"]["downloaded"], 2);
+    assert_eq!(v["jobs"][1]["take"], 1);
+    assert_eq!(v["jobs"][1]["task_may_exist"], false);
+
+    // A run killed between recording a submit and its answer: the job is
+    // flagged, with what to do.
+    let chain = dir.path().join("chain");
+    let manifest = serde_json::json!({
+        "version": 1,
+        "kind": "chain",
+        "jobs": [{"index": 0, "fingerprint": "x", "state": "submitting", "submissions": 1}]
+    });
+    std::fs::create_dir_all(&chain).unwrap();
+    std::fs::write(chain.join("manifest.json"), manifest.to_string()).unwrap();
+    let (code, text, err) = seedance(&["status", chain.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("segment 0  submitting  (a task may exist)"),
+        "{text}"
+    );
+    assert!(text.contains("--resubmit-uncertain"), "{text}");
+
+    // A directory that holds no run says so.
+    let (code, _, err) = seedance(&["status", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("holds no run"), "{err}");
+}

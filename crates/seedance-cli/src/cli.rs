@@ -114,7 +114,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Validate and submit a request (a file, flags, or both); prints the task id.
     Submit(SubmitArgs),
-    /// Show a task's status once.
+    /// Show a task's status once, or the state of a run's output directory.
     Status(StatusArgs),
     /// Wait for a task to finish; prints its final state.
     Wait(WaitArgs),
@@ -323,7 +323,10 @@ pub struct ValidateArgs {
 /// Arguments of `seedance status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The task id (`task_...`).
+    /// The task id (`task_...`), or a chain's or batch's --out directory:
+    /// then every job's recorded state, files, cost and the jobs that need
+    /// attention, read from its manifest (no request, no key needed).
+    #[arg(value_name = "TASK_ID|DIR")]
     pub task_id: String,
     /// The language of the server's messages: `en` (default), `zh`, `ko`, `ja`.
     #[arg(long, value_parser = ["en", "zh", "ko", "ja"])]

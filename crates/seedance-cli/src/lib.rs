@@ -89,6 +89,10 @@ where
         }
         Command::Schema(args) => commands::schema::run(args, stdout),
         Command::Takes(args) => commands::takes::list(&cli.global, args, stdout),
+        // A run's output directory: read from its manifest, nothing sent.
+        Command::Status(args) if commands::status::is_dir_argument(&args.task_id) => {
+            commands::status::run_dir(&cli.global, args, stdout)
+        }
         Command::Select(args) => commands::takes::select(&cli.global, args, stdout, stderr),
         _ => run_async(&cli, stdin, stdout, stderr),
     };

@@ -736,6 +736,22 @@ impl Manifest {
     }
 }
 
+/// The run recorded in `dir`, read only (no lock taken, nothing written):
+/// a batch's journal replayed, else `manifest.json`. `None` when `dir`
+/// holds neither. What `seedance status DIR` and `seedance takes DIR` show.
+pub fn read_run(dir: &Path) -> std::io::Result<Option<Manifest>> {
+    if let Some(m) = crate::journal::replay(&dir.join(crate::journal::JOURNAL_FILE_NAME))? {
+        return Ok(Some(m));
+    }
+    match std::fs::read(dir.join(ManifestStore::FILE_NAME)) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl crate::local_media::UploadCache for ManifestStore {
     fn get(&self, sha256: &str) -> Option<crate::local_media::UploadRecord> {
         self.lock().uploads.get(sha256).cloned()

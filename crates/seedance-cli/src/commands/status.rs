@@ -1,11 +1,14 @@
-//! `seedance status`: one status request.
+//! `seedance status`: one status request, or the state of a run's output
+//! directory read from its manifest (no request, no key).
 
 use std::io::Write;
 
 use crate::cli::{GlobalArgs, StatusArgs};
 use crate::context::Context;
 use crate::failure::Failure;
-use crate::output::{task_json, task_line, write_json};
+use serde_json::json;
+
+use crate::output::{printable, task_json, task_line, write_json};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -23,4 +26,144 @@ pub(crate) async fn run(
         writeln!(out, "{}", task_line(&task))
     };
     result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+}
+
+/// Whether `arg` names a directory rather than a task id: an existing
+/// directory, or a path (task ids have no `/`).
+pub(crate) fn is_dir_argument(arg: &str) -> bool {
+    arg.contains(std::path::MAIN_SEPARATOR)
+        || arg.contains('/')
+        || std::path::Path::new(arg).is_dir()
+}
+
+/// Above this many jobs, the text output lists only those that need
+/// attention (the counts cover all).
+const LIST_ALL_UP_TO: usize = 100;
+
+/// `seedance status DIR`: every job's state as recorded, what was billed,
+/// and which jobs need attention; no request is sent.
+pub(crate) fn run_dir(
+    global: &GlobalArgs,
+    args: &StatusArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    use seedance_workflows::manifest::{JobRecord, ManifestKind};
+    let dir = std::path::Path::new(&args.task_id);
+    let manifest = seedance_workflows::manifest::read_run(dir)
+        .map_err(|e| Failure::failed(format!("cannot read the run in {}: {e}", dir.display())))?
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "{} holds no run (no {} or {}): give a chain's or batch's --out directory, or a task id",
+                dir.display(),
+                seedance_workflows::ManifestStore::FILE_NAME,
+                seedance_workflows::JOURNAL_FILE_NAME
+            ))
+        })?;
+    let what = if manifest.kind == ManifestKind::Chain {
+        "segment"
+    } else {
+        "job"
+    };
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for job in &manifest.jobs {
+        *counts.entry(state_name(job)).or_default() += 1;
+    }
+    let (billed, credits) = manifest.billed();
+    let attention = |j: &JobRecord| state_name(j) != "downloaded";
+    let written = if global.json {
+        let jobs: Vec<_> = manifest
+            .jobs
+            .iter()
+            .map(|j| {
+                json!({
+                    "index": j.index,
+                    "state": state_name(j),
+                    "task_id": j.task_id,
+                    "take": j.current_take(),
+                    "video": j.video,
+                    "last_frame": j.last_frame,
+                    "expires_at": j.expires_at,
+                    "cost": j.cost,
+                    "error": j.error,
+                    "task_may_exist": may_have_task(j),
+                })
+            })
+            .collect();
+        write_json(
+            out,
+            &json!({
+                "dir": dir,
+                "kind": what,
+                "counts": counts,
+                "billed": billed,
+                "credits_billed": credits,
+                "jobs": jobs,
+            }),
+        )
+    } else {
+        let mut lines = vec![format!(
+            "{}: {} {what}(s); {}",
+            dir.display(),
+            manifest.jobs.len(),
+            counts
+                .iter()
+                .map(|(state, n)| format!("{state} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )];
+        if let Some(b) = billed {
+            lines.push(format!(
+                "billed: {b:.4}{}",
+                credits
+                    .map(|c| format!(" ({c} credits)"))
+                    .unwrap_or_default()
+            ));
+        }
+        let all = manifest.jobs.len() <= LIST_ALL_UP_TO;
+        for j in manifest.jobs.iter().filter(|j| all || attention(j)) {
+            lines.push(job_line(what, j));
+        }
+        if manifest.jobs.iter().any(may_have_task) {
+            lines.push(
+                "a submit without a recorded task id may have created a billed task: check your apimart task list, then rerun with --resubmit-uncertain".to_owned(),
+            );
+        }
+        lines
+            .iter()
+            .try_for_each(|l| writeln!(out, "{}", printable(l)))
+    };
+    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+}
+
+/// A job's state as written in manifests (`planned`, `submitting`...).
+fn state_name(job: &seedance_workflows::manifest::JobRecord) -> String {
+    serde_json::to_value(job.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{:?}", job.state).to_lowercase())
+}
+
+/// Sent, with no task id recorded: the submit may have created a task.
+fn may_have_task(job: &seedance_workflows::manifest::JobRecord) -> bool {
+    job.state == seedance_workflows::JobState::Submitting && job.task_id.is_none()
+}
+
+fn job_line(what: &str, j: &seedance_workflows::manifest::JobRecord) -> String {
+    let mut line = format!("{what} {}  {}", j.index, state_name(j));
+    if let Some(id) = &j.task_id {
+        line.push_str(&format!("  {id}"));
+    }
+    if let Some(v) = &j.video {
+        line.push_str(&format!("  {} ({} bytes, {})", v.path, v.bytes, v.digest));
+    }
+    if let Some(c) = j.cost {
+        line.push_str(&format!("  cost {c:.4}"));
+    }
+    if let Some(e) = &j.error {
+        line.push_str(&format!("  error: {e}"));
+    }
+    if may_have_task(j) {
+        line.push_str("  (a task may exist)");
+    }
+    line
 }

@@ -12,15 +12,16 @@ use crate::failure::Failure;
 use crate::output::{printable, write_json};
 
 fn read(dir: &std::path::Path) -> Result<Manifest, Failure> {
-    let path = dir.join(ManifestStore::FILE_NAME);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read {}: {e} (is it a run's --out directory?)",
-            path.display()
-        ))
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::failed(format!("{} is not a manifest: {e}", path.display())))
+    // A batch's journal is newer than its manifest.json snapshot.
+    seedance_workflows::manifest::read_run(dir)
+        .map_err(|e| Failure::failed(format!("cannot read the run in {}: {e}", dir.display())))?
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "no {} in {} (is it a run's --out directory?)",
+                ManifestStore::FILE_NAME,
+                dir.display()
+            ))
+        })
 }
 
 fn takes_json(job: &JobRecord) -> serde_json::Value {

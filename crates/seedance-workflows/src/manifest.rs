@@ -724,13 +724,16 @@ fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestErro
 impl Manifest {
     /// What the run was billed so far, as the service reported it: the sum
     /// of every job's cost (refunded jobs count 0), and of credits. `None`
-    /// where no job reported a cost.
+    /// where no job reported a cost. Rounded to millionths: prices have at
+    /// most four decimals, and 10,000 jobs at 0.2 should sum to 2000, not
+    /// 2000.0000000003.
     pub fn billed(&self) -> (Option<f64>, Option<f64>) {
         let sum = |f: fn(&JobRecord) -> Option<f64>| {
             self.jobs
                 .iter()
                 .filter_map(f)
                 .fold(None, |acc: Option<f64>, c| Some(acc.unwrap_or(0.0) + c))
+                .map(|total| (total * 1e6).round() / 1e6)
         };
         (sum(|j| j.cost), sum(|j| j.credits_cost))
     }
@@ -893,6 +896,24 @@ mod tests {
         let edited: Fingerprint = serde_json::from_str("\"edited by hand\"").unwrap();
         assert_ne!(edited, fp);
         assert_ne!(edited, Fingerprint::default());
+    }
+
+    #[test]
+    fn billed_sums_are_free_of_float_noise() {
+        let mut m = Manifest {
+            version: 1,
+            kind: ManifestKind::Batch,
+            jobs: Vec::new(),
+            stitched: None,
+            uploads: Default::default(),
+        };
+        assert_eq!(m.billed(), (None, None));
+        for k in 0..10_000 {
+            let mut j = JobRecord::planned(k, Fingerprint::default());
+            j.cost = Some(0.2);
+            m.jobs.push(j);
+        }
+        assert_eq!(m.billed(), (Some(2000.0), None));
     }
 
     #[test]

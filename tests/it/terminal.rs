@@ -497,3 +497,23 @@ fn an_edited_chain_or_batch_asks_at_the_terminal_before_paying() {
         assert_eq!(takes(), 2, "{cmd}: a new take after \"y\"");
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    // `seedance schema request | head -1`, with the reader gone before the
+    // first write: the status a shell shows for SIGPIPE, and no error text.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(seedance_bin())
+        .args(["schema", "request"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(141));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -152,7 +152,7 @@ impl DryRun<'_> {
             ));
             out.write_all(text.as_bytes())
         };
-        written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+        written.map_err(Failure::output)
     }
 }
 

@@ -13,4 +13,7 @@ pub enum ExitStatus {
     Usage = 2,
     /// Interrupted by Ctrl-C (the task, if any, keeps running on the server).
     Interrupted = 130,
+    /// The reader of standard output went away (`seedance ... | head`): the
+    /// status a shell reports for a program ended by SIGPIPE; nothing printed.
+    OutputClosed = 141,
 }

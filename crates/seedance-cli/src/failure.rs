@@ -28,6 +28,19 @@ impl Failure {
         self
     }
 
+    /// Standard output could not be written. A closed pipe (`| head`) ends
+    /// the command quietly, as it would end `cat`.
+    pub(crate) fn output(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure {
+                status: ExitStatus::OutputClosed,
+                message: String::new(),
+                hint: None,
+            };
+        }
+        Failure::failed(format!("cannot write output: {e}"))
+    }
+
     pub(crate) fn failed(message: impl Into<String>) -> Self {
         Failure {
             status: ExitStatus::Failed,

@@ -98,6 +98,7 @@ where
     };
     match outcome {
         Ok(()) => ExitStatus::Ok as i32,
+        Err(f) if f.status == ExitStatus::OutputClosed => f.status as i32,
         Err(f) => {
             if cli.global.json {
                 let _ = output::write_json(

@@ -165,7 +165,7 @@ pub(crate) async fn run(
         }
         r
     };
-    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
+    written.map_err(Failure::output)?;
     if summary.all_done() {
         return Ok(());
     }

@@ -159,5 +159,5 @@ pub(crate) async fn run(
         }
         r
     };
-    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    written.map_err(Failure::output)
 }

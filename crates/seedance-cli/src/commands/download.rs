@@ -19,5 +19,5 @@ pub(crate) async fn run(
     } else {
         writeln!(out, "{}  {} bytes  {}", d.path.display(), d.bytes, d.digest)
     };
-    result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    result.map_err(Failure::output)
 }

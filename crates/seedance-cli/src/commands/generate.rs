@@ -120,5 +120,5 @@ pub(crate) async fn run(
         }
         r
     };
-    result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    result.map_err(Failure::output)
 }

@@ -83,9 +83,7 @@ pub(crate) async fn run(
             server.api_url()
         )
     };
-    written
-        .and_then(|_| out.flush())
-        .map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
+    written.and_then(|_| out.flush()).map_err(Failure::output)?;
     interrupt.wait().await;
     let stats = server.simulator().stats();
     let _ = writeln!(

@@ -110,7 +110,7 @@ pub(crate) fn schema(kind: SchemaKind) -> Value {
 
 pub(crate) fn run(args: &SchemaArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(&schema(args.kind)).unwrap_or_default();
-    writeln!(out, "{text}").map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    writeln!(out, "{text}").map_err(Failure::output)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ pub(crate) async fn run(
     } else {
         writeln!(out, "{}", task_line(&task))
     };
-    result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    result.map_err(Failure::output)
 }
 
 /// Whether `arg` names a directory rather than a task id: an existing
@@ -132,7 +132,7 @@ pub(crate) fn run_dir(
             .iter()
             .try_for_each(|l| writeln!(out, "{}", printable(l)))
     };
-    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    written.map_err(Failure::output)
 }
 
 /// A job's state as written in manifests (`planned`, `submitting`...).

@@ -166,5 +166,5 @@ pub(crate) async fn run(
     } else {
         writeln!(out, "{}", printable(&submitted.task_id))
     };
-    result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    result.map_err(Failure::output)
 }

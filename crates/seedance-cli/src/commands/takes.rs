@@ -94,7 +94,7 @@ pub(crate) fn list(
         }
         r
     };
-    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    written.map_err(Failure::output)
 }
 
 fn kind(m: &Manifest) -> &'static str {
@@ -139,5 +139,5 @@ pub(crate) fn select(
         }
         r
     };
-    written.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    written.map_err(Failure::output)
 }

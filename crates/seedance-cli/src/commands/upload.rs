@@ -36,8 +36,7 @@ pub(crate) async fn run(
             .await
             .map_err(|e| Failure::from(e).context(&format!("uploading {}", path.display())))?;
         if !global.json {
-            writeln!(out, "{}", printable(&u.url))
-                .map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
+            writeln!(out, "{}", printable(&u.url)).map_err(Failure::output)?;
         }
         uploaded.push(json!({
             "file": path,
@@ -48,8 +47,7 @@ pub(crate) async fn run(
         }));
     }
     if global.json {
-        write_json(out, &json!({"uploads": uploaded}))
-            .map_err(|e| Failure::failed(format!("cannot write output: {e}")))?;
+        write_json(out, &json!({"uploads": uploaded})).map_err(Failure::output)?;
     }
     Ok(())
 }

@@ -44,5 +44,5 @@ pub(crate) async fn run(
     } else {
         writeln!(out, "{}", task_line(&task))
     };
-    result.map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+    result.map_err(Failure::output)
 }

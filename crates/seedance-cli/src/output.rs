@@ -113,6 +113,16 @@ fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str>
     std::borrow::Cow::Owned(s)
 }
 
+/// `billed: 2.1000 (21 credits)`: what the service reported charging.
+pub(crate) fn billed_line(billed: f64, credits: Option<f64>) -> String {
+    format!(
+        "billed: {billed:.4}{}",
+        credits
+            .map(|c| format!(" ({c} credits)"))
+            .unwrap_or_default()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::{printable, printable_lines};

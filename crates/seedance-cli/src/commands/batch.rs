@@ -153,15 +153,7 @@ pub(crate) async fn run(
             )
         });
         if let Some(b) = billed {
-            r = r.and_then(|_| {
-                writeln!(
-                    out,
-                    "billed: {b:.4}{}",
-                    credits
-                        .map(|c| format!(" ({c} credits)"))
-                        .unwrap_or_default()
-                )
-            });
+            r = r.and_then(|_| writeln!(out, "{}", crate::output::billed_line(b, credits)));
         }
         r
     };

@@ -142,13 +142,7 @@ pub(crate) async fn run(
         )
     } else {
         if let (Some(billed), credits) = outcome.manifest.billed() {
-            let _ = writeln!(
-                err,
-                "billed: {billed:.4}{}",
-                credits
-                    .map(|c| format!(" ({c} credits)"))
-                    .unwrap_or_default()
-            );
+            let _ = writeln!(err, "{}", crate::output::billed_line(billed, credits));
         }
         let mut r = Ok(());
         for v in &outcome.videos {

@@ -106,12 +106,8 @@ pub(crate) async fn run(
         if let Some(c) = generated.task.billed() {
             let _ = writeln!(
                 err,
-                "billed: {c}{}",
-                generated
-                    .task
-                    .credits_cost
-                    .map(|c| format!(" ({c} credits)"))
-                    .unwrap_or_default()
+                "{}",
+                crate::output::billed_line(c, generated.task.credits_cost)
             );
         }
         let mut r = writeln!(out, "{}", generated.video.path.display());

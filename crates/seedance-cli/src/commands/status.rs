@@ -112,12 +112,7 @@ pub(crate) fn run_dir(
                 .join(", ")
         )];
         if let Some(b) = billed {
-            lines.push(format!(
-                "billed: {b:.4}{}",
-                credits
-                    .map(|c| format!(" ({c} credits)"))
-                    .unwrap_or_default()
-            ));
+            lines.push(crate::output::billed_line(b, credits));
         }
         let all = manifest.jobs.len() <= LIST_ALL_UP_TO;
         for j in manifest.jobs.iter().filter(|j| all || attention(j)) {

@@ -180,14 +180,14 @@ fn rows() -> Vec<Row> {
             id: "malformed-json",
             inject: OnRoute(Fault::Malformed),
             expect: [
-                Uncertain, Unreadable, Recovers, Recovers, Uncertain, Uncertain,
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
             ],
         },
         Row {
             id: "wrong-shape",
             inject: OnRoute(Fault::WrongShape),
             expect: [
-                Uncertain, Unreadable, Recovers, Recovers, Uncertain, Uncertain,
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
             ],
         },
         Row {
@@ -202,8 +202,8 @@ fn rows() -> Vec<Row> {
             inject: OnRoute(Fault::HtmlPage(403)),
             expect: [
                 Uncertain,
-                Refused(403),
-                Refused(403),
+                Recovers,
+                Recovers,
                 Refused(403),
                 Uncertain,
                 Uncertain,
@@ -220,7 +220,7 @@ fn rows() -> Vec<Row> {
             id: "oversized-2xx",
             inject: OnRoute(Fault::OversizedBody),
             expect: [
-                Uncertain, Unreadable, Recovers, Recovers, Uncertain, Uncertain,
+                Uncertain, Recovers, Recovers, Recovers, Uncertain, Uncertain,
             ],
         },
         Row {

@@ -18,6 +18,7 @@ mod media_store;
 mod money_safety;
 mod poll_props;
 mod process;
+mod read_recovery;
 mod real_service;
 mod responses;
 mod scenarios;

@@ -34,6 +34,13 @@ async fn rig(face: Face, config: SimConfig) -> Rig {
     };
     let client_config = ClientConfig {
         wait_timeout: std::time::Duration::from_secs(60),
+        // Real time: backoffs short enough that bursts of faults pass in
+        // seconds (the counts, not the delays, are what these tests check).
+        retry: seedance_core::RetryConfig {
+            base_delay: std::time::Duration::from_millis(100),
+            max_delay: std::time::Duration::from_secs(2),
+            ..seedance_core::RetryConfig::default()
+        },
         ..ClientConfig::default()
     };
     match face {

@@ -72,6 +72,32 @@ fn client_hint(e: &ClientError) -> Option<String> {
     }
 }
 
+impl Failure {
+    /// A failure while waiting for (or downloading) a task that exists:
+    /// unless the task itself ended (failed, cancelled, expired) or its
+    /// result is gone, the task is still paid for and may finish, so the
+    /// message names it and the hint is `resume`, the command that picks it
+    /// up again.
+    pub(crate) fn of_existing_task(e: ClientError, task_id: &str, resume: String) -> Self {
+        let ended = matches!(
+            e,
+            ClientError::TaskFailed { .. }
+                | ClientError::TaskCancelled { .. }
+                | ClientError::TaskExpired { .. }
+                | ClientError::Expired { .. }
+        );
+        let mut failure = Failure::from(e);
+        if !ended {
+            let id = crate::output::printable(task_id);
+            if !failure.message.contains(id.as_ref()) {
+                failure.message = format!("task {id}: {}", failure.message);
+            }
+            failure.hint = Some(resume);
+        }
+        failure
+    }
+}
+
 impl From<ClientError> for Failure {
     fn from(e: ClientError) -> Self {
         Failure {

@@ -73,7 +73,7 @@ pub use response::{
     ApiError, ErrorCode, ErrorType, ResponseError, SubmitResponse, Task, TaskResult, TaskStatus,
     VideoResult, parse_error_body, parse_submit_body, parse_task_body,
 };
-pub use retry::{RetryConfig, parse_retry_after};
+pub use retry::{RetryBudget, RetryConfig, parse_retry_after};
 pub use validate::{
     Code, MediaFacts, MediaInfo, ValidationError, ValidationReport, Violation, validate_json,
     validate_media,

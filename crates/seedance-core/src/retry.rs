@@ -66,6 +66,58 @@ impl RetryConfig {
     }
 }
 
+/// The state of one retry loop: how many retries it has spent, checked
+/// against a [`RetryConfig`] (count *and* total time). Every retry loop of
+/// the client is this one state machine, so a layer that needs more
+/// patience asks for a larger config instead of wrapping another loop
+/// around an inner one (which would multiply the budgets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryBudget {
+    config: RetryConfig,
+    spent: u32,
+}
+
+impl RetryBudget {
+    /// A fresh budget under `config`.
+    pub fn new(config: RetryConfig) -> Self {
+        RetryBudget { config, spent: 0 }
+    }
+
+    /// Retries spent so far.
+    pub fn spent(&self) -> u32 {
+        self.spent
+    }
+
+    /// The wait before the next retry, `elapsed` after the first attempt,
+    /// or `None` when the budget is spent (by count or by time). `unit` is
+    /// the jitter sample in `[0, 1)`.
+    pub fn next_delay(
+        &mut self,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+        unit: f64,
+    ) -> Option<Duration> {
+        let delay = self.config.delay(self.spent, retry_after, unit);
+        if !self.config.allows(self.spent, elapsed, delay) {
+            return None;
+        }
+        self.spent += 1;
+        Some(delay)
+    }
+
+    /// Whether waiting `delay` more, `elapsed` after the first attempt,
+    /// stays within the budget's total time (for waits that are not
+    /// retries, such as a rate limiter's, which count time but not tries).
+    pub fn has_time_for(&self, elapsed: Duration, delay: Duration) -> bool {
+        elapsed.saturating_add(delay) <= self.config.max_elapsed
+    }
+
+    /// Starts counting again (after a success in a long-lived loop).
+    pub fn reset(&mut self) {
+        self.spent = 0;
+    }
+}
+
 /// Parses a `Retry-After` header: delay seconds or an HTTP date (relative to
 /// `now`; a date in the past means "now").
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
@@ -116,6 +168,27 @@ mod tests {
         assert!(!c.allows(c.max_retries, Duration::ZERO, Duration::ZERO));
         assert!(!c.allows(1, Duration::from_secs(179), Duration::from_secs(2)));
         assert!(!RetryConfig::none().allows(0, Duration::ZERO, Duration::ZERO));
+    }
+
+    #[test]
+    fn a_budget_allows_max_retries_then_stops_and_resets() {
+        let mut b = RetryBudget::new(RetryConfig {
+            max_retries: 3,
+            ..RetryConfig::default()
+        });
+        let mut granted = 0;
+        while b.next_delay(Duration::ZERO, None, 0.5).is_some() {
+            granted += 1;
+            assert!(granted <= 3, "the budget never ran out");
+        }
+        assert_eq!(granted, 3);
+        assert_eq!(b.spent(), 3);
+        b.reset();
+        assert!(b.next_delay(Duration::ZERO, None, 0.5).is_some());
+        // Time caps it too, whatever the count.
+        let mut late = RetryBudget::new(RetryConfig::default());
+        assert_eq!(late.next_delay(Duration::from_secs(181), None, 0.0), None);
+        assert!(!late.has_time_for(Duration::from_secs(179), Duration::from_secs(2)));
     }
 
     #[test]

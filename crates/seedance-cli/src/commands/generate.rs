@@ -25,10 +25,16 @@ pub(crate) async fn run(
     // With --mock the simulator's state is kept under --out, so the same
     // resume command works there too.
     let mock = if ctx.mock { "--mock " } else { "" };
+    let resume_command = |task_id: &str| {
+        format!(
+            "resume with: seedance {mock}generate --task {task_id} --out {}",
+            args.out.display()
+        )
+    };
     let resume = |task_id: &str| {
         format!(
-            "task {task_id} is still running; resume with: seedance {mock}generate --task {task_id} --out {}",
-            args.out.display()
+            "task {task_id} is still running; {}",
+            resume_command(task_id)
         )
     };
     let prepared = match &args.task {
@@ -83,7 +89,7 @@ pub(crate) async fn run(
             ctx.client
                 .finish(&task_id, &args.out, |e| bar.update(e))
                 .await
-                .map_err(Failure::from)
+                .map_err(|e| Failure::of_existing_task(e, &task_id, resume_command(&task_id)))
         },
         || Some(resume(&task_id)),
     );

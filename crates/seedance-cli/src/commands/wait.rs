@@ -21,19 +21,16 @@ pub(crate) async fn run(
     let (lines, lines_rx) = progress::line_channel();
     let bar = WaitBar::new(Mode::detect(), &args.task_id, lines);
     let id = printable(&args.task_id).into_owned();
+    let resume = format!("resume with: seedance wait {id}");
     let work = interruptible(
         interrupt,
         async {
             ctx.client
                 .wait_with(&args.task_id, |e| bar.update(e))
                 .await
-                .map_err(Failure::from)
+                .map_err(|e| Failure::of_existing_task(e, &args.task_id, resume.clone()))
         },
-        || {
-            Some(format!(
-                "task {id} is still running; resume with: seedance wait {id}"
-            ))
-        },
+        || Some(format!("task {id} is still running; {resume}")),
     );
     let task = progress::drive(work, lines_rx, err).await;
     bar.finish();

@@ -1,7 +1,8 @@
 //! One API call with retries.
 //!
-//! Reads (status) are idempotent: 429, 5xx and network failures are retried
-//! with backoff. A submit is decided by **phase**, not by error variant:
+//! Reads (status, uploads' answers) are idempotent: 408, 429, 5xx, network
+//! failures and unusable answers (over the size cap, cut, not the API's
+//! JSON, the wrong shape) are retried with backoff, within one budget. A submit is decided by **phase**, not by error variant:
 //! before its bytes may have left the machine (a refused connection, a
 //! connect timeout) it can be retried; after that, only an answer that
 //! proves no task exists allows sending it again: the documented error
@@ -15,8 +16,8 @@
 use std::time::{Duration, SystemTime};
 
 use seedance_core::{parse_error_body, parse_retry_after};
-use tokio::time::Instant;
 
+use super::retry::{Failed, Verdict};
 use super::{Client, ClientError, SubmitPhase};
 use crate::error::{TransportError, TransportErrorKind};
 use crate::wire::{ApiRequest, ApiResponse};
@@ -30,9 +31,11 @@ pub(crate) enum Idempotency {
     Submit,
 }
 
-/// Statuses worth retrying: rate limited, or a server-side failure.
+/// Statuses worth retrying: request timeout, rate limited, or a
+/// server-side failure (apimart's own client retries 408, 429, 502, 503 and
+/// 504; a gateway's 500 can pass too).
 fn retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 500 | 502 | 503 | 504)
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// Statuses whose documented error body proves a submit created no task.
@@ -82,134 +85,168 @@ impl Client {
         }
     }
 
+    /// One API call, retried within `ClientConfig::retry` as its phase
+    /// allows (see the module docs).
     pub(crate) async fn call(
         &self,
         request: ApiRequest,
         idempotency: Idempotency,
     ) -> Result<ApiResponse, ClientError> {
-        let submit = idempotency == Idempotency::Submit;
-        let started = Instant::now();
-        let mut retry = 0u32;
-        let mut rate_limited = 0u32;
-        loop {
-            let mut slot = None;
-            if submit {
-                // A slot planned before a 429 arrived is planned on a wrong
-                // rate: take a new one rather than send into a full window.
-                loop {
-                    let s = self.pacer().reserve_slot(self.since_origin());
-                    if !s.wait.is_zero() {
-                        tokio::time::sleep(s.wait).await;
-                    }
-                    if self.pacer().is_current(s) {
-                        slot = Some(s);
-                        break;
-                    }
-                }
-            }
-            let sent_at = self.unix_now();
-            let outcome = match tokio::time::timeout(
-                self.config.request_timeout,
-                self.transport.send(request.clone()),
-            )
+        self.call_parsed(request, idempotency, |r| Ok(r.clone()))
             .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(TransportError::new(
-                    TransportErrorKind::TimeoutAfterSend,
-                    format!("no response within {:?}", self.config.request_timeout),
-                )),
-            };
-            let (error, retry_after) = match outcome {
-                Ok(response) if (200..300).contains(&response.status) => {
-                    if submit {
-                        let now = self.since_origin();
-                        self.pacer().on_accepted(now);
-                    }
-                    if response.body.len() > self.config.max_response_bytes {
-                        let limit = self.config.max_response_bytes as u64;
-                        if submit {
-                            return Err(self.uncertain(
-                                SubmitPhase::Answered,
-                                format!(
-                                    "HTTP {} with a body over the {limit}-byte limit",
-                                    response.status
-                                ),
-                                sent_at,
-                            ));
-                        }
-                        return Err(ClientError::TooLarge { limit });
-                    }
-                    return Ok(response);
+    }
+
+    /// [`Client::call`], with the answer parsed inside the retry loop: for a
+    /// read, an answer that does not parse is one unusable answer, repeated
+    /// within the same budget as a 5xx. (A submit's unparsable 2xx stays a
+    /// [`ClientError::SubmitUncertain`], decided by the caller.)
+    pub(crate) async fn call_parsed<T>(
+        &self,
+        request: ApiRequest,
+        idempotency: Idempotency,
+        parse: impl Fn(&ApiResponse) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        let path = request.path.clone();
+        self.retrying(&path, &self.config.retry, || async {
+            let response = self.exchange(&request, idempotency).await?;
+            parse(&response).map_err(|error| {
+                let verdict = match idempotency {
+                    Idempotency::Idempotent => Verdict::Unusable,
+                    Idempotency::Submit => Verdict::Stop,
+                };
+                Failed::new(error, verdict)
+            })
+        })
+        .await
+    }
+
+    /// One exchange, no retry: a 2xx answer within the size cap, or the
+    /// error with what it allows.
+    pub(crate) async fn exchange(
+        &self,
+        request: &ApiRequest,
+        idempotency: Idempotency,
+    ) -> Result<ApiResponse, Failed> {
+        let submit = idempotency == Idempotency::Submit;
+        let mut slot = None;
+        if submit {
+            // A slot planned before a 429 arrived is planned on a wrong
+            // rate: take a new one rather than send into a full window.
+            loop {
+                let s = self.pacer().reserve_slot(self.since_origin());
+                if !s.wait.is_zero() {
+                    tokio::time::sleep(s.wait).await;
                 }
-                Ok(response) => {
-                    let err = self.api_error(&response);
-                    let documented = parse_error_body(&response.body).is_some();
-                    if submit && !(documented && refuses_submit(response.status)) {
-                        // An answer, but not one that proves no task exists.
-                        if !(self.config.resubmit_when_uncertain
-                            && retryable_status(response.status))
-                        {
-                            return Err(self.uncertain(
-                                SubmitPhase::Answered,
-                                err.to_string(),
-                                sent_at,
-                            ));
-                        }
-                    } else if !retryable_status(response.status) {
-                        return Err(err);
-                    }
-                    let retry_after = err.retry_after();
-                    if response.status == 429 && submit {
-                        // Slow every submitter down to the accepted rate; the
-                        // pacer places this submit when the window frees (the
-                        // next `reserve`). Rate-limited submits are bounded
-                        // by total time, not by count.
-                        let now = self.since_origin();
-                        self.pacer().on_rate_limited_after(
-                            now,
-                            retry_after.map(|d| d.min(self.config.retry.max_retry_after)),
-                            slot,
-                        );
-                        rate_limited += 1;
-                        if started.elapsed() > self.config.retry.max_elapsed {
-                            return Err(err);
-                        }
-                        tracing::warn!(rate_limited, "rate limited; slowing submits down");
-                        continue;
-                    }
-                    (err, retry_after)
+                if self.pacer().is_current(s) {
+                    slot = Some(s);
+                    break;
                 }
-                Err(source) => {
-                    let reached = source.may_have_reached_server();
-                    if reached && submit && !self.config.resubmit_when_uncertain {
-                        let mut e =
-                            self.uncertain(SubmitPhase::SentNoAnswer, source.to_string(), sent_at);
-                        if let ClientError::SubmitUncertain { source: s, .. } = &mut e {
-                            *s = Some(source);
-                        }
-                        return Err(e);
-                    }
-                    if !source.kind().is_transient() {
-                        return Err(ClientError::Transport { source });
-                    }
-                    (ClientError::Transport { source }, None)
-                }
-            };
-            let delay = self.config.retry.delay(retry, retry_after, self.jitter());
-            if !self.config.retry.allows(retry, started.elapsed(), delay) {
-                return Err(error);
             }
-            tracing::warn!(
-                path = %request.path,
-                retry = retry + 1,
-                delay_ms = delay.as_millis() as u64,
-                error = %error,
-                "retrying"
-            );
-            tokio::time::sleep(delay).await;
-            retry += 1;
         }
+        let sent_at = self.unix_now();
+        let outcome = match tokio::time::timeout(
+            self.config.request_timeout,
+            self.transport.send(request.clone()),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::new(
+                TransportErrorKind::TimeoutAfterSend,
+                format!("no response within {:?}", self.config.request_timeout),
+            )),
+        };
+        let response = match outcome {
+            Ok(response) => response,
+            Err(source) => return Err(self.transport_failure(source, submit, sent_at)),
+        };
+        if (200..300).contains(&response.status) {
+            if submit {
+                let now = self.since_origin();
+                self.pacer().on_accepted(now);
+            }
+            if response.body.len() > self.config.max_response_bytes {
+                let limit = self.config.max_response_bytes as u64;
+                if submit {
+                    return Err(Failed::stop(self.uncertain(
+                        SubmitPhase::Answered,
+                        format!(
+                            "HTTP {} with a body over the {limit}-byte limit",
+                            response.status
+                        ),
+                        sent_at,
+                    )));
+                }
+                return Err(Failed::new(
+                    ClientError::TooLarge { limit },
+                    Verdict::Unusable,
+                ));
+            }
+            return Ok(response);
+        }
+        let err = self.api_error(&response);
+        let documented = parse_error_body(&response.body).is_some();
+        if !submit {
+            let verdict = if retryable_status(response.status) {
+                Verdict::Backoff
+            } else if !documented {
+                // A proxy's HTML page or an empty body, not the API's
+                // answer: the read tells nothing yet.
+                Verdict::Unusable
+            } else {
+                Verdict::Stop
+            };
+            return Err(Failed::new(err, verdict));
+        }
+        if !(documented && refuses_submit(response.status)) {
+            // An answer, but not one that proves no task exists.
+            if self.config.resubmit_when_uncertain && retryable_status(response.status) {
+                return Err(Failed::new(err, Verdict::Backoff));
+            }
+            return Err(Failed::stop(self.uncertain(
+                SubmitPhase::Answered,
+                err.to_string(),
+                sent_at,
+            )));
+        }
+        if response.status == 429 {
+            // Slow every submitter down to the accepted rate; the pacer
+            // places this submit when the window frees (the next
+            // `reserve`). Rate-limited submits are bounded by total time,
+            // not by count.
+            let now = self.since_origin();
+            self.pacer().on_rate_limited_after(
+                now,
+                err.retry_after()
+                    .map(|d| d.min(self.config.retry.max_retry_after)),
+                slot,
+            );
+            return Err(Failed::new(err, Verdict::Paced));
+        }
+        // A documented refusal (400, 401, 402): no task, and repeating
+        // would be refused again.
+        Err(Failed::stop(err))
+    }
+
+    /// What a transport failure allows, by the phase it reached.
+    fn transport_failure(&self, source: TransportError, submit: bool, sent_at: i64) -> Failed {
+        let kind = source.kind();
+        if submit && source.may_have_reached_server() && !self.config.resubmit_when_uncertain {
+            let mut e = self.uncertain(SubmitPhase::SentNoAnswer, source.to_string(), sent_at);
+            if let ClientError::SubmitUncertain { source: s, .. } = &mut e {
+                *s = Some(source);
+            }
+            return Failed::stop(e);
+        }
+        let verdict = match kind {
+            // An answer came but could not be used: for a read, ask again.
+            TransportErrorKind::TooLarge | TransportErrorKind::BodyInterrupted if !submit => {
+                Verdict::Unusable
+            }
+            k if k.is_transient() => Verdict::Backoff,
+            _ => Verdict::Stop,
+        };
+        Failed::new(ClientError::Transport { source }, verdict)
     }
 }
 

@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use seedance_core::media_check::{Expected, MediaCheck, MediaKind};
-use tokio::time::Instant;
 
 use seedance_core::digest::{DigestAlgorithm, FileDigest};
 
 use super::digest::DigestStream;
 use super::naming::temp_file_name;
+use super::retry::{Failed, Verdict};
 use super::{Client, ClientError};
 use crate::error::{TransportError, TransportErrorKind};
 
@@ -284,29 +284,28 @@ impl Client {
     }
 
     async fn download_with_retries(&self, url: &str, dest: &Path) -> Result<Download, ClientError> {
-        let started = Instant::now();
-        let mut retry = 0u32;
-        loop {
-            let error = match self.download_once(url, dest).await {
-                Ok(d) => return Ok(d),
-                Err(
-                    e @ (ClientError::Transport { .. }
-                    | ClientError::LengthMismatch { .. }
-                    | ClientError::NotMedia { .. }),
-                ) => e,
-                Err(ClientError::MediaUnavailable { status }) if status == 429 || status >= 500 => {
+        self.retrying("download", &self.config.retry, || async {
+            self.download_once(url, dest).await.map_err(|e| {
+                let verdict = match &e {
+                    // A cut, a padded or short body, a proxy's HTML page:
+                    // the file may come whole next time.
+                    ClientError::Transport { source } if source.kind().is_transient() => {
+                        Verdict::Unusable
+                    }
+                    ClientError::LengthMismatch { .. } | ClientError::NotMedia { .. } => {
+                        Verdict::Unusable
+                    }
                     ClientError::MediaUnavailable { status }
-                }
-                Err(e) => return Err(e),
-            };
-            let delay = self.config.retry.delay(retry, None, self.jitter());
-            if !self.config.retry.allows(retry, started.elapsed(), delay) {
-                return Err(error);
-            }
-            tracing::warn!(retry = retry + 1, error = %error, "retrying download");
-            tokio::time::sleep(delay).await;
-            retry += 1;
-        }
+                        if *status == 408 || *status == 429 || *status >= 500 =>
+                    {
+                        Verdict::Backoff
+                    }
+                    _ => Verdict::Stop,
+                };
+                Failed::new(e, verdict)
+            })
+        })
+        .await
     }
 
     async fn download_once(&self, url: &str, dest: &Path) -> Result<Download, ClientError> {

@@ -6,6 +6,7 @@ mod digest;
 mod download;
 mod error;
 mod naming;
+mod retry;
 mod upload;
 mod wait;
 
@@ -35,7 +36,7 @@ use seedance_core::{
 };
 
 use crate::transport::Transport;
-use crate::wire::ApiRequest;
+use crate::wire::{self, ApiRequest};
 
 /// Path of the generation endpoint.
 pub const SUBMIT_PATH: &str = "/v1/videos/generations";
@@ -317,24 +318,40 @@ impl Client {
         }
     }
 
-    /// Fetches a task's status once.
+    /// Fetches a task's status, retrying within `ClientConfig::retry`
+    /// what a read may repeat: 408, 429, 5xx, network failures, and
+    /// unusable answers (over the size cap, cut, not JSON, an HTML page,
+    /// the wrong shape).
     pub async fn task(&self, task_id: &str) -> Result<Task, ClientError> {
         self.task_in(task_id, None).await
     }
 
-    /// Fetches a task's status once, asking for messages in `language`
-    /// (`en`, `zh`, `ko` or `ja`: the documented `language` query parameter).
+    /// [`Client::task`], asking for messages in `language` (`en`, `zh`,
+    /// `ko` or `ja`: the documented `language` query parameter).
     pub async fn task_in(
         &self,
         task_id: &str,
         language: Option<&str>,
     ) -> Result<Task, ClientError> {
-        let path = format!("{TASK_PATH}{}", crate::wire::percent_encode_path(task_id));
-        let mut request = ApiRequest::get(path);
-        if let Some(lang) = language {
-            request = request.with_query("language", lang);
-        }
-        let response = self.call(request, call::Idempotency::Idempotent).await?;
+        self.call_parsed(
+            task_request(task_id, language),
+            call::Idempotency::Idempotent,
+            |r| self.parse_task(r),
+        )
+        .await
+    }
+
+    /// One status request, no retry: what a wait polls with, so that its
+    /// own patience is the only retry layer.
+    pub(crate) async fn task_once(&self, task_id: &str) -> Result<Task, retry::Failed> {
+        let response = self
+            .exchange(&task_request(task_id, None), call::Idempotency::Idempotent)
+            .await?;
+        self.parse_task(&response)
+            .map_err(|e| retry::Failed::new(e, retry::Verdict::Unusable))
+    }
+
+    fn parse_task(&self, response: &wire::ApiResponse) -> Result<Task, ClientError> {
         let mut task = seedance_core::parse_task_body(&response.body).map_err(|e| {
             ClientError::UnexpectedResponse {
                 status: response.status,
@@ -392,6 +409,16 @@ impl Client {
             video,
             last_frame,
         })
+    }
+}
+
+/// `GET /v1/tasks/{id}`, with the id percent-encoded.
+fn task_request(task_id: &str, language: Option<&str>) -> ApiRequest {
+    let path = format!("{TASK_PATH}{}", crate::wire::percent_encode_path(task_id));
+    let request = ApiRequest::get(path);
+    match language {
+        Some(lang) => request.with_query("language", lang),
+        None => request,
     }
 }
 

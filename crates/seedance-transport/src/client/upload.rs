@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::call::Idempotency;
 use super::{Client, ClientError};
-use crate::wire::ApiRequest;
+use crate::wire::{ApiRequest, ApiResponse};
 
 /// Path of the image upload endpoint.
 pub const UPLOAD_PATH: &str = "/v1/uploads/images";
@@ -82,6 +82,28 @@ fn content_type(kind: MediaKind) -> &'static str {
     }
 }
 
+/// The URL of an upload's answer, and the answer: the documented body is
+/// flat; a `data` envelope is accepted too.
+fn parse_upload_answer(response: &ApiResponse) -> Result<(String, Value), ClientError> {
+    let unexpected = |detail: String| ClientError::UnexpectedResponse {
+        status: response.status,
+        detail,
+    };
+    let v: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| unexpected(format!("the upload answer is not JSON: {e}")))?;
+    let body = v.get("data").filter(|d| d.is_object()).unwrap_or(&v);
+    let url = body
+        .get("url")
+        .and_then(|u| match u {
+            Value::String(s) => Some(s.clone()),
+            Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        })
+        .filter(|u| seedance_core::MediaUrl::parse(u).is_ok())
+        .ok_or_else(|| unexpected("the upload answer has no usable `url`".to_owned()))?;
+    Ok((url, v))
+}
+
 impl Client {
     /// Uploads an image and returns its public URL (valid 72 h).
     pub async fn upload_image(
@@ -93,24 +115,14 @@ impl Client {
         let request =
             ApiRequest::post_file(UPLOAD_PATH, "file", file_name, content_type(kind), bytes);
         let sent_at = self.unix_now();
-        let response = self.call(request, Idempotency::Idempotent).await?;
-        let unexpected = |detail: String| ClientError::UnexpectedResponse {
-            status: response.status,
-            detail,
-        };
-        let v: Value = serde_json::from_slice(&response.body)
-            .map_err(|e| unexpected(format!("the upload answer is not JSON: {e}")))?;
-        // The documented body is flat; accept a `data` envelope too.
+        // An upload has no idempotency key: repeating one whose answer was
+        // lost makes a second URL for the same bytes, which costs nothing
+        // and is never billed, so a lost or unusable answer is retried
+        // like a read's.
+        let (url, v) = self
+            .call_parsed(request, Idempotency::Idempotent, parse_upload_answer)
+            .await?;
         let body = v.get("data").filter(|d| d.is_object()).unwrap_or(&v);
-        let url = body
-            .get("url")
-            .and_then(|u| match u {
-                Value::String(s) => Some(s.clone()),
-                Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_owned),
-                _ => None,
-            })
-            .filter(|u| seedance_core::MediaUrl::parse(u).is_ok())
-            .ok_or_else(|| unexpected("the upload answer has no usable `url`".to_owned()))?;
         let created_at = body
             .get("created_at")
             .and_then(Value::as_i64)

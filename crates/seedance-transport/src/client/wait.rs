@@ -6,6 +6,7 @@ use std::time::Duration;
 use seedance_core::{PollSchedule, Task, TaskStatus};
 use tokio::time::Instant;
 
+use super::retry::{Failed, Verdict};
 use super::{Client, ClientError};
 
 /// What a wait observed at one poll.
@@ -42,8 +43,12 @@ impl Client {
     /// a terminal status, or a refusal that cannot change (401, 403, an
     /// unknown task once the grace period after submitting has passed).
     /// Rate limits, 5xx bursts and network failures are retried with backoff
-    /// until the deadline; a `completed` task without a result is polled
-    /// again; a task that carries a video URL is done whatever its status.
+    /// until the deadline; an unusable answer (over the size cap, cut, not
+    /// JSON, an HTML page, the wrong shape) is asked again, up to
+    /// `ClientConfig::max_bad_polls` in a row; a `completed` task without a
+    /// result is polled again; a task that carries a video URL is done
+    /// whatever its status. Each poll is a single request: this loop is the
+    /// only retry layer.
     pub async fn wait_with(
         &self,
         task_id: &str,
@@ -78,35 +83,48 @@ impl Client {
             waited: started.elapsed(),
         };
         loop {
-            let task = match tokio::time::timeout_at(deadline, self.task(task_id)).await {
+            // Single attempts: this loop is the only retry layer of a wait,
+            // so a burst of N failures costs N requests.
+            let task = match tokio::time::timeout_at(deadline, self.task_once(task_id)).await {
                 Err(_) => return Err(timeout(last_status)),
                 Ok(Ok(task)) => {
                     failed_polls = 0;
                     bad_bodies = 0;
                     task
                 }
-                Ok(Err(e)) => {
-                    let keep_polling = match &e {
+                Ok(Err(Failed { error: e, verdict })) => {
+                    let keep_polling = match (&e, verdict) {
                         // Behind a gateway a new task can be unknown for a moment.
-                        ClientError::Api { status: 404, .. } => {
+                        (ClientError::Api { status: 404, .. }, Verdict::Stop) => {
                             started.elapsed() < self.config.unknown_task_grace
                         }
-                        ClientError::UnexpectedResponse { .. } | ClientError::TooLarge { .. } => {
+                        // Oversized, cut, not JSON, an HTML page, the wrong
+                        // shape: a read is safe to repeat, but a service
+                        // that keeps answering so is not going to recover.
+                        (_, Verdict::Unusable) => {
                             bad_bodies += 1;
                             bad_bodies <= self.config.max_bad_polls
                         }
-                        other => other.is_transient(),
+                        (_, Verdict::Backoff | Verdict::Paced) => true,
+                        (_, Verdict::Stop) => false,
                     };
                     if !keep_polling {
                         return Err(e);
                     }
+                    // Backoff grows with consecutive failures, but a paid
+                    // task is asked about at least every `max_silence`; a
+                    // failure that said when to come back (`Retry-After`)
+                    // does not grow it.
                     let delay = self
                         .config
                         .retry
                         .delay(failed_polls, e.retry_after(), self.jitter())
+                        .min(self.config.poll.max_silence)
                         .max(self.config.poll.min_interval);
-                    failed_polls += 1;
-                    tracing::warn!(task_id, error = %e, delay_ms = delay.as_millis() as u64, "status poll failed; polling on");
+                    if e.retry_after().is_none() {
+                        failed_polls += 1;
+                    }
+                    tracing::warn!(task_id, error = %e, delay_ms = delay.as_millis() as u64, "status poll failed; retrying");
                     if Instant::now() + delay >= deadline {
                         tokio::time::sleep_until(deadline).await;
                         return Err(timeout(last_status));

@@ -259,3 +259,163 @@ async fn selecting_an_earlier_take_swaps_files_and_marks_the_next_link_stale() {
     assert_eq!(sim.stats().tasks_created, 5);
     assert_eq!(manifest(dir.path()).jobs[2].take, 2);
 }
+
+/// Issue 23, defect 1: a kept take records everything its task produced,
+/// so selecting it leaves nothing to fetch, and a rerun against a service
+/// that no longer knows its task (a day later, say) pays and asks nothing.
+#[tokio::test(start_paused = true)]
+async fn a_selected_take_stays_finished_when_the_service_has_forgotten_its_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let first = manifest(dir.path());
+    let regenerate = ChainOptions {
+        regenerate: vec![2],
+        keep_downstream: true,
+        ..ChainOptions::default()
+    };
+    run_chain(&client, &plan(four(), None), dir.path(), &regenerate)
+        .await
+        .unwrap();
+    let kept = &manifest(dir.path()).jobs[2].takes[0];
+    assert_eq!(
+        kept.video_urls, first.jobs[2].video_urls,
+        "the kept take lost its URLs"
+    );
+    assert_eq!(kept.cost, first.jobs[2].cost);
+
+    select_take(dir.path(), 2, 1).await.unwrap();
+    let selected = manifest(dir.path());
+    assert_eq!(selected.jobs[2].state, JobState::Downloaded);
+    assert_eq!(selected.jobs[2].video_urls, first.jobs[2].video_urls);
+
+    // A service that knows none of these tasks: nothing to ask, nothing to pay.
+    let (forgetful, fresh) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &forgetful,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let stats = fresh.stats();
+    assert_eq!(
+        (
+            stats.tasks_created,
+            stats.status_requests,
+            stats.media_requests
+        ),
+        (0, 0, 0),
+        "{stats:?}"
+    );
+    assert_eq!(sim.stats().tasks_created, 5);
+    assert_eq!(manifest(dir.path()).jobs[2].take, 1);
+}
+
+/// The same for a take kept by an earlier version, which recorded no URLs:
+/// its files on disk, verified, are what make it finished.
+#[tokio::test(start_paused = true)]
+async fn a_selected_take_without_recorded_urls_is_finished_by_its_verified_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, _sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let regenerate = ChainOptions {
+        regenerate: vec![1],
+        keep_downstream: true,
+        ..ChainOptions::default()
+    };
+    run_chain(&client, &plan(four(), None), dir.path(), &regenerate)
+        .await
+        .unwrap();
+    // As an earlier version wrote it: the kept take without URLs.
+    let path = dir.path().join("manifest.json");
+    let mut raw: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    raw["jobs"][1]["takes"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("video_urls");
+    std::fs::write(&path, serde_json::to_vec_pretty(&raw).unwrap()).unwrap();
+    select_take(dir.path(), 1, 1).await.unwrap();
+    assert!(manifest(dir.path()).jobs[1].video_urls.is_empty());
+
+    let (forgetful, fresh) = sim_client(SimConfig::quick(), ClientConfig::default());
+    let accept_stale = ChainOptions::default();
+    run_chain(&forgetful, &plan(four(), None), dir.path(), &accept_stale)
+        .await
+        .unwrap();
+    assert_eq!(fresh.stats().tasks_created, 0);
+    assert_eq!(fresh.stats().status_requests, 0);
+
+    // A corrupted file is not finished: with no URL and a task the service
+    // no longer knows, the run says so instead of paying again.
+    std::fs::write(dir.path().join("segment_001.mp4"), b"not a video").unwrap();
+    let err = run_chain(&forgetful, &plan(four(), None), dir.path(), &accept_stale)
+        .await
+        .unwrap_err();
+    assert_eq!(fresh.stats().tasks_created, 0, "{err}");
+}
+
+/// Issue 23, defect 2: billed totals count every paid task of the run, and
+/// say what the selected takes alone cost.
+#[tokio::test(start_paused = true)]
+async fn billed_totals_count_every_paid_take_and_show_the_selection_beside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(SimConfig::quick(), ClientConfig::default());
+    run_chain(
+        &client,
+        &plan(four(), None),
+        dir.path(),
+        &ChainOptions::default(),
+    )
+    .await
+    .unwrap();
+    let edited = plan(
+        json!([{"prompt": "one"}, {"prompt": "two"}, {"prompt": "THREE, at night"}, {"prompt": "four"}]),
+        None,
+    );
+    run_chain(&client, &edited, dir.path(), &apply())
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().tasks_created, 6);
+    let m = manifest(dir.path());
+    let per_task = m.jobs[0].cost.expect("the simulator reports costs");
+    let billed = m.billed();
+    let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-6);
+    assert!(close(billed.total, 6.0 * per_task), "{billed:?}");
+    assert!(close(billed.selected, 4.0 * per_task), "{billed:?}");
+
+    // What `seedance status DIR` and the storyboard say.
+    let status = seedance_tests::run_cli(&["--json", "status", dir.path().to_str().unwrap()], "");
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let v: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert!(close(v["billed"].as_f64(), 6.0 * per_task), "{v}");
+    assert!(close(v["billed_selected"].as_f64(), 4.0 * per_task), "{v}");
+    let text = seedance_tests::run_cli(&["status", dir.path().to_str().unwrap()], "");
+    assert!(
+        text.stdout
+            .contains(&format!("billed: {:.4}", 6.0 * per_task)),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains(&format!("selected takes: {:.4}", 4.0 * per_task)),
+        "{}",
+        text.stdout
+    );
+}

@@ -237,7 +237,11 @@ async fn cost_is_recorded_per_job_and_summed_and_a_failed_task_is_refunded() {
     )
     .await
     .unwrap();
-    let (billed, credits) = outcome.manifest.billed();
+    let seedance_workflows::Billed {
+        total: billed,
+        credits,
+        ..
+    } = outcome.manifest.billed();
     // 480p is half a video-second per second in the simulator: 2 x 4 s x 0.5 x 0.1.
     assert!((billed.unwrap() - 0.4).abs() < 1e-9, "{billed:?}");
     assert_eq!(credits, Some(4.0));
@@ -264,7 +268,7 @@ async fn cost_is_recorded_per_job_and_summed_and_a_failed_task_is_refunded() {
         serde_json::from_slice(&std::fs::read(batch_dir.path().join("manifest.json")).unwrap())
             .unwrap();
     assert!(m.jobs[0].refunded);
-    assert_eq!(m.billed().0, Some(0.0));
+    assert_eq!(m.billed().total, Some(0.0));
 }
 
 /// Records the query of every API call.

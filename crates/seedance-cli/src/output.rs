@@ -123,6 +123,18 @@ pub(crate) fn billed_line(billed: f64, credits: Option<f64>) -> String {
     )
 }
 
+/// A run's billed line: every paid task, and, when kept takes cost more
+/// than the selection, what the selected takes alone cost.
+/// `billed: 3.0000 (30 credits); selected takes: 2.0000`.
+pub(crate) fn run_billed_line(billed: &seedance_workflows::Billed) -> Option<String> {
+    let total = billed.total?;
+    let mut line = billed_line(total, billed.credits);
+    if let Some(selected) = billed.selected.filter(|s| (s - total).abs() > 1e-9) {
+        line.push_str(&format!("; selected takes: {selected:.4}"));
+    }
+    Some(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{printable, printable_lines};

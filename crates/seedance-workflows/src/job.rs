@@ -217,6 +217,12 @@ impl JobRunner<'_> {
         if matches!(job.state, JobState::Completed | JobState::Downloaded) && has_result {
             return Ok(());
         }
+        // Files on disk, intact, are the result itself: a take selected
+        // after its URLs expired (or kept by a version that did not record
+        // them) is finished, whether or not the service still knows its task.
+        if job.state == JobState::Downloaded && self.files_intact(&job).await {
+            return Ok(());
+        }
         let Some(task_id) = job.task_id else {
             return Err(WorkflowError::Uncertain {
                 what: self.what,
@@ -294,20 +300,24 @@ impl JobRunner<'_> {
         }
     }
 
+    /// Whether the job's recorded files are all there, intact.
+    async fn files_intact(&self, job: &crate::manifest::JobRecord) -> bool {
+        let video_ok = match &job.video {
+            Some(v) => verify(self.out_dir, v).await,
+            None => false,
+        };
+        video_ok
+            && match &job.last_frame {
+                Some(f) => verify(self.out_dir, f).await,
+                None => true,
+            }
+    }
+
     /// Downloads job `index`'s files unless they are already there intact.
     pub(crate) async fn download(&self, index: usize) -> Result<(), WorkflowError> {
         let job = self.store.job(index);
         if job.state == JobState::Downloaded {
-            let video_ok = match &job.video {
-                Some(v) => verify(self.out_dir, v).await,
-                None => false,
-            };
-            let frame_ok = match &job.last_frame {
-                Some(f) => verify(self.out_dir, f).await,
-                None => true,
-            };
-            let intact = video_ok && frame_ok;
-            if intact {
+            if self.files_intact(&job).await {
                 if let Some(video) = job.video.clone() {
                     (self.events)(&Event::Downloaded {
                         index,

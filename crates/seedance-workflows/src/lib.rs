@@ -62,7 +62,7 @@ pub use local_media::{
 };
 pub use lock::{LockError, OutputLock};
 pub use manifest::{
-    FileRecord, Fingerprint, JobRecord, JobState, JsonText, Manifest, ManifestStore,
+    Billed, FileRecord, Fingerprint, JobRecord, JobState, JsonText, Manifest, ManifestStore,
 };
 pub use plan::{LinkMode, Plan, PlanError};
 pub use stitch::{StitchError, StitchOptions, stitch};

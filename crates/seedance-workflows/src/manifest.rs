@@ -254,15 +254,26 @@ pub struct Take {
     /// Its last frame, under the job's directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_frame: Option<FileRecord>,
+    /// Every URL the server gave for its video, while they live: with the
+    /// files, what makes a selected take finished without asking the
+    /// service again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub video_urls: Vec<String>,
     /// The last frame's URL while it lives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_frame_url: Option<String>,
     /// When its URLs expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
-    /// What it cost.
+    /// What it cost (0 once refunded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
+    /// The credits it cost, as reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits_cost: Option<f64>,
+    /// Its task ended `failed` (or cancelled, expired) and was refunded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refunded: bool,
     /// The take of the previous segment it started from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_from: Option<u32>,
@@ -722,21 +733,50 @@ fn write_atomically(path: &Path, manifest: &Manifest) -> Result<(), ManifestErro
 }
 
 impl Manifest {
-    /// What the run was billed so far, as the service reported it: the sum
-    /// of every job's cost (refunded jobs count 0), and of credits. `None`
-    /// where no job reported a cost. Rounded to millionths: prices have at
-    /// most four decimals, and 10,000 jobs at 0.2 should sum to 2000, not
+    /// What the run was billed so far, as the service reported it: every
+    /// paid task of the run, the kept takes (regenerations, edits) as well
+    /// as each job's selected one; refunded tasks count 0. `None` where no
+    /// task reported a cost. Rounded to millionths: prices have at most
+    /// four decimals, and 10,000 jobs at 0.2 should sum to 2000, not
     /// 2000.0000000003.
-    pub fn billed(&self) -> (Option<f64>, Option<f64>) {
-        let sum = |f: fn(&JobRecord) -> Option<f64>| {
-            self.jobs
-                .iter()
-                .filter_map(f)
-                .fold(None, |acc: Option<f64>, c| Some(acc.unwrap_or(0.0) + c))
-                .map(|total| (total * 1e6).round() / 1e6)
-        };
-        (sum(|j| j.cost), sum(|j| j.credits_cost))
+    pub fn billed(&self) -> Billed {
+        let takes = || self.jobs.iter().flat_map(|j| j.takes.iter());
+        Billed {
+            total: round_sum(
+                self.jobs
+                    .iter()
+                    .map(|j| j.cost)
+                    .chain(takes().map(|t| t.cost)),
+            ),
+            credits: round_sum(
+                self.jobs
+                    .iter()
+                    .map(|j| j.credits_cost)
+                    .chain(takes().map(|t| t.credits_cost)),
+            ),
+            selected: round_sum(self.jobs.iter().map(|j| j.cost)),
+        }
     }
+}
+
+/// What a run was billed, as the service reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Billed {
+    /// Every paid task of the run: selected and kept takes alike.
+    pub total: Option<f64>,
+    /// The credits of every paid task, where reported.
+    pub credits: Option<f64>,
+    /// The selected takes alone: what the film (or the batch's current
+    /// outputs) cost.
+    pub selected: Option<f64>,
+}
+
+fn round_sum(costs: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    costs
+        .flatten()
+        .fold(None, |acc: Option<f64>, c| Some(acc.unwrap_or(0.0) + c))
+        .map(|total| (total * 1e6).round() / 1e6)
 }
 
 /// The run recorded in `dir`, read only (no lock taken, nothing written):
@@ -907,13 +947,13 @@ mod tests {
             stitched: None,
             uploads: Default::default(),
         };
-        assert_eq!(m.billed(), (None, None));
+        assert_eq!((m.billed().total, m.billed().credits), (None, None));
         for k in 0..10_000 {
             let mut j = JobRecord::planned(k, Fingerprint::default());
             j.cost = Some(0.2);
             m.jobs.push(j);
         }
-        assert_eq!(m.billed(), (Some(2000.0), None));
+        assert_eq!((m.billed().total, m.billed().credits), (Some(2000.0), None));
     }
 
     #[test]

@@ -194,7 +194,7 @@ pub fn render(out_dir: &Path, manifest: &Manifest) -> String {
     } else {
         "job"
     };
-    let (billed, _) = manifest.billed();
+    let billed = manifest.billed();
     let mut h = String::new();
     let _ = write!(
         h,
@@ -216,7 +216,13 @@ a{{color:#8cb4ff}}\
         fy = layout::FRAME_Y,
         fhgt = layout::FRAME.1,
         n = manifest.jobs.len(),
-        billed = billed.map_or("nothing yet".to_owned(), |b| format!("{b:.4}")),
+        billed = match (billed.total, billed.selected) {
+            (None, _) => "nothing yet".to_owned(),
+            (Some(t), Some(s)) if (t - s).abs() > 1e-9 => {
+                format!("{t:.4} (selected takes {s:.4})")
+            }
+            (Some(t), _) => format!("{t:.4}"),
+        },
     );
     if film {
         let _ = writeln!(

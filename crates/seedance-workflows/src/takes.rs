@@ -126,9 +126,12 @@ pub(crate) fn archive_files(
         spec: job.spec.clone(),
         video,
         last_frame,
+        video_urls: job.result_video_urls(),
         last_frame_url: job.last_frame_url.clone(),
         expires_at: job.expires_at,
         cost: job.cost,
+        credits_cost: job.credits_cost,
+        refunded: job.refunded,
         linked_from: job.linked_from,
     }))
 }
@@ -193,9 +196,12 @@ pub(crate) fn swap_in(
     job.spec = chosen.spec;
     job.video = video;
     job.last_frame = last_frame;
+    job.video_urls = chosen.video_urls;
     job.last_frame_url = chosen.last_frame_url;
     job.expires_at = chosen.expires_at;
     job.cost = chosen.cost;
+    job.credits_cost = chosen.credits_cost;
+    job.refunded = chosen.refunded;
     job.linked_from = chosen.linked_from;
     Ok(())
 }

@@ -105,7 +105,7 @@ pub(crate) async fn run(
                 .collect()
         })
         .unwrap_or_default();
-    let (billed, credits) = recorded.as_ref().map_or((None, None), |m| m.billed());
+    let billed = recorded.as_ref().map(|m| m.billed()).unwrap_or_default();
     let written = if global.json {
         let failed: Vec<_> = summary
             .failed
@@ -125,8 +125,9 @@ pub(crate) async fn run(
                 "failed": failed,
                 "videos": videos.iter().map(|(k, p)| json!({"index": k, "path": p})).collect::<Vec<_>>(),
                 "manifest": args.resume.out.join(manifest),
-                "billed": billed,
-                "credits_billed": credits,
+                "billed": billed.total,
+                "credits_billed": billed.credits,
+                "billed_selected": billed.selected,
             }),
         )
     } else {
@@ -152,8 +153,8 @@ pub(crate) async fn run(
                 args.resume.out.join(manifest).display()
             )
         });
-        if let Some(b) = billed {
-            r = r.and_then(|_| writeln!(out, "{}", crate::output::billed_line(b, credits)));
+        if let Some(line) = crate::output::run_billed_line(&billed) {
+            r = r.and_then(|_| writeln!(out, "{line}"));
         }
         r
     };

@@ -135,14 +135,14 @@ pub(crate) async fn run(
                 json!({"index": j.index, "task_id": j.task_id, "video": j.video, "last_frame": j.last_frame, "cost": j.cost, "refunded": j.refunded})
             })
             .collect();
-        let (billed, credits) = outcome.manifest.billed();
+        let billed = outcome.manifest.billed();
         write_json(
             out,
-            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed, "credits_billed": credits}),
+            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected}),
         )
     } else {
-        if let (Some(billed), credits) = outcome.manifest.billed() {
-            let _ = writeln!(err, "{}", crate::output::billed_line(billed, credits));
+        if let Some(line) = crate::output::run_billed_line(&outcome.manifest.billed()) {
+            let _ = writeln!(err, "{line}");
         }
         let mut r = Ok(());
         for v in &outcome.videos {

@@ -68,7 +68,7 @@ pub(crate) fn run_dir(
     for job in &manifest.jobs {
         *counts.entry(state_name(job)).or_default() += 1;
     }
-    let (billed, credits) = manifest.billed();
+    let billed = manifest.billed();
     let attention = |j: &JobRecord| state_name(j) != "downloaded";
     let written = if global.json {
         let jobs: Vec<_> = manifest
@@ -95,8 +95,9 @@ pub(crate) fn run_dir(
                 "dir": dir,
                 "kind": what,
                 "counts": counts,
-                "billed": billed,
-                "credits_billed": credits,
+                "billed": billed.total,
+                "credits_billed": billed.credits,
+                "billed_selected": billed.selected,
                 "jobs": jobs,
             }),
         )
@@ -111,9 +112,7 @@ pub(crate) fn run_dir(
                 .collect::<Vec<_>>()
                 .join(", ")
         )];
-        if let Some(b) = billed {
-            lines.push(crate::output::billed_line(b, credits));
-        }
+        lines.extend(crate::output::run_billed_line(&billed));
         let all = manifest.jobs.len() <= LIST_ALL_UP_TO;
         for j in manifest.jobs.iter().filter(|j| all || attention(j)) {
             lines.push(job_line(what, j));

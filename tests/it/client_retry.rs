@@ -9,7 +9,10 @@ use seedance_transport::{ClientConfig, ClientError};
 use tokio::time::Instant;
 
 fn setup() -> (seedance_transport::Client, seedance_sim::Simulator) {
-    sim_client(SimConfig::quick(), ClientConfig::default())
+    sim_client(
+        SimConfig::quick().ignoring_idempotency_keys(),
+        ClientConfig::default(),
+    )
 }
 
 #[tokio::test(start_paused = true)]
@@ -91,7 +94,7 @@ async fn resending_after_a_5xx_is_an_explicit_opt_in() {
         resubmit_when_uncertain: true,
         ..ClientConfig::default()
     };
-    let (client, sim) = sim_client(SimConfig::quick(), config);
+    let (client, sim) = sim_client(SimConfig::quick().ignoring_idempotency_keys(), config);
     sim.inject(Route::Submit, Fault::StatusAfterHandling(502));
     client.submit(&small_request()).await.unwrap();
     let s = sim.stats();
@@ -133,7 +136,7 @@ async fn client_errors_are_never_retried() {
 async fn spent_balance_is_402_with_the_api_message() {
     let config = SimConfig {
         balance_video_seconds: Some(3.0),
-        ..SimConfig::quick()
+        ..SimConfig::quick().ignoring_idempotency_keys()
     };
     let (client, sim) = sim_client(config, ClientConfig::default());
     let request = small_request().with_resolution(seedance_core::Resolution::P720);
@@ -208,7 +211,7 @@ async fn opting_in_resends_an_uncertain_submit() {
         resubmit_when_uncertain: true,
         ..ClientConfig::default()
     };
-    let (client, sim) = sim_client(SimConfig::quick(), config);
+    let (client, sim) = sim_client(SimConfig::quick().ignoring_idempotency_keys(), config);
     sim.inject(Route::Submit, Fault::DropAfterHandling);
     client.submit(&small_request()).await.unwrap();
     // The caller chose this: two tasks, two charges.

@@ -11,6 +11,7 @@ mod client_retry;
 mod client_wait;
 mod fault_matrix;
 mod hostile_input;
+mod idempotency;
 mod iteration;
 mod loopback_faults;
 mod media_check;

@@ -15,7 +15,7 @@ const KEY: &str = "sk-test-SECRET-4f9a2b";
 async fn loopback_with_key(server_key: &str) -> (SimServer, Client) {
     let config = SimConfig {
         api_key: server_key.to_owned(),
-        ..SimConfig::instant()
+        ..SimConfig::instant().ignoring_idempotency_keys()
     };
     let server = SimServer::start_loopback(Simulator::new(config))
         .await

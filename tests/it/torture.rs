@@ -335,6 +335,7 @@ fn two_runs_on_one_directory_and_a_killed_wrapper_never_pay_twice() {
 fn mock_server_faults_over_http_reach_the_release_binary_as_typed_outcomes() {
     let server = MockServer::start_with(&[
         "--instant",
+        "--ignore-idempotency",
         "--fault",
         "submit:status-after:502",
         "--fault",

@@ -84,7 +84,7 @@ async fn random_server_errors_cost_retries_on_reads_and_are_never_paid_twice_on_
             slow_delay: std::time::Duration::from_secs(20),
             ..Default::default()
         },
-        ..SimConfig::quick()
+        ..SimConfig::quick().ignoring_idempotency_keys()
     };
     let (client, sim) = sim_client(config, ClientConfig::default());
     let jobs = parse_jobs(&jobs(20)).unwrap();

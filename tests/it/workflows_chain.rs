@@ -181,7 +181,8 @@ async fn killed_at_any_moment_resumes_without_paying_twice() {
 #[tokio::test(start_paused = true)]
 async fn lost_task_id_is_not_resubmitted_without_consent() {
     let dir = tempfile::tempdir().unwrap();
-    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    // A service that ignores idempotency keys: nothing makes a resend safe.
+    let (client, sim) = sim_client(quick().ignoring_idempotency_keys(), ClientConfig::default());
     let plan = four_segments();
     // Segment 0 goes through; segment 1's answer is lost after the server created it.
     sim.inject(Route::Submit, Fault::Slow(Duration::ZERO));

@@ -394,6 +394,11 @@ pub struct MockServerArgs {
     /// Near-instant generation (well under a second), for tests.
     #[arg(long)]
     pub instant: bool,
+    /// Behave like a service that ignores `Idempotency-Key`: every submit
+    /// creates a task, no replay is reported and the response version is
+    /// not echoed (so clients must not resend an uncertain submit).
+    #[arg(long)]
+    pub ignore_idempotency: bool,
     /// Submits accepted per second (unlimited when absent).
     #[arg(long)]
     pub rate_limit: Option<u32>,

@@ -51,6 +51,7 @@
 
 pub mod digest;
 pub mod hex;
+pub mod idempotency;
 pub mod limits;
 pub mod media_check;
 pub mod media_url;
@@ -65,13 +66,14 @@ pub mod rng;
 pub mod validate;
 mod wire_enum;
 
+pub use idempotency::IdempotencyKey;
 pub use media_url::{MediaUrl, MediaUrlError, UrlKind};
 pub use model::{ImageRole, Model, Resolution, Size, ToolType};
 pub use poll::{Calibration, PollConfig, PollSchedule};
 pub use request::{GenerationRequest, ImageWithRole, Tool};
 pub use response::{
     ApiError, ErrorCode, ErrorType, ResponseError, SubmitResponse, Task, TaskResult, TaskStatus,
-    VideoResult, parse_error_body, parse_submit_body, parse_task_body,
+    VideoResult, parse_error_body, parse_submit_body, parse_task_body, request_id_of,
 };
 pub use retry::{RetryBudget, RetryConfig, parse_retry_after};
 pub use validate::{

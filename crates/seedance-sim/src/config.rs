@@ -89,6 +89,10 @@ pub struct SimConfig {
     pub echo_key_in_errors: bool,
     /// Which of the documented response shapes to answer with.
     pub shapes: ResponseShapes,
+    /// Ignore `Idempotency-Key` (a service or gateway that does not honour
+    /// it): every submit creates a task, no replay is ever reported, and the
+    /// response version is not echoed.
+    pub ignore_idempotency_keys: bool,
 }
 
 /// Response shapes seen in the documentation and live bodies, beyond the
@@ -232,11 +236,21 @@ impl Default for SimConfig {
             visibility_delay: Duration::ZERO,
             echo_key_in_errors: false,
             shapes: ResponseShapes::default(),
+            ignore_idempotency_keys: false,
         }
     }
 }
 
 impl SimConfig {
+    /// This configuration for a service that ignores `Idempotency-Key`
+    /// (see [`SimConfig::ignore_idempotency_keys`]).
+    pub fn ignoring_idempotency_keys(self) -> Self {
+        SimConfig {
+            ignore_idempotency_keys: true,
+            ..self
+        }
+    }
+
     /// A near-instant simulator for loopback tests: tasks take well under a second.
     pub fn instant() -> Self {
         SimConfig {

@@ -9,7 +9,7 @@ use crate::billing;
 use crate::request_check;
 use crate::responses::{error_response, error_with, ok_json};
 use crate::signing::UrlRefusal;
-use crate::simulator::{RESPONSE_VERSION_HEADER, Simulator, State};
+use crate::simulator::{Simulator, State};
 use crate::tasks::SimTask;
 use crate::uploads;
 
@@ -116,8 +116,35 @@ impl Simulator {
             SimTask::draw(&self.config, rng, seq, self.now_ms(), accepted, &body, cost)
         };
         let estimate = task.estimate;
+        let mut task = task;
+        if let Some(key) = self.honoured_key(request) {
+            task.idempotency_key = Some(key.into());
+            state.keys.insert(key.into(), id.clone());
+        }
         state.tasks.insert(id.clone(), task);
         state.dirty = true;
+        self.submit_answer(request, &id, estimate, seq)
+    }
+
+    /// The `Idempotency-Key` of `request`, unless keys are ignored.
+    fn honoured_key<'a>(&self, request: &'a ApiRequest) -> Option<&'a str> {
+        if self.config.ignore_idempotency_keys {
+            return None;
+        }
+        request
+            .headers
+            .get(seedance_core::idempotency::IDEMPOTENCY_KEY_HEADER)
+    }
+
+    /// A submit's success answer for task `id`, in the shape the request
+    /// and the configuration select.
+    fn submit_answer(
+        &self,
+        request: &ApiRequest,
+        id: &str,
+        estimate: u64,
+        seq: u64,
+    ) -> ApiResponse {
         if self.config.shapes.task_info_on_submit {
             return ok_json(json!({"code": 200, "data": {
                 "id": id,
@@ -125,11 +152,48 @@ impl Simulator {
                 "task_info": {"can_cancel": true, "estimated_time": estimate},
             }}));
         }
-        if request.headers.get(RESPONSE_VERSION_HEADER).is_some() {
-            // The newer response version returns `data` as an object with an `id`.
-            return ok_json(json!({"code": 200, "data": {"id": id, "status": "submitted"}}));
+        if self.echoed_version(request).is_some() {
+            // The newer response version returns `data` as an object with
+            // an `id`, and the envelope a `request_id`.
+            return ok_json(json!({
+                "code": 200,
+                "data": {"id": id, "object": "generation.task", "status": "submitted"},
+                "request_id": format!("req_{seq:08}"),
+            }));
         }
         ok_json(json!({"code": 200, "data": [{"status": "submitted", "task_id": id}]}))
+    }
+
+    /// The answer to a submit whose `Idempotency-Key` created a task
+    /// before: that task again with `Idempotency-Replayed: true` (nothing
+    /// created, nothing charged), or a refusal when the body differs. `None`
+    /// for a key not seen (or keys ignored).
+    pub(crate) fn replay(&self, state: &mut State, request: &ApiRequest) -> Option<ApiResponse> {
+        let key = self.honoured_key(request)?;
+        let id = state.keys.get(key)?.clone();
+        let task = state.tasks.get(&id)?;
+        let same_body = request
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .zip(serde_json::from_str::<Value>(&task.request).ok())
+            .is_some_and(|(sent, kept)| sent == kept);
+        if !same_body {
+            state.stats.rejected += 1;
+            return Some(error_response(
+                422,
+                "invalid_request_error",
+                "Idempotency-Key was already used with a different request body",
+            ));
+        }
+        let (estimate, seq) = (task.estimate, task.seq);
+        state.stats.replays += 1;
+        let mut response = self.submit_answer(request, &id, estimate, seq);
+        response.headers.insert(
+            seedance_core::idempotency::IDEMPOTENCY_REPLAYED_HEADER,
+            "true",
+        );
+        Some(response)
     }
 
     /// Whether `owner`'s `file` exists now (an upload, or a finished task's media).

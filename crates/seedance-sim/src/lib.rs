@@ -20,13 +20,22 @@
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
 //! let transport = SimTransport::with_config(SimConfig::quick());
-//! // The gateway fails after the task was created: the client must not pay twice.
+//! // The gateway fails after the task was created: the client must not pay
+//! // twice. This service honours idempotency keys, so the client resends
+//! // with the same key and the service replays the task it created.
 //! transport.simulator().inject(Route::Submit, Fault::StatusAfterHandling(502));
 //! let client = Client::new(transport.clone());
 //! let request = GenerationRequest::new(Model::Seedance2Fast).with_prompt("A paper boat drifts downstream");
-//! let err = client.submit(&request).await.unwrap_err();
-//! assert!(err.may_have_created_task());
+//! let submitted = client.submit(&request).await.unwrap();
+//! assert!(submitted.replayed);
 //! assert_eq!(transport.simulator().stats().tasks_created, 1);
+//!
+//! // A service that ignores keys: the same fault is reported, never resent.
+//! let ignoring = SimTransport::with_config(SimConfig::quick().ignoring_idempotency_keys());
+//! ignoring.simulator().inject(Route::Submit, Fault::StatusAfterHandling(502));
+//! let err = Client::new(ignoring.clone()).submit(&request).await.unwrap_err();
+//! assert!(err.may_have_created_task());
+//! assert_eq!(ignoring.simulator().stats().tasks_created, 1);
 //! # });
 //! ```
 //!

@@ -77,6 +77,7 @@ pub(crate) fn encode(
                 "queue_ms": t.queue.as_millis() as u64, "generation_ms": t.generation.as_millis() as u64,
                 "estimate": t.estimate, "outcome": outcome_json(&t.outcome),
                 "request": serde_json::from_str::<Value>(&t.request).unwrap_or(Value::Null), "charged": t.charged,
+                "idempotency_key": t.idempotency_key.as_deref(),
                 "accepted": {
                     "seconds": t.accepted.seconds, "resolution": t.accepted.resolution,
                     "size": t.accepted.size, "return_last_frame": t.accepted.return_last_frame,
@@ -146,6 +147,7 @@ pub(crate) fn load(dir: &Path) -> io::Result<Restored> {
             accepted,
             request: t["request"].to_string().into_boxed_str(),
             charged: t["charged"].as_f64().unwrap_or(0.0),
+            idempotency_key: t["idempotency_key"].as_str().map(Into::into),
         };
         out.tasks.push((text(&t["id"]), task));
     }

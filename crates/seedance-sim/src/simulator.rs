@@ -28,7 +28,7 @@ use crate::uploads::SimUpload;
 
 /// The request header that selects apimart's newer response version, in
 /// which the submit response's `data` is an object with an `id`.
-pub const RESPONSE_VERSION_HEADER: &str = "X-APIMart-Response-Version";
+pub const RESPONSE_VERSION_HEADER: &str = seedance_core::idempotency::RESPONSE_VERSION_HEADER;
 
 /// The media origin used when the simulator is not served over HTTP.
 pub(crate) const IN_PROCESS_MEDIA_BASE: &str = "https://media.simulator.invalid";
@@ -43,6 +43,8 @@ pub(crate) struct State {
     pub(crate) scripted: HashMap<Route, VecDeque<Fault>>,
     pub(crate) uploads: HashMap<String, SimUpload>,
     pub(crate) signer: UrlSigner,
+    /// Honoured `Idempotency-Key`s and the task each created.
+    pub(crate) keys: HashMap<Box<str>, String>,
     /// Something worth keeping changed since the last snapshot.
     pub(crate) dirty: bool,
     /// Uploads already written to the state directory.
@@ -102,6 +104,7 @@ impl Simulator {
                 scripted: HashMap::new(),
                 uploads: HashMap::new(),
                 signer: UrlSigner::new(secret, IN_PROCESS_MEDIA_BASE),
+                keys: HashMap::new(),
                 dirty: false,
                 saved_uploads: Default::default(),
             })),
@@ -137,6 +140,11 @@ impl Simulator {
             for (id, upload) in restored.uploads {
                 state.saved_uploads.insert(id.clone());
                 state.uploads.insert(id, upload);
+            }
+            for (id, task) in &restored.tasks {
+                if let Some(key) = &task.idempotency_key {
+                    state.keys.insert(key.clone(), id.clone());
+                }
             }
             state.tasks.extend(restored.tasks);
         }
@@ -323,6 +331,30 @@ impl Simulator {
         authorization: Option<&str>,
         dead_link: Option<(String, String)>,
     ) -> SimReply {
+        let reply = self.route(request, authorization, dead_link);
+        // The service's own answers (errors included) carry the response
+        // version it speaks; a proxy's HTML page does not.
+        match (self.echoed_version(request), reply) {
+            (
+                Some(version),
+                SimReply::Respond {
+                    mut response,
+                    delay,
+                },
+            ) if !is_html(&response) => {
+                response.headers.insert(RESPONSE_VERSION_HEADER, version);
+                SimReply::Respond { response, delay }
+            }
+            (_, reply) => reply,
+        }
+    }
+
+    fn route(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<&str>,
+        dead_link: Option<(String, String)>,
+    ) -> SimReply {
         let route = match (request.method, request.path.as_str()) {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
@@ -369,10 +401,31 @@ impl Simulator {
             return respond(denied);
         }
         let response = match route {
-            Route::Submit => self.submit(&mut state, request, dead_link),
+            Route::Submit => match self.replay(&mut state, request) {
+                Some(replayed) => replayed,
+                None => self.submit(&mut state, request, dead_link),
+            },
             Route::Upload => self.upload(&mut state, request),
             _ => self.status(&state, request),
         };
         post_effect(fault, response)
     }
+
+    /// The response version this simulator echoes on `request`'s answer:
+    /// the one asked for, unless keys are ignored (a service that does not
+    /// speak that contract).
+    pub(crate) fn echoed_version<'a>(&self, request: &'a ApiRequest) -> Option<&'a str> {
+        if self.config.ignore_idempotency_keys {
+            return None;
+        }
+        request.headers.get(RESPONSE_VERSION_HEADER)
+    }
+}
+
+/// Whether a response is an HTML page (a proxy's, not the service's).
+fn is_html(response: &seedance_transport::wire::ApiResponse) -> bool {
+    response
+        .headers
+        .get("content-type")
+        .is_some_and(|t| t.contains("html"))
 }

@@ -29,6 +29,9 @@ pub struct SimStats {
     pub uploads_received: u64,
     /// Images stored by the upload endpoint.
     pub uploads_stored: u64,
+    /// Submits answered as a replay of an earlier one with the same
+    /// `Idempotency-Key` (no task created, nothing charged).
+    pub replays: u64,
 }
 
 impl SimStats {
@@ -48,6 +51,7 @@ impl SimStats {
             charged_video_seconds: v["charged_video_seconds"].as_f64().unwrap_or(0.0),
             uploads_received: n("uploads_received"),
             uploads_stored: n("uploads_stored"),
+            replays: n("replays"),
         }
     }
 
@@ -65,6 +69,7 @@ impl SimStats {
             "media_requests_with_auth": self.media_requests_with_auth,
             "charged_video_seconds": self.charged_video_seconds,
             "uploads_received": self.uploads_received,
+            "replays": self.replays,
             "uploads_stored": self.uploads_stored,
         })
     }

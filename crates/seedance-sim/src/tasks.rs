@@ -41,6 +41,8 @@ pub(crate) struct SimTask {
     pub(crate) request: Box<str>,
     /// Video-seconds charged.
     pub(crate) charged: f64,
+    /// The `Idempotency-Key` it was created with, when honoured.
+    pub(crate) idempotency_key: Option<Box<str>>,
 }
 
 impl SimTask {
@@ -86,6 +88,7 @@ impl SimTask {
             accepted,
             request: request.to_string().into_boxed_str(),
             charged,
+            idempotency_key: None,
         }
     }
 

@@ -67,8 +67,8 @@ pub mod wire;
 
 pub use api_key::{API_KEY_ENV, ApiKey, ApiKeyError};
 pub use client::{
-    Client, ClientConfig, ClientError, DigestStream, Download, Generated, SubmitPhase, Submitted,
-    UploadedImage, WaitEvent,
+    Client, ClientConfig, ClientError, DigestStream, Download, Generated, IdempotencySupport,
+    KeyedResend, SubmitPhase, Submitted, UploadedImage, WaitEvent,
 };
 pub use error::{TransportError, TransportErrorKind};
 #[cfg(feature = "reqwest")]

@@ -236,6 +236,7 @@ pub async fn run_batch(
         stop: options.stop.clone(),
         local_files: &options.local_files,
         media: &options.media,
+        run_id: crate::job::new_run_id(),
     };
     let runner = &runner;
     // Jobs with work to do first; finished ones (whose files are only

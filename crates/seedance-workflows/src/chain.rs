@@ -138,6 +138,7 @@ pub async fn run_chain(
         stop: options.stop.clone(),
         local_files: &options.local_files,
         media: &options.media,
+        run_id: crate::job::new_run_id(),
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
     let generate = async {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use seedance_core::GenerationRequest;
+use seedance_core::{GenerationRequest, IdempotencyKey};
 use seedance_transport::client as naming;
 use seedance_transport::{Client, ClientError, Download};
 
@@ -11,6 +11,23 @@ use crate::error::WorkflowError;
 use crate::events::{Event, EventSink};
 use crate::manifest::{FileRecord, JobState, JsonText, ManifestStore};
 use crate::stop::StopSignal;
+
+/// A new run's id: unique per process and moment, part of the idempotency
+/// keys the run derives (each is recorded before use, so a rerun resends
+/// with the recorded key, never a new one).
+pub(crate) fn new_run_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!(
+        "{nanos}-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    );
+    crate::manifest::sha256_hex(seed.as_bytes())[..16].to_owned()
+}
 
 /// Runs job steps for one run.
 pub(crate) struct JobRunner<'a> {
@@ -28,6 +45,8 @@ pub(crate) struct JobRunner<'a> {
     /// Local files that placeholders in requests stand for.
     pub(crate) local_files: &'a crate::local_media::LocalFiles,
     pub(crate) media: &'a crate::local_media::Destinations,
+    /// This run's id, part of every idempotency key it derives.
+    pub(crate) run_id: String,
 }
 
 fn file_record(out_dir: &Path, d: &Download) -> FileRecord {
@@ -95,6 +114,9 @@ impl JobRunner<'_> {
             (JobState::Submitted | JobState::Completed | JobState::Downloaded, Some(id)) => {
                 return Ok(id.clone());
             }
+            (JobState::Submitting, _) if self.can_resend_with_key(&job) => {
+                return self.resend_with_key(index, &job).await;
+            }
             (JobState::Submitting, _) if !self.resubmit_uncertain => {
                 return Err(WorkflowError::Uncertain {
                     what: self.what,
@@ -130,8 +152,9 @@ impl JobRunner<'_> {
                 .map_err(|e| self.client_error(index, ClientError::Invalid(e)))?;
             &published
         };
+        let key = self.key_for(index, &request.to_json());
         // Recorded before the POST: if we die now, the next run knows a
-        // task may exist.
+        // task may exist, and with which key to ask again.
         self.store
             .update_job_async(index, |j| {
                 j.state = JobState::Submitting;
@@ -156,14 +179,95 @@ impl JobRunner<'_> {
                 j.refunded = false;
                 j.submissions += 1;
                 j.sent_at = Some(self.client.unix_now());
+                j.idempotency_key = Some(key.as_str().to_owned());
+                j.keys_honoured = false;
+                j.replayed = false;
+                j.resent_unconfirmed = false;
             })
             .await?;
-        match self.client.submit(request).await {
+        let sent = self.client.submit_with_key(request, &key).await;
+        self.record_submit(index, sent).await
+    }
+
+    /// The key of job `index`'s submit of `body`: this run, the job, the
+    /// take it makes, and the body's digest.
+    fn key_for(&self, index: usize, body: &serde_json::Value) -> IdempotencyKey {
+        let take = self.store.read(|m| m.jobs[index].take);
+        let digest = crate::manifest::sha256_hex(body.to_string().as_bytes());
+        IdempotencyKey::for_job(&self.run_id, index, take, &digest[..32])
+    }
+
+    /// Whether a job left `submitting` (its outcome unknown) may be sent
+    /// again with its recorded key: it has one and its request, and the
+    /// service honours keys (as recorded, or as this client has seen).
+    fn can_resend_with_key(&self, job: &crate::manifest::JobRecord) -> bool {
+        if job.idempotency_key.is_none() || job.request.is_none() {
+            return false;
+        }
+        if job.keys_honoured {
+            self.client
+                .assume_idempotency_support(seedance_transport::IdempotencySupport::Shown);
+        }
+        self.client.resends_uncertain_submits()
+    }
+
+    /// Sends job `index`'s recorded request again with its recorded key:
+    /// the service answers with the task the first send created (a
+    /// replay), or creates it now if the first never arrived.
+    async fn resend_with_key(
+        &self,
+        index: usize,
+        job: &crate::manifest::JobRecord,
+    ) -> Result<String, WorkflowError> {
+        let (Some(key), Some(body)) = (&job.idempotency_key, &job.request) else {
+            return Err(WorkflowError::Uncertain {
+                what: self.what,
+                index,
+                reason: "no key or request recorded".to_owned(),
+                sent_at: job.sent_at,
+            });
+        };
+        let key = IdempotencyKey::new(key.clone()).map_err(|e| WorkflowError::Uncertain {
+            what: self.what,
+            index,
+            reason: format!("the recorded key is unusable ({e})"),
+            sent_at: job.sent_at,
+        })?;
+        let request = GenerationRequest::from_json(&body.parse())
+            .map(|(r, _)| r)
+            .map_err(|e| self.client_error(index, ClientError::Invalid(e)))?;
+        if self.stop.is_requested() {
+            return Err(WorkflowError::Stopped);
+        }
+        tracing::info!(
+            index,
+            "resending an uncertain submit with its recorded Idempotency-Key"
+        );
+        let sent = self.client.submit_with_key(&request, &key).await;
+        // Whatever the answer, the first send's outcome was uncertain.
+        let sent = sent.map(|mut s| {
+            s.resent_unconfirmed = !s.replayed;
+            s
+        });
+        self.record_submit(index, sent).await
+    }
+
+    /// Records a submit's outcome in job `index`.
+    async fn record_submit(
+        &self,
+        index: usize,
+        sent: Result<seedance_transport::Submitted, ClientError>,
+    ) -> Result<String, WorkflowError> {
+        match sent {
             Ok(s) => {
                 self.store
                     .update_job_async(index, |j| {
                         j.state = JobState::Submitted;
                         j.task_id = Some(s.task_id.clone());
+                        j.replayed = s.replayed;
+                        j.resent_unconfirmed = s.resent_unconfirmed;
+                        j.request_id = s.request_id.clone();
+                        j.error = None;
                     })
                     .await?;
                 (self.events)(&Event::Submitted {
@@ -180,10 +284,14 @@ impl JobRunner<'_> {
                     } => (reason.clone(), Some(*sent_at)),
                     other => (other.to_string(), None),
                 };
+                let honoured = self.client.idempotency_support()
+                    == seedance_transport::IdempotencySupport::Shown;
                 self.store
                     .update_job_async(index, |j| {
+                        j.state = JobState::Submitting;
                         j.error = Some(reason.clone());
                         j.sent_at = sent_at.or(j.sent_at);
+                        j.keys_honoured = honoured;
                     })
                     .await?;
                 Err(WorkflowError::Uncertain {
@@ -200,7 +308,7 @@ impl JobRunner<'_> {
                     .update_job_async(index, |j| {
                         j.state = JobState::Planned;
                         j.error = Some(e.to_string());
-                        j.submissions -= 1;
+                        j.submissions = j.submissions.saturating_sub(1);
                     })
                     .await?;
                 Err(self.client_error(index, e))

@@ -195,6 +195,29 @@ pub struct JobRecord {
     /// submit, the moment to look for in the provider's task list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<i64>,
+    /// The `Idempotency-Key` of the current take's submit, recorded before
+    /// its bytes left: an uncertain submit is resent with this key and the
+    /// recorded `request`, never with another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// The service had shown that it honours idempotency keys when this
+    /// job's submit became uncertain: a rerun may resend it with its key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keys_honoured: bool,
+    /// The service confirmed that the task is the one an earlier send of
+    /// the same key created (`Idempotency-Replayed: true`): one task, paid
+    /// once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
+    /// The submit was resent after an uncertain outcome and the service did
+    /// not confirm a replay: if it ignored the key, an earlier send may have
+    /// created another (billed) task.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resent_unconfirmed: bool,
+    /// The service's `request_id` for the submit's answer, when it sent
+    /// one: what its support asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// The last error met, for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -359,6 +382,11 @@ impl JobRecord {
             video: None,
             last_frame: None,
             sent_at: None,
+            idempotency_key: None,
+            keys_honoured: false,
+            replayed: false,
+            resent_unconfirmed: false,
+            request_id: None,
             error: None,
             cost: None,
             credits_cost: None,

@@ -42,6 +42,7 @@ pub(crate) async fn run(
         dead_first_url: args.dead_first_url,
         visibility_delay: std::time::Duration::from_secs_f64(args.visibility_delay),
         echo_key_in_errors: args.echo_key,
+        ignore_idempotency_keys: args.ignore_idempotency,
         progress_shape: args.progress_shape,
         estimate_factor: args.estimate_factor,
         shapes: seedance_sim::ResponseShapes {

@@ -86,6 +86,9 @@ pub(crate) fn run_dir(
                     "cost": j.cost,
                     "error": j.error,
                     "task_may_exist": may_have_task(j),
+                    "idempotency_key": j.idempotency_key,
+                    "replayed": j.replayed,
+                    "resent_unconfirmed": j.resent_unconfirmed,
                 })
             })
             .collect();
@@ -156,8 +159,20 @@ fn job_line(what: &str, j: &seedance_workflows::manifest::JobRecord) -> String {
     if let Some(e) = &j.error {
         line.push_str(&format!("  error: {e}"));
     }
+    if j.replayed {
+        line.push_str("  (submit confirmed by a replay: one task)");
+    }
+    if j.resent_unconfirmed {
+        line.push_str(
+            "  (resent after an uncertain submit; no replay confirmed: another task may exist)",
+        );
+    }
     if may_have_task(j) {
-        line.push_str("  (a task may exist)");
+        line.push_str(if j.keys_honoured {
+            "  (a task may exist; the next run resends it with the same Idempotency-Key)"
+        } else {
+            "  (a task may exist)"
+        });
     }
     line
 }

@@ -27,6 +27,29 @@ fn parse_json(body: &[u8]) -> Result<serde_json::Value, ResponseError> {
     serde_json::from_slice(body).map_err(|e| ResponseError::NotJson(e.to_string()))
 }
 
+/// The envelope's `request_id` (or `data.request_id`), when sent: the id
+/// users quote to the service's support.
+fn request_id(value: &serde_json::Value) -> Option<String> {
+    [
+        value.get("request_id"),
+        value.get("data").and_then(|d| d.get("request_id")),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| v.as_str())
+    .filter(|s| !s.trim().is_empty())
+    .map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect())
+}
+
+/// The `request_id` of any API body (a success or an error envelope), when
+/// it is JSON and carries one.
+pub fn request_id_of(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .as_ref()
+        .and_then(request_id)
+}
+
 /// Reads `data` from the `{"code": .., "data": ..}` envelope. An older
 /// documented shape puts the fields at the top level, without the envelope:
 /// an object with `status`, `task_id` or `id` and no `data` is its own data.

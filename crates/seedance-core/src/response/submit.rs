@@ -14,6 +14,9 @@ pub struct SubmitResponse {
     /// The server's first estimate of generation time, seconds, when given
     /// (`task_info.estimated_time`, as some apimart video models answer).
     pub estimated_time: Option<u64>,
+    /// The envelope's `request_id`, when the service sent one (under
+    /// response version 2026-07-27): what support asks for.
+    pub request_id: Option<String>,
 }
 
 /// Reads a submit response. Accepts the documented array form
@@ -48,5 +51,6 @@ pub fn parse_submit_body(body: &[u8]) -> Result<SubmitResponse, ResponseError> {
         task_id: task_id.to_owned(),
         status: obj.get("status").and_then(Value::as_str).map(str::to_owned),
         estimated_time,
+        request_id: super::request_id(&value),
     })
 }

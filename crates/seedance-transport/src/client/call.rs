@@ -62,6 +62,7 @@ impl Client {
                 code: e.code,
                 message: self.transport.redact(&e.message).into_owned(),
                 retry_after,
+                request_id: seedance_core::request_id_of(&response.body).map(Into::into),
             },
             None => ClientError::Api {
                 status: response.status,
@@ -72,6 +73,7 @@ impl Client {
                     .redact(&describe_body(&response.body))
                     .into_owned(),
                 retry_after,
+                request_id: None,
             },
         }
     }
@@ -86,18 +88,8 @@ impl Client {
     }
 
     /// One API call, retried within `ClientConfig::retry` as its phase
-    /// allows (see the module docs).
-    pub(crate) async fn call(
-        &self,
-        request: ApiRequest,
-        idempotency: Idempotency,
-    ) -> Result<ApiResponse, ClientError> {
-        self.call_parsed(request, idempotency, |r| Ok(r.clone()))
-            .await
-    }
-
-    /// [`Client::call`], with the answer parsed inside the retry loop: for a
-    /// read, an answer that does not parse is one unusable answer, repeated
+    /// allows (see the module docs), with the answer parsed inside the retry
+    /// loop: for a read, an answer that does not parse is one unusable answer, repeated
     /// within the same budget as a 5xx. (A submit's unparsable 2xx stays a
     /// [`ClientError::SubmitUncertain`], decided by the caller.)
     pub(crate) async fn call_parsed<T>(
@@ -158,8 +150,9 @@ impl Client {
         };
         let response = match outcome {
             Ok(response) => response,
-            Err(source) => return Err(self.transport_failure(source, submit, sent_at)),
+            Err(source) => return Err(self.transport_failure(request, source, submit, sent_at)),
         };
+        self.learn_idempotency(&response, submit);
         if (200..300).contains(&response.status) {
             if submit {
                 let now = self.since_origin();
@@ -168,14 +161,15 @@ impl Client {
             if response.body.len() > self.config.max_response_bytes {
                 let limit = self.config.max_response_bytes as u64;
                 if submit {
-                    return Err(Failed::stop(self.uncertain(
+                    let error = self.uncertain(
                         SubmitPhase::Answered,
                         format!(
                             "HTTP {} with a body over the {limit}-byte limit",
                             response.status
                         ),
                         sent_at,
-                    )));
+                    );
+                    return Err(self.uncertain_failure(request, error));
                 }
                 return Err(Failed::new(
                     ClientError::TooLarge { limit },
@@ -203,11 +197,12 @@ impl Client {
             if self.config.resubmit_when_uncertain && retryable_status(response.status) {
                 return Err(Failed::new(err, Verdict::Backoff));
             }
-            return Err(Failed::stop(self.uncertain(
-                SubmitPhase::Answered,
-                err.to_string(),
-                sent_at,
-            )));
+            let error = self.uncertain(SubmitPhase::Answered, err.to_string(), sent_at);
+            if !retryable_status(response.status) {
+                // A 403 or 409 will not change by asking again, key or not.
+                return Err(Failed::stop(error));
+            }
+            return Err(self.uncertain_failure(request, error));
         }
         if response.status == 429 {
             // Slow every submitter down to the accepted rate; the pacer
@@ -229,14 +224,20 @@ impl Client {
     }
 
     /// What a transport failure allows, by the phase it reached.
-    fn transport_failure(&self, source: TransportError, submit: bool, sent_at: i64) -> Failed {
+    fn transport_failure(
+        &self,
+        request: &ApiRequest,
+        source: TransportError,
+        submit: bool,
+        sent_at: i64,
+    ) -> Failed {
         let kind = source.kind();
         if submit && source.may_have_reached_server() && !self.config.resubmit_when_uncertain {
             let mut e = self.uncertain(SubmitPhase::SentNoAnswer, source.to_string(), sent_at);
             if let ClientError::SubmitUncertain { source: s, .. } = &mut e {
                 *s = Some(source);
             }
-            return Failed::stop(e);
+            return self.uncertain_failure(request, e);
         }
         let verdict = match kind {
             // An answer came but could not be used: for a read, ask again.

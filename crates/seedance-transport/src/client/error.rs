@@ -31,7 +31,7 @@ pub enum ClientError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The API answered with an error status.
-    #[error("the API answered HTTP {status}{}: {message}", kind.as_ref().map(|k| format!(" ({k})")).unwrap_or_default())]
+    #[error("the API answered HTTP {status}{}: {message}{}", kind.as_ref().map(|k| format!(" ({k})")).unwrap_or_default(), request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
     Api {
         /// HTTP status.
         status: u16,
@@ -43,6 +43,8 @@ pub enum ClientError {
         message: String,
         /// The server's `Retry-After`, when sent.
         retry_after: Option<Duration>,
+        /// The envelope's `request_id`, when sent: quote it to support.
+        request_id: Option<Box<str>>,
     },
     /// The network failed and retrying did not help (or was not safe).
     #[error("network error: {source}")]

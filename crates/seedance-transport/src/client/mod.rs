@@ -5,6 +5,7 @@ mod call;
 mod digest;
 mod download;
 mod error;
+mod idempotent;
 mod naming;
 mod retry;
 mod upload;
@@ -13,6 +14,7 @@ mod wait;
 pub use digest::DigestStream;
 pub use download::Download;
 pub use error::{ClientError, SubmitPhase};
+pub use idempotent::{IdempotencySupport, KeyedResend};
 pub use naming::{
     FILM_FILE_NAME, is_temp_file_of, job_stem, last_frame_file_name, remove_stale_temp_files,
     safe_file_stem, segment_stem, take_stem, temp_file_name, video_file_name,
@@ -32,7 +34,7 @@ use seedance_core::digest::DigestAlgorithm;
 use seedance_core::pacing::{Pacer, PacerConfig};
 use seedance_core::rng::SplitMix64;
 use seedance_core::{
-    Calibration, GenerationRequest, PollConfig, RetryConfig, Task, Violation, parse_submit_body,
+    Calibration, GenerationRequest, IdempotencyKey, PollConfig, RetryConfig, Task, Violation,
 };
 
 use crate::transport::Transport;
@@ -57,8 +59,12 @@ pub struct ClientConfig {
     /// Longest wait for the next chunk of a download.
     pub download_idle_timeout: Duration,
     /// Resend a submit whose outcome is unknown (timeout or cut connection
-    /// after sending). Off by default: it may pay twice.
+    /// after sending) even where no idempotency key makes that safe. Off by
+    /// default: it may pay twice.
     pub resubmit_when_uncertain: bool,
+    /// When an uncertain submit is resent with its `Idempotency-Key`: once
+    /// the service has shown that it honours keys (the default).
+    pub keyed_resend: KeyedResend,
     /// Largest API response body accepted.
     pub max_response_bytes: usize,
     /// Largest download accepted.
@@ -90,6 +96,7 @@ impl Default for ClientConfig {
             wait_timeout: Duration::from_secs(30 * 60),
             download_idle_timeout: Duration::from_secs(60),
             resubmit_when_uncertain: false,
+            keyed_resend: KeyedResend::default(),
             max_response_bytes: 4 * 1024 * 1024,
             max_download_bytes: 16 * 1024 * 1024 * 1024,
             max_bad_polls: 5,
@@ -113,11 +120,23 @@ fn system_unix_now() -> i64 {
 
 /// An accepted submission.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Submitted {
     /// The task id to poll.
     pub task_id: String,
     /// Validation warnings of the request sent.
     pub warnings: Vec<Violation>,
+    /// The `Idempotency-Key` it was sent with.
+    pub idempotency_key: IdempotencyKey,
+    /// The service answered `Idempotency-Replayed: true`: this is the task
+    /// an earlier send of the same key created, not a new one.
+    pub replayed: bool,
+    /// The submit was resent after an uncertain outcome and the answer did
+    /// not confirm a replay: if the service ignored the key, an earlier send
+    /// may also have created (and billed) a task.
+    pub resent_unconfirmed: bool,
+    /// The service's `request_id` for the answer, when it sent one.
+    pub request_id: Option<String>,
 }
 
 /// What [`Client::generate`] produced.
@@ -146,6 +165,8 @@ pub struct Client {
     /// its model (calibration is per model) and when it was submitted (the
     /// poll schedule counts from there).
     submissions: Mutex<std::collections::HashMap<String, Submission>>,
+    /// What answers have shown of idempotency support.
+    idempotency: idempotent::SupportCell,
 }
 
 /// What the client remembers of a task it submitted.
@@ -183,6 +204,7 @@ impl Client {
             origin: tokio::time::Instant::now(),
             calibration: Mutex::new(Calibration::default()),
             submissions: Mutex::new(std::collections::HashMap::new()),
+            idempotency: idempotent::SupportCell::default(),
         }
     }
 
@@ -260,62 +282,18 @@ impl Client {
         self.origin.elapsed()
     }
 
+    pub(crate) fn random_u64(&self) -> u64 {
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        // Mixed with the wall clock: two processes with the same jitter
+        // seed must not send the same key.
+        rng.next_u64() ^ (self.unix_now() as u64).rotate_left(32) ^ u64::from(std::process::id())
+    }
+
     pub(crate) fn jitter(&self) -> f64 {
         self.rng
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .next_unit()
-    }
-
-    /// Validates `request` and submits it. Invalid requests are refused
-    /// without sending. Retries 429 and 5xx; a submit that may have reached
-    /// the server is not resent unless configured, and the error says a task
-    /// may exist.
-    pub async fn submit(&self, request: &GenerationRequest) -> Result<Submitted, ClientError> {
-        let warnings = request.validate().into_result()?;
-        let body = serde_json::to_vec(request).map_err(|e| ClientError::UnexpectedResponse {
-            status: 0,
-            detail: format!("cannot serialize the request: {e}"),
-        })?;
-        let response = self
-            .call(
-                ApiRequest::post_json(SUBMIT_PATH, body),
-                call::Idempotency::Submit,
-            )
-            .await?;
-        match parse_submit_body(&response.body) {
-            Ok(r) => {
-                tracing::info!(task_id = %r.task_id, "submitted");
-                self.submissions
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(
-                        r.task_id.clone(),
-                        Submission {
-                            model: request.model.as_str().to_owned(),
-                            at: tokio::time::Instant::now(),
-                        },
-                    );
-                Ok(Submitted {
-                    task_id: r.task_id,
-                    warnings,
-                })
-            }
-            // A 2xx means the server accepted the job: a task exists, but
-            // we cannot tell its id. Never resubmit on our own.
-            Err(e) => Err(ClientError::SubmitUncertain {
-                phase: SubmitPhase::Answered,
-                reason: self
-                    .transport
-                    .redact(&format!(
-                        "HTTP {} with an unreadable body: {e}",
-                        response.status
-                    ))
-                    .into_owned(),
-                sent_at: self.unix_now(),
-                source: None,
-            }),
-        }
     }
 
     /// Fetches a task's status, retrying within `ClientConfig::retry`

@@ -41,6 +41,8 @@
 //! [`Task`]: crate::Task
 
 mod cost;
+#[cfg(test)]
+mod fixtures;
 mod inline;
 mod models;
 mod request;

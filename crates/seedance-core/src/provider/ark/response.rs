@@ -366,6 +366,7 @@ pub fn delete_effect(status: &TaskStatus) -> Result<DeleteEffect, CannotDelete> 
 /// verbatim. `None` when the body is not such an envelope.
 pub fn parse_error_body(body: &[u8]) -> Option<ApiError> {
     let mut err = crate::response::parse_error_body(body)?;
+    err.param = err.param.filter(|p| !p.trim().is_empty());
     let code = err.code.as_ref().map(ToString::to_string);
     let mapped = match (code.as_deref(), err.kind.as_ref().map(ErrorType::as_str)) {
         (Some("AccountOverdueError"), _) => Some(ErrorType::PaymentRequired),

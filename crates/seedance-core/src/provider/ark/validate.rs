@@ -9,6 +9,10 @@ use crate::provider::ProviderKind;
 use crate::request::GenerationRequest;
 use crate::validate::{Code, ValidationReport, Violation};
 
+/// BytePlus's OpenAPI contract caps `seed` at 2^31 - 1 (Volcengine's
+/// reference: 2^32 - 1, the shared rule).
+const BYTEPLUS_SEED_MAX: i64 = 2_147_483_647;
+
 /// Fields Ark's API has that the Seedance 2.0 family refuses with a 400.
 const REFUSED_FOR_2_0: &[&str] = &["frames", "draft", "service_tier"];
 
@@ -24,6 +28,8 @@ const REFUSED_FOR_2_0: &[&str] = &["frames", "draft", "service_tier"];
 /// - `execution_expires_after` is a whole number of seconds, 3600-259200;
 ///   `priority` a whole number 0-9; `callback_url` an http(s) URL;
 ///   `safety_identifier` a string of at most 64 characters;
+/// - on BytePlus, a `seed` above 2^31 - 1 draws a warning (its contract's
+///   maximum; Volcengine documents 2^32 - 1);
 /// - warnings that only concern apimart are dropped: `duration_disputed`
 ///   (Ark documents 4-15 and -1) and `reference_image_not_asset` (Ark takes
 ///   plain URLs as reference images);
@@ -72,6 +78,17 @@ pub fn validate(provider: ProviderKind, request: &GenerationRequest) -> Validati
                 "is apimart's field; {name} pushes status changes to `callback_url` (the body is the task itself, not apimart's envelope)"
             ),
         ));
+    }
+    if provider == ProviderKind::BytePlus
+        && let Some(seed) = request.seed.filter(|s| *s > BYTEPLUS_SEED_MAX)
+    {
+        report.warn(
+            Code::SeedOutOfRange,
+            "seed",
+            format!(
+                "is {seed}; BytePlus ModelArk documents seeds up to {BYTEPLUS_SEED_MAX} (2^31 - 1), Volcengine up to 2^32 - 1: a larger seed may be refused"
+            ),
+        );
     }
     for (key, value) in &request.extra {
         if let Some(v) = check_extra(name, key, value) {
@@ -279,7 +296,11 @@ mod tests {
         );
         let r = GenerationRequest::new(Model::Seedance2)
             .with_prompt("p")
-            .with_resolution(Resolution::K4);
-        assert!(validate(ProviderKind::BytePlus, &r).is_valid());
+            .with_resolution(Resolution::K4)
+            .with_seed(4_294_967_295);
+        let report = validate(ProviderKind::BytePlus, &r);
+        assert!(report.is_valid());
+        assert_eq!(report.warnings[0].code, Code::SeedOutOfRange);
+        assert!(validate(ProviderKind::Ark, &r).warnings.is_empty());
     }
 }

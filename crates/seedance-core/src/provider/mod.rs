@@ -31,7 +31,12 @@ pub mod ark;
 
 use std::fmt;
 
+use serde_json::Value;
+
 use crate::model::Model;
+use crate::request::GenerationRequest;
+use crate::response::{ApiError, ResponseError, SubmitResponse, Task};
+use crate::validate::ValidationReport;
 use crate::wire_enum::UnknownValue;
 
 /// The environment variable that picks the provider (`apimart`, `ark`,
@@ -216,6 +221,72 @@ impl ProviderKind {
     }
 }
 
+/// The dialect, as plain functions of bytes and values: what a transport
+/// needs to speak to either provider without matching on it. Each method
+/// delegates to apimart's functions ([`crate::response`], the request's own
+/// JSON) or to [`ark`]'s.
+impl ProviderKind {
+    /// Every rule for this provider: [`GenerationRequest::validate`] on
+    /// apimart, [`ark::validate`] on Ark and BytePlus.
+    ///
+    /// [`GenerationRequest::validate`]: crate::GenerationRequest::validate
+    pub fn validate(self, request: &GenerationRequest) -> ValidationReport {
+        ark::validate(self, request)
+    }
+
+    /// The create body to POST to [`ProviderKind::submit_path`]: the request
+    /// itself on apimart, [`ark::to_ark_request`] (with default
+    /// [`ark::MapOptions`]) on Ark and BytePlus.
+    pub fn submit_json(self, request: &GenerationRequest) -> Result<Value, ModelNotServed> {
+        match self {
+            ProviderKind::Apimart => Ok(request.to_json()),
+            ProviderKind::Ark | ProviderKind::BytePlus => {
+                Ok(ark::to_ark_request(self, request, &ark::MapOptions::default())?.to_json())
+            }
+        }
+    }
+
+    /// Reads the create response into the task id to poll.
+    pub fn parse_submit_body(self, body: &[u8]) -> Result<SubmitResponse, ResponseError> {
+        match self {
+            ProviderKind::Apimart => crate::response::parse_submit_body(body),
+            ProviderKind::Ark | ProviderKind::BytePlus => ark::parse_create_body(body),
+        }
+    }
+
+    /// Reads a status response (or a callback push) into the project's [`Task`].
+    pub fn parse_task_body(self, body: &[u8]) -> Result<Task, ResponseError> {
+        match self {
+            ProviderKind::Apimart => crate::response::parse_task_body(body),
+            ProviderKind::Ark | ProviderKind::BytePlus => ark::parse_task_body(body),
+        }
+    }
+
+    /// Reads an HTTP error body; `None` when it is not the provider's
+    /// error envelope (fall back to the HTTP status).
+    pub fn parse_error_body(self, body: &[u8]) -> Option<ApiError> {
+        match self {
+            ProviderKind::Apimart => crate::response::parse_error_body(body),
+            ProviderKind::Ark | ProviderKind::BytePlus => ark::parse_error_body(body),
+        }
+    }
+
+    /// The project field an error's `param` names, for messages: Ark's
+    /// `content[1].image_url` becomes `image_urls[0]` (the request is
+    /// mapped again to know the order); apimart's params are the project's.
+    pub fn request_field(self, request: &GenerationRequest, param: &str) -> String {
+        match self {
+            ProviderKind::Apimart => param.to_owned(),
+            ProviderKind::Ark | ProviderKind::BytePlus => {
+                match ark::to_ark_request(self, request, &ark::MapOptions::default()) {
+                    Ok(body) => body.project_path(param),
+                    Err(_) => param.to_owned(),
+                }
+            }
+        }
+    }
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -327,6 +398,62 @@ mod tests {
             assert!(p.default_base_url().starts_with("https://"));
             assert!(!p.default_base_url().ends_with('/'));
         }
+    }
+
+    #[test]
+    fn one_facade_speaks_both_dialects() {
+        use crate::{GenerationRequest, MediaUrl};
+        let r = GenerationRequest::new(Model::Seedance2)
+            .with_prompt("p")
+            .with_video_url(MediaUrl::parse("https://e.com/v.mp4").unwrap());
+        assert_eq!(ProviderKind::Apimart.submit_json(&r).unwrap(), r.to_json());
+        let ark = ProviderKind::Ark.submit_json(&r).unwrap();
+        assert_eq!(ark["model"], "doubao-seedance-2-0-260128");
+        assert_eq!(ark["content"][1]["role"], "reference_video");
+        assert_eq!(
+            ProviderKind::Ark.request_field(&r, "content[1].video_url"),
+            "video_urls[0]"
+        );
+        assert_eq!(
+            ProviderKind::Apimart.request_field(&r, "video_urls"),
+            "video_urls"
+        );
+        assert_eq!(
+            ProviderKind::BytePlus
+                .parse_submit_body(br#"{"id":"cgt-1"}"#)
+                .unwrap()
+                .task_id,
+            "cgt-1"
+        );
+        assert_eq!(
+            ProviderKind::Apimart
+                .parse_submit_body(
+                    br#"{"code":200,"data":[{"status":"submitted","task_id":"task_1"}]}"#
+                )
+                .unwrap()
+                .task_id,
+            "task_1"
+        );
+        let t = ProviderKind::Ark
+            .parse_task_body(br#"{"id":"cgt-1","status":"queued"}"#)
+            .unwrap();
+        assert_eq!(t.status, crate::TaskStatus::Pending);
+        let e = ProviderKind::Ark
+            .parse_error_body(
+                br#"{"error":{"code":"InvalidParameter","message":"m","type":"BadRequest"}}"#,
+            )
+            .unwrap();
+        assert_eq!(e.kind, Some(crate::ErrorType::InvalidRequest));
+        let e = ProviderKind::Apimart
+            .parse_error_body(
+                br#"{"error":{"code":"InvalidParameter","message":"m","type":"BadRequest"}}"#,
+            )
+            .unwrap();
+        assert_eq!(e.kind, Some(crate::ErrorType::Unknown("BadRequest".into())));
+        let face = GenerationRequest::new(Model::Seedance2Face).with_prompt("p");
+        assert!(ProviderKind::Apimart.validate(&face).is_valid());
+        assert!(!ProviderKind::BytePlus.validate(&face).is_valid());
+        assert!(ProviderKind::BytePlus.submit_json(&face).is_err());
     }
 
     #[test]

@@ -405,6 +405,17 @@ impl TokenPriceTable {
     }
 }
 
+/// `task` with its `cost` filled from [`TokenPriceTable::billed`], so that
+/// code reading [`Task::billed`] (the workflows, the billed line) works
+/// the same under every provider. The currency is the table's. Unchanged
+/// when the table has no price or the task is still running.
+pub fn priced(mut task: Task, table: &TokenPriceTable, model: &Model, with_video: bool) -> Task {
+    if let Some(b) = table.billed(&task, model, with_video) {
+        task.cost = Some(b.cost);
+    }
+    task
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,6 +532,9 @@ mod tests {
         );
         let running = parse_task_body(br#"{"id":"cgt-3","status":"running"}"#).unwrap();
         assert_eq!(table.billed(&running, &Model::Seedance2, false), None);
+        assert_eq!(priced(running, &table, &Model::Seedance2, false).cost, None);
+        let done = priced(done, &table, &Model::Seedance2, false);
+        assert_eq!(done.billed(), Some(245_025.0 * 7.7 / 1e6));
     }
 
     #[test]

@@ -51,7 +51,7 @@ mod validate;
 
 pub use cost::{
     Billed, OutputDims, TokenEstimate, TokenPrice, TokenPriceTable, estimate_tokens, output_dims,
-    tokens_for,
+    priced, tokens_for,
 };
 pub use inline::{InlineMediaError, inline_data_url};
 pub use models::{MODEL_IDS, ModelIds, model_id, project_model};

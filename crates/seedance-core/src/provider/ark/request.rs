@@ -156,6 +156,23 @@ pub struct ArkCreateRequest {
     pub sources: Vec<String>,
 }
 
+/// The top-level fields of the create body that the mapping writes from
+/// the request's own fields. An `extra` key with one of these names is
+/// refused by validation and left out of the body (the typed field wins).
+pub(crate) const BODY_FIELDS: &[&str] = &[
+    "model",
+    "content",
+    "ratio",
+    "resolution",
+    "duration",
+    "seed",
+    "watermark",
+    "generate_audio",
+    "return_last_frame",
+    "camera_fixed",
+    "tools",
+];
+
 /// What to send for options the caller left unset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -199,7 +216,9 @@ impl MapOptions {
 ///   `tools` and every `extra` field keep their names.
 ///
 /// Fails only when the platform does not serve the model. Call
-/// [`super::validate`] first: the mapping does not judge the request.
+/// [`super::validate`] first: the mapping does not judge the request
+/// (except that an `extra` key naming a body field the mapping writes, such
+/// as `ratio`, is left out rather than sent twice; validation refuses it).
 pub fn to_ark_request(
     provider: ProviderKind,
     request: &GenerationRequest,
@@ -280,7 +299,12 @@ pub fn to_ark_request(
         return_last_frame: request.return_last_frame,
         camera_fixed: request.camera_fixed,
         tools: request.tools.clone(),
-        extra: request.extra.clone(),
+        extra: request
+            .extra
+            .iter()
+            .filter(|(k, _)| !BODY_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         sources,
     })
 }
@@ -427,6 +451,20 @@ mod tests {
         let mut item = back.content[1].clone();
         assert!(item.set_url("data:image/png;base64,AAAA"));
         assert_eq!(item.url(), Some("data:image/png;base64,AAAA"));
+    }
+
+    #[test]
+    fn extra_keys_never_duplicate_a_body_field() {
+        let r = GenerationRequest::new(Model::Seedance2)
+            .with_prompt("p")
+            .with_size(Size::Square)
+            .with_extra("ratio", json!("9:16"))
+            .with_extra("priority", json!(1));
+        let body = to_ark_request(ProviderKind::Ark, &r, &MapOptions::default()).unwrap();
+        let text = serde_json::to_string(&body).unwrap();
+        assert_eq!(text.matches("\"ratio\"").count(), 1, "{text}");
+        assert_eq!(body.to_json()["ratio"], "1:1");
+        assert_eq!(body.to_json()["priority"], 1);
     }
 
     #[test]

@@ -33,7 +33,11 @@ const REFUSED_FOR_2_0: &[&str] = &["frames", "draft", "service_tier"];
 /// - warnings that only concern apimart are dropped: `duration_disputed`
 ///   (Ark documents 4-15 and -1) and `reference_image_not_asset` (Ark takes
 ///   plain URLs as reference images);
-/// - Ark's own fields are no longer `unknown_field` warnings.
+/// - Ark's own fields are no longer `unknown_field` warnings, and an
+///   `extra` key the mapping writes itself (`ratio`, `content`, `model`...)
+///   is a `wrong_field_name` error;
+/// - `adaptive_without_media` is dropped too: Ark picks a ratio from the
+///   prompt for text-to-video.
 ///
 /// 1080p and 4k stay limited to standard 2.0 by the shared rules.
 pub fn validate(provider: ProviderKind, request: &GenerationRequest) -> ValidationReport {
@@ -45,7 +49,7 @@ pub fn validate(provider: ProviderKind, request: &GenerationRequest) -> Validati
     report.warnings.retain(|w| {
         !matches!(
             w.code,
-            Code::DurationDisputed | Code::ReferenceImageNotAsset
+            Code::DurationDisputed | Code::ReferenceImageNotAsset | Code::AdaptiveWithoutMedia
         ) && (w.code != Code::UnknownField || !is_ark_field(&w.path))
     });
     let mut errors = Vec::new();
@@ -90,6 +94,15 @@ pub fn validate(provider: ProviderKind, request: &GenerationRequest) -> Validati
             ),
         );
     }
+    for key in request.extra.keys() {
+        if let Some(fix) = body_field_fix(key) {
+            errors.push(Violation::new(
+                Code::WrongFieldName,
+                key.as_str(),
+                format!("would clash with the body {name} is sent: {fix}"),
+            ));
+        }
+    }
     for (key, value) in &request.extra {
         if let Some(v) = check_extra(name, key, value) {
             errors.push(v);
@@ -97,6 +110,21 @@ pub fn validate(provider: ProviderKind, request: &GenerationRequest) -> Validati
     }
     report.errors.extend(errors);
     report
+}
+
+/// For an `extra` key that names a field of Ark's body the mapping writes
+/// itself, what to set instead.
+fn body_field_fix(key: &str) -> Option<&'static str> {
+    match key {
+        "ratio" => Some("`ratio` is Ark's name for `size`; set `size`"),
+        "content" => Some(
+            "`content` is built from `prompt`, `image_urls`, `image_with_roles`, `video_urls` and `audio_urls`; set those",
+        ),
+        k if super::request::BODY_FIELDS.contains(&k) => {
+            Some("it is a field of the request itself; set it there, not in `extra`")
+        }
+        _ => None,
+    }
 }
 
 fn is_ark_field(path: &str) -> bool {
@@ -260,6 +288,30 @@ mod tests {
                 (Code::InvalidType, "priority"),
             ]
         );
+    }
+
+    #[test]
+    fn extra_keys_that_clash_with_the_body_are_refused() {
+        let r = GenerationRequest::new(Model::Seedance2)
+            .with_prompt("p")
+            .with_extra("ratio", json!("9:16"))
+            .with_extra("content", json!([]))
+            .with_extra("seed", json!(3));
+        let report = validate(ProviderKind::Ark, &r);
+        assert_eq!(
+            codes(&report),
+            [
+                (Code::WrongFieldName, "content"),
+                (Code::WrongFieldName, "ratio"),
+                (Code::WrongFieldName, "seed"),
+            ]
+        );
+        assert!(report.errors[1].message.contains("set `size`"));
+        let adaptive = GenerationRequest::new(Model::Seedance2)
+            .with_prompt("p")
+            .with_size(crate::Size::Adaptive);
+        assert!(!adaptive.validate().warnings.is_empty());
+        assert!(validate(ProviderKind::Ark, &adaptive).warnings.is_empty());
     }
 
     #[test]

@@ -271,6 +271,23 @@ impl ProviderKind {
         }
     }
 
+    /// Whether an HTTP status answering a create, *with the provider's
+    /// documented error body*, proves that no task was created, so the
+    /// request may be sent again without paying twice. apimart: 400, 401,
+    /// 402, 429 (its documented error bodies). Ark: 400 (`BadRequest`), 401
+    /// (`Unauthorized`), 403 (`AccountOverdueError`, `AccessDenied`), 404
+    /// (endpoint or model not found / not activated), 429 (rate limit,
+    /// `QuotaExceeded`). Every other answer, 5xx included, leaves "a task
+    /// may exist".
+    pub const fn submit_refused(self, status: u16) -> bool {
+        match self {
+            ProviderKind::Apimart => matches!(status, 400 | 401 | 402 | 429),
+            ProviderKind::Ark | ProviderKind::BytePlus => {
+                matches!(status, 400 | 401 | 403 | 404 | 429)
+            }
+        }
+    }
+
     /// The project field an error's `param` names, for messages: Ark's
     /// `content[1].image_url` becomes `image_urls[0]` (the request is
     /// mapped again to know the order); apimart's params are the project's.
@@ -454,6 +471,22 @@ mod tests {
         assert!(ProviderKind::Apimart.validate(&face).is_valid());
         assert!(!ProviderKind::BytePlus.validate(&face).is_valid());
         assert!(ProviderKind::BytePlus.submit_json(&face).is_err());
+    }
+
+    #[test]
+    fn which_answers_prove_no_task_was_created() {
+        for p in ProviderKind::ALL {
+            for status in [400, 401, 429] {
+                assert!(p.submit_refused(status), "{p} {status}");
+            }
+            for status in [200, 408, 500, 502, 503, 504] {
+                assert!(!p.submit_refused(status), "{p} {status}");
+            }
+        }
+        assert!(ProviderKind::Apimart.submit_refused(402));
+        assert!(!ProviderKind::Apimart.submit_refused(403));
+        assert!(ProviderKind::Ark.submit_refused(403));
+        assert!(ProviderKind::BytePlus.submit_refused(404));
     }
 
     #[test]

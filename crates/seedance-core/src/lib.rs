@@ -41,6 +41,9 @@
 //!   media-dependent rules fed with caller-supplied facts;
 //! - [`response`]: submit, task and error bodies, parsed leniently;
 //! - [`pricing`]: what requests will cost, from a dated price table;
+//! - [`provider`]: which service runs the models (apimart, Volcengine Ark,
+//!   BytePlus ModelArk), and Ark's wire dialect mapped to and from the
+//!   types above;
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
 //!   [`pacing`]: how far apart to space submits after a 429;
 //! - [`media_check`]: are downloaded bytes the media they claim to be;
@@ -59,6 +62,7 @@ pub mod model;
 pub mod pacing;
 pub mod poll;
 pub mod pricing;
+pub mod provider;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -105,6 +105,18 @@ codes! {
     DurationDisputed = "duration_disputed",
     /// `seed` outside -1 to 4294967295 (2^32 - 1), upstream's range.
     SeedOutOfRange = "seed_out_of_range",
+    /// The chosen provider does not serve the model (apimart's `-face`
+    /// variants on Ark and BytePlus...); the message names the provider.
+    ModelNotServed = "model_not_served",
+    /// A field the chosen provider refuses for this model (`camera_fixed`,
+    /// `frames`, `draft`, `service_tier` for the 2.0 family on Ark), or
+    /// another provider's field (`webhook` on Ark); the message names the
+    /// provider and what to do instead.
+    NotSupportedByProvider = "not_supported_by_provider",
+    /// Ark's `execution_expires_after` outside 3600-259200 seconds.
+    ExpiresAfterOutOfRange = "execution_expires_after_out_of_range",
+    /// Ark's `priority` outside 0-9.
+    PriorityOutOfRange = "priority_out_of_range",
     /// Warning: a whole number written as a decimal (`5.0`): read as the
     /// whole number and sent without the fraction.
     WholeNumberAsDecimal = "whole_number_as_decimal",

@@ -1,0 +1,196 @@
+//! The project's model names and the ids Volcengine and BytePlus know them by.
+
+use crate::model::Model;
+use crate::provider::{ModelNotServed, ProviderKind};
+
+/// One model's ids on the two Ark platforms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelIds {
+    /// The project's model (apimart's id).
+    pub model: Model,
+    /// The dated id on Volcengine Ark.
+    pub volcengine: &'static str,
+    /// The dated id on BytePlus ModelArk.
+    pub byteplus: &'static str,
+}
+
+/// Every model both Ark platforms serve, with its dated ids (Volcengine
+/// `doubao-seedance-2-0-*`, BytePlus `dreamina-seedance-2-0-*`; see
+/// `docs/providers.md` for the sources). apimart's `-face` variants have
+/// no counterpart: on Ark, real people go through authorised assets.
+pub const MODEL_IDS: &[ModelIds] = &[
+    ModelIds {
+        model: Model::Seedance2,
+        volcengine: "doubao-seedance-2-0-260128",
+        byteplus: "dreamina-seedance-2-0-260128",
+    },
+    ModelIds {
+        model: Model::Seedance2Fast,
+        volcengine: "doubao-seedance-2-0-fast-260128",
+        byteplus: "dreamina-seedance-2-0-fast-260128",
+    },
+    ModelIds {
+        model: Model::Seedance2Mini,
+        volcengine: "doubao-seedance-2-0-mini-260615",
+        byteplus: "dreamina-seedance-2-0-mini-260615",
+    },
+];
+
+impl ModelIds {
+    /// The id on `provider` (apimart: the project's id).
+    pub fn id(&self, provider: ProviderKind) -> &str {
+        match provider {
+            ProviderKind::Apimart => self.model.as_str(),
+            ProviderKind::Ark => self.volcengine,
+            ProviderKind::BytePlus => self.byteplus,
+        }
+    }
+
+    /// Whether `id` names this model in any known spelling: the project's,
+    /// either platform's dated id, or either id without its date suffix.
+    fn matches(&self, id: &str) -> bool {
+        let undated = |dated: &str| dated.rsplit_once('-').map(|(head, _)| head.to_owned());
+        id == self.model.as_str()
+            || id == self.volcengine
+            || id == self.byteplus
+            || undated(self.volcengine).is_some_and(|u| u == id)
+            || undated(self.byteplus).is_some_and(|u| u == id)
+    }
+}
+
+/// The id `provider` (an Ark platform) knows `model` by.
+///
+/// - The project's models map to the platform's dated id.
+/// - A platform id in either spelling, dated or not
+///   (`doubao-seedance-2-0-fast-260128`, `dreamina-seedance-2-0-fast`), is
+///   accepted and written the chosen platform's way, so a manifest written
+///   on one platform resumes on the other.
+/// - Any other id is sent as written (an endpoint id `ep-...`, or a model
+///   newer than this table), like [`Model::other`] on apimart.
+///
+/// Refused, naming the provider: apimart's `-face` variants, and an id in
+/// apimart's dotted spelling that this table does not know.
+pub fn model_id(provider: ProviderKind, model: &Model) -> Result<String, ModelNotServed> {
+    let refuse = |reason: String| ModelNotServed {
+        provider,
+        model: model.as_str().to_owned(),
+        reason,
+    };
+    match model {
+        Model::Seedance2Face | Model::Seedance2FastFace => Err(refuse(format!(
+            "the `-face` variants are apimart's; on {} send real people as authorised assets (`asset://...`) with `{}`",
+            provider.display_name(),
+            model.base()
+        ))),
+        Model::Other(id) => {
+            let id = id.trim();
+            if let Some(ids) = MODEL_IDS.iter().find(|m| m.matches(id)) {
+                return Ok(ids.id(provider).to_owned());
+            }
+            if id.contains("seedance-2.") {
+                return Err(refuse(format!(
+                    "`{id}` is apimart's spelling of a model this version does not know; {} ids look like `{}`",
+                    provider.display_name(),
+                    MODEL_IDS[0].id(provider)
+                )));
+            }
+            Ok(id.to_owned())
+        }
+        known => MODEL_IDS
+            .iter()
+            .find(|m| m.model == *known)
+            .map(|m| m.id(provider).to_owned())
+            .ok_or_else(|| refuse("no id is known for it on this platform".to_owned())),
+    }
+}
+
+/// The project's model for an id a task reports (`"model"` in a task body,
+/// which Ark writes as `name-version`), or `None` for an id not in
+/// [`MODEL_IDS`] (an endpoint id, a newer model).
+pub fn project_model(id: &str) -> Option<Model> {
+    MODEL_IDS
+        .iter()
+        .find(|m| m.matches(id.trim()))
+        .map(|m| m.model.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_models_map_to_each_platforms_dated_id() {
+        assert_eq!(
+            model_id(ProviderKind::Ark, &Model::Seedance2).unwrap(),
+            "doubao-seedance-2-0-260128"
+        );
+        assert_eq!(
+            model_id(ProviderKind::BytePlus, &Model::Seedance2Mini).unwrap(),
+            "dreamina-seedance-2-0-mini-260615"
+        );
+        assert_eq!(
+            ProviderKind::Apimart
+                .model_id(&Model::Seedance2Face)
+                .unwrap(),
+            "doubao-seedance-2.0-face"
+        );
+    }
+
+    #[test]
+    fn either_platforms_spelling_is_accepted_and_rewritten() {
+        for given in [
+            "doubao-seedance-2-0-fast-260128",
+            "dreamina-seedance-2-0-fast-260128",
+            "dreamina-seedance-2-0-fast",
+            "doubao-seedance-2-0-fast",
+        ] {
+            assert_eq!(
+                model_id(ProviderKind::BytePlus, &Model::other(given)).unwrap(),
+                "dreamina-seedance-2-0-fast-260128",
+                "{given}"
+            );
+            assert_eq!(
+                model_id(ProviderKind::Ark, &Model::other(given)).unwrap(),
+                "doubao-seedance-2-0-fast-260128",
+                "{given}"
+            );
+            assert_eq!(project_model(given), Some(Model::Seedance2Fast));
+        }
+        // Endpoint ids and newer models go through as written.
+        assert_eq!(
+            model_id(ProviderKind::Ark, &Model::other("ep-20260801-abcde")).unwrap(),
+            "ep-20260801-abcde"
+        );
+        assert_eq!(
+            model_id(
+                ProviderKind::BytePlus,
+                &Model::other("dreamina-seedance-2-5-260628")
+            )
+            .unwrap(),
+            "dreamina-seedance-2-5-260628"
+        );
+        assert_eq!(project_model("ep-20260801-abcde"), None);
+    }
+
+    #[test]
+    fn face_variants_and_unknown_dotted_ids_are_refused_naming_the_provider() {
+        let err = model_id(ProviderKind::BytePlus, &Model::Seedance2FastFace).unwrap_err();
+        assert_eq!(err.provider, ProviderKind::BytePlus);
+        assert!(
+            err.to_string()
+                .starts_with("BytePlus ModelArk does not serve `doubao-seedance-2.0-fast-face`"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("doubao-seedance-2.0-fast"),
+            "{err}"
+        );
+        let err =
+            model_id(ProviderKind::Ark, &Model::other("doubao-seedance-2.0-pro")).unwrap_err();
+        assert!(err.to_string().contains("Volcengine Ark"), "{err}");
+        assert!(
+            err.to_string().contains("doubao-seedance-2-0-260128"),
+            "{err}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ mod iteration;
 mod loopback_faults;
 mod media_check;
 mod media_store;
+mod moderation;
 mod money_safety;
 mod poll_props;
 mod process;

@@ -399,6 +399,11 @@ pub struct MockServerArgs {
     /// not echoed (so clients must not resend an uncertain submit).
     #[arg(long)]
     pub ignore_idempotency: bool,
+    /// Every task fails this moderation check, with the service's public
+    /// code and message: `real-person`, `sensitive-audio`,
+    /// `sensitive-output`, `sensitive-prompt` or `copyright`.
+    #[arg(long, value_parser = seedance_sim::Moderation::parse)]
+    pub moderation: Option<seedance_sim::Moderation>,
     /// Submits accepted per second (unlimited when absent).
     #[arg(long)]
     pub rate_limit: Option<u32>,

@@ -68,6 +68,9 @@ fn client_hint(e: &ClientError) -> Option<String> {
             Some("check APIMART_API_KEY or --api-key-file".to_owned())
         }
         ClientError::Api { status: 402, .. } => Some("top up your apimart balance".to_owned()),
+        ClientError::TaskFailed {
+            error: Some(api), ..
+        } => seedance_core::FailureCause::of(api).map(moderation_hint),
         _ => None,
     }
 }
@@ -96,6 +99,12 @@ impl Failure {
         }
         failure
     }
+}
+
+/// The cause of a moderation failure and what to change: "a real person
+/// was detected in an input: use a -face model ...".
+fn moderation_hint(cause: seedance_core::FailureCause) -> String {
+    format!("{}: {}", cause.label(), cause.fix())
 }
 
 impl From<ClientError> for Failure {
@@ -128,6 +137,12 @@ impl From<seedance_workflows::WorkflowError> for Failure {
                 "look for the task in your apimart task list; to send it again anyway (this may pay twice) rerun with --resubmit-uncertain"
                     .to_owned(),
             ),
+            W::TaskFailed {
+                cause: Some(cause), ..
+            } => Some(format!(
+                "{}; then rerun to submit it again (a failed task is refunded)",
+                moderation_hint(*cause)
+            )),
             W::TaskFailed { .. } => Some("rerun to submit it again".to_owned()),
             W::Expired { index, .. } => Some(format!(
                 "regenerate it with --regenerate {index} (this pays for it again)"

@@ -53,6 +53,7 @@
 #![warn(missing_docs)]
 
 pub mod digest;
+pub mod failure;
 pub mod hex;
 pub mod idempotency;
 pub mod limits;
@@ -70,6 +71,7 @@ pub mod rng;
 pub mod validate;
 mod wire_enum;
 
+pub use failure::FailureCause;
 pub use idempotency::IdempotencyKey;
 pub use media_url::{MediaUrl, MediaUrlError, UrlKind};
 pub use model::{ImageRole, Model, Resolution, Size, ToolType};

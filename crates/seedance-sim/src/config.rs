@@ -93,6 +93,9 @@ pub struct SimConfig {
     /// it): every submit creates a task, no replay is ever reported, and the
     /// response version is not echoed.
     pub ignore_idempotency_keys: bool,
+    /// Every task fails this moderation check (its public code and
+    /// message), as a service that refuses the content would.
+    pub moderation: Option<crate::Moderation>,
 }
 
 /// Response shapes seen in the documentation and live bodies, beyond the
@@ -237,6 +240,7 @@ impl Default for SimConfig {
             echo_key_in_errors: false,
             shapes: ResponseShapes::default(),
             ignore_idempotency_keys: false,
+            moderation: None,
         }
     }
 }

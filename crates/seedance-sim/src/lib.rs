@@ -56,6 +56,7 @@ mod endpoints;
 mod http;
 mod media;
 mod media_routes;
+mod moderation;
 mod persist;
 mod rate_limit;
 mod reachability;
@@ -75,6 +76,7 @@ pub use config::{
 pub use fault::{Fault, FaultRates, Route, parse_scripted};
 pub use http::{REFUSAL_WINDOW, STATS_PATH, SimServer};
 pub use media::{SAMPLE_MP4, SAMPLE_PNG};
+pub use moderation::Moderation;
 pub use rate_limit::RateLimiter;
 pub use reply::{MediaBody, MediaReply, SimReply};
 pub use simulator::{RESPONSE_VERSION_HEADER, Simulator};

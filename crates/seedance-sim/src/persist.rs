@@ -41,7 +41,7 @@ pub(crate) struct Restored {
 fn outcome_json(o: &Outcome) -> Value {
     match o {
         Outcome::Complete => json!({"complete": true}),
-        Outcome::Fail(m) => json!({"fail": m}),
+        Outcome::Fail(m, code) => json!({"fail": m, "code": code}),
         Outcome::Cancel => json!({"cancel": true}),
         Outcome::Status(s) => json!({"status": s}),
     }
@@ -49,7 +49,10 @@ fn outcome_json(o: &Outcome) -> Value {
 
 fn outcome_from(v: &Value) -> Outcome {
     if let Some(m) = v.get("fail").and_then(Value::as_str) {
-        Outcome::Fail(m.to_owned())
+        Outcome::Fail(
+            m.to_owned(),
+            v.get("code").and_then(Value::as_str).map(str::to_owned),
+        )
     } else if v.get("cancel").is_some() {
         Outcome::Cancel
     } else if let Some(s) = v.get("status").and_then(Value::as_str) {

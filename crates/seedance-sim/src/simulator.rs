@@ -256,7 +256,17 @@ impl Simulator {
 
     /// Makes a task fail with `message` (when it would have completed).
     pub fn fail_task(&self, task_id: &str, message: &str) {
-        self.with_task(task_id, |t| t.outcome = Outcome::Fail(message.to_owned()));
+        self.with_task(task_id, |t| {
+            t.outcome = Outcome::Fail(message.to_owned(), None);
+        });
+    }
+
+    /// Makes a task fail moderation the way the service reports it (its
+    /// public error code and message); it is refunded like any failure.
+    pub fn fail_task_moderated(&self, task_id: &str, why: crate::Moderation) {
+        self.with_task(task_id, |t| {
+            t.outcome = Outcome::Fail(why.message().to_owned(), Some(why.code().to_owned()));
+        });
     }
 
     /// Makes a task end `cancelled`.

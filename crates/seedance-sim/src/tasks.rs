@@ -16,7 +16,8 @@ use crate::signing::UrlSigner;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
     Complete,
-    Fail(String),
+    /// Fail with this message, and this error code when given.
+    Fail(String, Option<String>),
     Cancel,
     /// Report this status string from now on.
     Status(String),
@@ -73,8 +74,10 @@ impl SimTask {
             _ => 1.0 + config.estimate_error * (2.0 * rng.next_unit() - 1.0),
         };
         let estimate = (gen_secs * factor).round().max(1.0) as u64;
-        let outcome = if rng.next_unit() < config.faults.task_failure {
-            Outcome::Fail("Video generation failed, please try again".to_owned())
+        let outcome = if let Some(why) = config.moderation {
+            Outcome::Fail(why.message().to_owned(), Some(why.code().to_owned()))
+        } else if rng.next_unit() < config.faults.task_failure {
+            Outcome::Fail("Video generation failed, please try again".to_owned(), None)
         } else {
             Outcome::Complete
         };
@@ -173,11 +176,14 @@ impl SimTask {
                     data["credits_cost"] = json!(self.charged.round());
                     "completed".to_owned()
                 }
-                Outcome::Fail(message) => {
+                Outcome::Fail(message, code) => {
                     data["progress"] = json!(100);
                     data["cost"] = json!(0);
-                    data["error"] =
-                        json!({"code": "task_failed", "message": message, "type": "server_error"});
+                    data["error"] = json!({
+                        "code": code.as_deref().unwrap_or("task_failed"),
+                        "message": message,
+                        "type": "server_error",
+                    });
                     "failed".to_owned()
                 }
                 Outcome::Cancel => "cancelled".to_owned(),

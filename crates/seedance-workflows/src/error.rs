@@ -51,6 +51,9 @@ pub enum WorkflowError {
         task_id: String,
         /// The server's reason.
         message: String,
+        /// What the user can change, when the reason is a moderation
+        /// failure this client recognises.
+        cause: Option<seedance_core::FailureCause>,
     },
     /// A result expired before it was downloaded: it is lost.
     #[error(

@@ -378,6 +378,12 @@ impl JobRunner<'_> {
                 | ClientError::TaskExpired { .. }),
             ) => {
                 let message = e.to_string();
+                let cause = match &e {
+                    ClientError::TaskFailed {
+                        error: Some(api), ..
+                    } => seedance_core::FailureCause::of(api),
+                    _ => None,
+                };
                 self.store
                     .update_job_async(index, |j| {
                         j.state = JobState::Failed;
@@ -396,6 +402,7 @@ impl JobRunner<'_> {
                     index,
                     task_id,
                     message,
+                    cause,
                 })
             }
             Err(e) => {

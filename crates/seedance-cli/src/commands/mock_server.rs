@@ -43,6 +43,7 @@ pub(crate) async fn run(
         visibility_delay: std::time::Duration::from_secs_f64(args.visibility_delay),
         echo_key_in_errors: args.echo_key,
         ignore_idempotency_keys: args.ignore_idempotency,
+        moderation: args.moderation,
         progress_shape: args.progress_shape,
         estimate_factor: args.estimate_factor,
         shapes: seedance_sim::ResponseShapes {

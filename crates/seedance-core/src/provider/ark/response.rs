@@ -46,6 +46,8 @@ pub fn parse_create_body(body: &[u8]) -> Result<SubmitResponse, ResponseError> {
         task_id: id,
         status: non_empty_str(obj.get("status")),
         estimated_time: None,
+        // Ark sends its request id in the `X-Request-Id` header, not the body.
+        request_id: None,
     })
 }
 

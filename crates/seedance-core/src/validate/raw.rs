@@ -26,6 +26,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "audio_urls",
     "camera_fixed",
     "watermark",
+    "webhook",
 ];
 
 /// Field names that would buy a different video than the one asked for:
@@ -141,8 +142,15 @@ pub(crate) fn parse<'a>(value: &'a Value, report: &mut ValidationReport) -> Opti
                         key.as_str(),
                         format!("must be true or false, not {}", json_kind(v)),
                     );
+                } else if key == "camera_fixed" {
+                    report.warn(
+                        Code::CameraFixedRefusedUpstream,
+                        "camera_fixed",
+                        "is listed on apimart's page but refused upstream for the Seedance 2.0 family (a 400 after the request is accepted); the CLI leaves it out unless --force-field camera_fixed",
+                    );
                 }
             }
+            "webhook" => webhook(v, report),
             other => match correction(other) {
                 Some(fix) => report.error(
                     Code::WrongFieldName,
@@ -161,6 +169,45 @@ pub(crate) fn parse<'a>(value: &'a Value, report: &mut ValidationReport) -> Opti
         }
     }
     Some(draft)
+}
+
+/// `webhook`: an http(s) URL the service can push to. apimart appends
+/// `/callback` and pushes only to ports 80 and 443 on a public address
+/// (docs.apimart.ai/en/api-reference/tasks/webhook).
+fn webhook(v: &Value, report: &mut ValidationReport) {
+    let Some(text) = v.as_str() else {
+        report.error(
+            Code::InvalidType,
+            "webhook",
+            format!("must be a URL string, not {}", json_kind(v)),
+        );
+        return;
+    };
+    let url = match url::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
+        _ => {
+            report.error(
+                Code::InvalidUrl,
+                "webhook",
+                "must be an http(s) URL with a host (apimart appends /callback and POSTs the task's status there)",
+            );
+            return;
+        }
+    };
+    let port_ok = matches!(url.port_or_known_default(), Some(80 | 443));
+    let local = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => true,
+    };
+    if !port_ok || local {
+        report.warn(
+            Code::WebhookNotReachable,
+            "webhook",
+            "apimart pushes only to public addresses on ports 80 and 443: expose a local listener (seedance webhook-listen) through a tunnel; runs still poll, so nothing is lost",
+        );
+    }
 }
 
 pub(crate) fn json_kind(v: &Value) -> &'static str {

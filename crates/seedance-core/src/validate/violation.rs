@@ -122,6 +122,13 @@ codes! {
     WholeNumberAsDecimal = "whole_number_as_decimal",
     /// Warning: a field the API does not document (it would be ignored).
     UnknownField = "unknown_field",
+    /// Warning: `camera_fixed` is documented by apimart but refused
+    /// upstream for the Seedance 2.0 family: the CLI leaves it out unless
+    /// forced.
+    CameraFixedRefusedUpstream = "camera_fixed_refused_upstream",
+    /// Warning: apimart cannot push to this `webhook` (a port other than 80
+    /// or 443, or an address on this machine or a private network).
+    WebhookNotReachable = "webhook_not_reachable",
     /// Warning: prompt longer than the recommended 500 characters.
     PromptLong = "prompt_long",
     /// Warning: `adaptive` size with no image or video to adapt to.

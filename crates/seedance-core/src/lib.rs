@@ -41,6 +41,9 @@
 //!   media-dependent rules fed with caller-supplied facts;
 //! - [`response`]: submit, task and error bodies, parsed leniently;
 //! - [`pricing`]: what requests will cost, from a dated price table;
+//! - [`account`]: balance bodies; [`discovery`]: model list, model schema
+//!   and public price answers; [`json_schema`]: the schema subset checker;
+//!   [`asset`]: private asset requests and results;
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
 //!   [`pacing`]: how far apart to space submits after a 429;
 //! - [`media_check`]: are downloaded bytes the media they claim to be;
@@ -49,8 +52,12 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
+pub mod asset;
 pub mod digest;
+pub mod discovery;
 pub mod hex;
+pub mod json_schema;
 pub mod limits;
 pub mod media_check;
 pub mod media_url;

@@ -1,6 +1,8 @@
 //! The typed client: submit, status, wait, download and generate, with
 //! retries, over any [`Transport`].
 
+mod account;
+mod assets;
 mod call;
 mod digest;
 mod download;
@@ -10,6 +12,11 @@ mod retry;
 mod upload;
 mod wait;
 
+pub use account::{
+    ACCOUNT_BALANCE_PATH, KEY_BALANCE_PATH, MODEL_SCHEMA_PATH, MODELS_PATH, PRICING_PATH,
+    VIDEO_OPERATION,
+};
+pub use assets::{ASSET_POLL_INTERVAL, AssetTask};
 pub use digest::DigestStream;
 pub use download::Download;
 pub use error::{ClientError, SubmitPhase};

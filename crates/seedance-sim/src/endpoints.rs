@@ -65,6 +65,10 @@ impl Simulator {
                 );
             }
         };
+        if let Some(refusal) = self.check_assets(state, &accepted.media) {
+            state.stats.rejected += 1;
+            return refusal;
+        }
         if let Some((param, why)) = dead_link {
             state.stats.rejected += 1;
             return error_with(

@@ -270,6 +270,9 @@ fn check_url(param: &str, url: &str, assets: bool) -> Result<(), Rejection> {
                 "asset URLs are only supported by doubao-seedance-2.0 and doubao-seedance-2.0-fast",
             ));
         }
+        if url.trim()["asset://".len()..].trim().is_empty() {
+            return Err(reject(param, "the asset id is empty"));
+        }
         return Ok(());
     }
     if lower.starts_with("data:") {
@@ -368,6 +371,14 @@ mod tests {
         let r = check(&json!({"model": "doubao-seedance-2.0-mini", "image_urls": ["asset://a"]}))
             .unwrap_err();
         assert_eq!(r.param, "image_urls[0]");
+        let r = check(
+            &json!({"model": "doubao-seedance-2.0", "prompt": "p", "image_urls": ["asset://"]}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (r.param.as_str(), r.message.as_str()),
+            ("image_urls[0]", "the asset id is empty")
+        );
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub(crate) struct State {
     pub(crate) scripted: HashMap<Route, VecDeque<Fault>>,
     pub(crate) uploads: HashMap<String, SimUpload>,
     pub(crate) signer: UrlSigner,
+    /// Asset tasks, by id (kept in memory only: their ids are signed, so
+    /// the assets themselves stay known in the next process).
+    pub(crate) asset_tasks: HashMap<String, crate::asset_routes::SimAssetTask>,
+    /// Schemas served instead of the built-in one, by model (a test hook).
+    pub(crate) schema_overrides: HashMap<String, Value>,
     /// Something worth keeping changed since the last snapshot.
     pub(crate) dirty: bool,
     /// Uploads already written to the state directory.
@@ -102,6 +107,8 @@ impl Simulator {
                 scripted: HashMap::new(),
                 uploads: HashMap::new(),
                 signer: UrlSigner::new(secret, IN_PROCESS_MEDIA_BASE),
+                asset_tasks: HashMap::new(),
+                schema_overrides: HashMap::new(),
                 dirty: false,
                 saved_uploads: Default::default(),
             })),
@@ -285,6 +292,14 @@ impl Simulator {
             .map(|t| (t.queue, t.generation))
     }
 
+    /// Serves `schema` as `model`'s input schema from now on (to test a
+    /// client against a schema that disagrees with the service's check).
+    pub fn set_model_schema(&self, model: &str, schema: Value) {
+        self.lock()
+            .schema_overrides
+            .insert(model.to_owned(), schema);
+    }
+
     /// Sets the origin media URLs point at (the HTTP server's media listener).
     pub fn set_media_base(&self, base: &str) {
         self.lock().signer.set_base(base);
@@ -327,6 +342,11 @@ impl Simulator {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
             (Method::Post, "/v1/uploads/images") => Route::Upload,
+            (Method::Get, "/v1/balance" | "/v1/user/balance") => Route::Balance,
+            (Method::Get, "/v1/models") => Route::Models,
+            (Method::Get, "/v1/model-schema") => Route::Schema,
+            (Method::Get, "/api/pricing/model") => Route::Pricing,
+            (Method::Post, "/v1/seedance2/private-avatar") => Route::Assets,
             _ => {
                 return respond(error_response(
                     404,
@@ -339,6 +359,10 @@ impl Simulator {
         match route {
             Route::Submit => state.stats.submits_received += 1,
             Route::Upload => state.stats.uploads_received += 1,
+            Route::Balance | Route::Models | Route::Schema | Route::Pricing => {
+                state.stats.discovery_requests += 1
+            }
+            Route::Assets => {}
             _ => state.stats.status_requests += 1,
         }
         let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
@@ -358,6 +382,10 @@ impl Simulator {
         if let Some(reply) = fault.as_ref().and_then(pre_effect) {
             return reply;
         }
+        // The public price list needs no key.
+        if route == Route::Pricing {
+            return post_effect(fault, self.pricing(request));
+        }
         let echo = self.config.echo_key_in_errors || fault == Some(Fault::EchoKey);
         if let Err(denied) = crate::auth::check(
             &self.config.api_key,
@@ -371,7 +399,14 @@ impl Simulator {
         let response = match route {
             Route::Submit => self.submit(&mut state, request, dead_link),
             Route::Upload => self.upload(&mut state, request),
-            _ => self.status(&state, request),
+            Route::Balance => self.balance(&state),
+            Route::Models => self.models(),
+            Route::Schema => self.model_schema(&state, request),
+            Route::Assets => self.create_assets(&mut state, request),
+            _ => match self.asset_status(&state, request.path.trim_start_matches("/v1/tasks/")) {
+                Some(r) => r,
+                None => self.status(&state, request),
+            },
         };
         post_effect(fault, response)
     }

@@ -29,6 +29,10 @@ pub struct SimStats {
     pub uploads_received: u64,
     /// Images stored by the upload endpoint.
     pub uploads_stored: u64,
+    /// Requests to the balance, model list, model schema and pricing endpoints.
+    pub discovery_requests: u64,
+    /// Asset tasks created (`POST /v1/seedance2/private-avatar`).
+    pub asset_tasks_created: u64,
 }
 
 impl SimStats {
@@ -48,6 +52,8 @@ impl SimStats {
             charged_video_seconds: v["charged_video_seconds"].as_f64().unwrap_or(0.0),
             uploads_received: n("uploads_received"),
             uploads_stored: n("uploads_stored"),
+            discovery_requests: n("discovery_requests"),
+            asset_tasks_created: n("asset_tasks_created"),
         }
     }
 
@@ -66,6 +72,8 @@ impl SimStats {
             "charged_video_seconds": self.charged_video_seconds,
             "uploads_received": self.uploads_received,
             "uploads_stored": self.uploads_stored,
+            "discovery_requests": self.discovery_requests,
+            "asset_tasks_created": self.asset_tasks_created,
         })
     }
 }

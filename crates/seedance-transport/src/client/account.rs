@@ -11,8 +11,7 @@
 
 use seedance_core::account::{Balance, BalanceError, parse_balance_body};
 use seedance_core::discovery::{
-    DiscoveryError, ModelInfo, ModelPrice, parse_models_body, parse_pricing_body,
-    parse_schema_body,
+    DiscoveryError, ModelInfo, ModelPrice, parse_models_body, parse_pricing_body, parse_schema_body,
 };
 use serde_json::Value;
 
@@ -54,22 +53,24 @@ impl Client {
     ) -> Result<T, ClientError> {
         let (outcome, response) = self
             .call_parsed(request, Idempotency::Idempotent, |r| {
-                parse(&r.body)
-                    .map(|v| (v, r.clone()))
-                    .map_err(|detail| ClientError::UnexpectedResponse {
+                parse(&r.body).map(|v| (v, r.clone())).map_err(|detail| {
+                    ClientError::UnexpectedResponse {
                         status: r.status,
                         detail: self.transport.redact(&detail).into_owned(),
-                    })
+                    }
+                })
             })
             .await?;
         outcome.map_err(|m| refused(&response, self.transport.redact(&m).into_owned()))
     }
 
     async fn balance_at(&self, path: &str) -> Result<Balance, ClientError> {
-        self.read(ApiRequest::get(path), |body| match parse_balance_body(body) {
-            Ok(b) => Ok(Ok(b)),
-            Err(BalanceError::Refused(m)) => Ok(Err(m)),
-            Err(e) => Err(e.to_string()),
+        self.read(ApiRequest::get(path), |body| {
+            match parse_balance_body(body) {
+                Ok(b) => Ok(Ok(b)),
+                Err(BalanceError::Refused(m)) => Ok(Err(m)),
+                Err(e) => Err(e.to_string()),
+            }
         })
         .await
     }
@@ -103,10 +104,12 @@ impl Client {
     pub async fn model_pricing(&self, model: &str) -> Result<ModelPrice, ClientError> {
         let request = ApiRequest::get(PRICING_PATH).with_query("model", model);
         let model = model.to_owned();
-        self.read(request, move |body| match parse_pricing_body(body, &model) {
-            Ok(p) => Ok(Ok(p)),
-            Err(DiscoveryError::Refused(m)) => Ok(Err(m)),
-            Err(e) => Err(e.to_string()),
+        self.read(request, move |body| {
+            match parse_pricing_body(body, &model) {
+                Ok(p) => Ok(Ok(p)),
+                Err(DiscoveryError::Refused(m)) => Ok(Err(m)),
+                Err(e) => Err(e.to_string()),
+            }
         })
         .await
     }

@@ -12,6 +12,7 @@ mod client_wait;
 mod fault_matrix;
 mod hostile_input;
 mod iteration;
+mod live_endpoints;
 mod loopback_faults;
 mod media_check;
 mod media_store;

@@ -216,9 +216,14 @@ pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
 }
 
 impl FaultRates {
-    /// A fault drawn at random for an exchange on `route` (media: none).
+    /// A fault drawn at random for an exchange on `route` (media and the
+    /// balance, model list, schema and pricing reads: none, so that adding
+    /// those reads to a run leaves its random faults where they were).
     pub(crate) fn draw(&self, rng: &mut SplitMix64, route: Route) -> Option<Fault> {
-        if route == Route::Media {
+        if matches!(
+            route,
+            Route::Media | Route::Balance | Route::Models | Route::Schema | Route::Pricing
+        ) {
             return None;
         }
         let u = rng.next_unit();

@@ -265,8 +265,8 @@ pub(crate) enum BeforePaying {
     DryRunPrinted,
     /// Go on and pay.
     Go {
-        /// The estimate of every request.
-        estimate: CostEstimate,
+        /// The estimated total of every request.
+        estimate: f64,
         /// The remaining balance read before paying, when known.
         balance: Option<Balance>,
     },
@@ -357,5 +357,8 @@ pub(crate) async fn before_paying(
     }
     let pending = cost.table()?.estimate(still_to_pay(requests, out_dir));
     let balance = check_balance(ctx, &pending, err).await?;
-    Ok(BeforePaying::Go { estimate, balance })
+    Ok(BeforePaying::Go {
+        estimate: estimate.total,
+        balance,
+    })
 }

@@ -226,8 +226,12 @@ mod tests {
             url: "https://x.test/a.png".into(),
             asset_type: AssetType::Image,
         };
-        let body =
-            asset_request_body(&AssetGroup::Name("hero".into()), Some("p"), &[a.clone()]).unwrap();
+        let body = asset_request_body(
+            &AssetGroup::Name("hero".into()),
+            Some("p"),
+            std::slice::from_ref(&a),
+        )
+        .unwrap();
         assert_eq!(body["group"], "hero");
         assert_eq!(body["assets"][0]["asset_type"], "Image");
         assert_eq!(

@@ -141,7 +141,7 @@ pub(crate) async fn run(
                 "billed": billed.total,
                 "credits_billed": billed.credits,
                 "billed_selected": billed.selected,
-                "estimate": estimate.total,
+                "estimate": estimate,
                 "balance": balance,
             }),
         )

@@ -151,7 +151,7 @@ pub(crate) async fn run(
         let billed = outcome.manifest.billed();
         write_json(
             out,
-            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected, "estimate": estimate.total, "balance": balance}),
+            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected, "estimate": estimate, "balance": balance}),
         )
     } else {
         if let Some(line) = crate::output::run_billed_line(&outcome.manifest.billed()) {

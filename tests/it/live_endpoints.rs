@@ -657,3 +657,48 @@ async fn the_library_refuses_too_many_assets_without_sending() {
     );
     assert_eq!(sim.stats().asset_tasks_created, 0);
 }
+
+#[test]
+fn assets_made_on_mock_stay_known_to_the_same_mock_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let state = state.to_str().unwrap();
+    let made = run_cli(
+        &[
+            "--mock",
+            "--mock-state",
+            state,
+            "--json",
+            "asset",
+            "create",
+            "--group",
+            "hero",
+            "https://media.test/face.png",
+        ],
+        "",
+    );
+    assert_eq!(made.code, 0, "{made:?}");
+    let asset = json_of(&made)["usable_assets"][0]["asset_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let request = dir.path().join("r.json");
+    std::fs::write(
+        &request,
+        json!({"model": "doubao-seedance-2.0", "prompt": "the hero waves", "duration": 4,
+            "resolution": "480p", "image_urls": [asset]})
+        .to_string(),
+    )
+    .unwrap();
+    let sent = run_cli(
+        &[
+            "--mock",
+            "--mock-state",
+            state,
+            "submit",
+            request.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(sent.code, 0, "{sent:?}");
+}

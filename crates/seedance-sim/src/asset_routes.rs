@@ -82,7 +82,11 @@ impl Simulator {
         media: &[(String, String)],
     ) -> Option<ApiResponse> {
         media.iter().find_map(|(param, url)| {
-            let id = url.trim().strip_prefix("asset://")?;
+            let url = url.trim();
+            let id = url
+                .get(..8)
+                .filter(|p| p.eq_ignore_ascii_case("asset://"))
+                .and_then(|_| url.get(8..))?;
             if Self::knows_asset(state, id) {
                 return None;
             }
@@ -167,6 +171,9 @@ impl Simulator {
         }
         let id = format!("task_avatar_{:016x}", state.rng.next_u64());
         state.stats.asset_tasks_created += 1;
+        // Kept with a persistent simulator's state: the secret that signs
+        // the new ids, so the next process still knows them.
+        state.dirty = true;
         state.asset_tasks.insert(
             id.clone(),
             SimAssetTask {

@@ -172,6 +172,9 @@ impl Simulator {
 
     pub(crate) fn status(&self, state: &State, request: &ApiRequest) -> ApiResponse {
         let id = request.path.trim_start_matches("/v1/tasks/");
+        if let Some(asset_task) = self.asset_status(state, id) {
+            return asset_task;
+        }
         let Some(data) = state
             .tasks
             .get(id)

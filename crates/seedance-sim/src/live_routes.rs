@@ -4,10 +4,11 @@
 //! public price (`GET /api/pricing/model`, no key). Shapes as apimart
 //! documents them (docs/live-service.md lists the sources).
 
-use seedance_transport::wire::{ApiRequest, ApiResponse};
+use seedance_transport::wire::{ApiRequest, ApiResponse, Method};
 use serde_json::{Value, json};
 
 use crate::billing;
+use crate::fault::Route;
 use crate::model_schema;
 use crate::responses::{error_response, ok_json};
 use crate::simulator::{Simulator, State};
@@ -30,7 +31,43 @@ fn query<'a>(request: &'a ApiRequest, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The route of a request to one of these endpoints, if it is one.
+pub(crate) fn route(method: Method, path: &str) -> Option<Route> {
+    Some(match (method, path) {
+        (Method::Get, "/v1/balance" | "/v1/user/balance") => Route::Balance,
+        (Method::Get, "/v1/models") => Route::Models,
+        (Method::Get, "/v1/model-schema") => Route::Schema,
+        (Method::Get, "/api/pricing/model") => Route::Pricing,
+        (Method::Post, "/v1/seedance2/private-avatar") => Route::Assets,
+        _ => return None,
+    })
+}
+
 impl Simulator {
+    /// The answer of `route` (one of [`route`]'s) to `request`.
+    pub(crate) fn live_route(
+        &self,
+        route: Route,
+        state: &mut State,
+        request: &ApiRequest,
+    ) -> ApiResponse {
+        match route {
+            Route::Balance => self.balance(state),
+            Route::Models => self.models(),
+            Route::Schema => self.model_schema(state, request),
+            Route::Pricing => self.pricing(request),
+            _ => self.create_assets(state, request),
+        }
+    }
+
+    /// Serves `schema` as `model`'s input schema from now on (to test a
+    /// client against a schema that disagrees with the service's check).
+    pub fn set_model_schema(&self, model: &str, schema: Value) {
+        self.lock()
+            .schema_overrides
+            .insert(model.to_owned(), schema);
+    }
+
     /// `GET /v1/balance` and `GET /v1/user/balance`: what is left in the
     /// currency of the tasks' `cost` (-1 and `unlimited_quota` without a
     /// configured balance), dropping as tasks are billed.

@@ -292,14 +292,6 @@ impl Simulator {
             .map(|t| (t.queue, t.generation))
     }
 
-    /// Serves `schema` as `model`'s input schema from now on (to test a
-    /// client against a schema that disagrees with the service's check).
-    pub fn set_model_schema(&self, model: &str, schema: Value) {
-        self.lock()
-            .schema_overrides
-            .insert(model.to_owned(), schema);
-    }
-
     /// Sets the origin media URLs point at (the HTTP server's media listener).
     pub fn set_media_base(&self, base: &str) {
         self.lock().signer.set_base(base);
@@ -342,28 +334,23 @@ impl Simulator {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
             (Method::Post, "/v1/uploads/images") => Route::Upload,
-            (Method::Get, "/v1/balance" | "/v1/user/balance") => Route::Balance,
-            (Method::Get, "/v1/models") => Route::Models,
-            (Method::Get, "/v1/model-schema") => Route::Schema,
-            (Method::Get, "/api/pricing/model") => Route::Pricing,
-            (Method::Post, "/v1/seedance2/private-avatar") => Route::Assets,
-            _ => {
-                return respond(error_response(
-                    404,
-                    "invalid_request_error",
-                    "no such endpoint",
-                ));
-            }
+            (m, p) => match crate::live_routes::route(m, p) {
+                Some(route) => route,
+                None => {
+                    return respond(error_response(
+                        404,
+                        "invalid_request_error",
+                        "no such endpoint",
+                    ));
+                }
+            },
         };
         let mut state = self.lock();
         match route {
             Route::Submit => state.stats.submits_received += 1,
             Route::Upload => state.stats.uploads_received += 1,
-            Route::Balance | Route::Models | Route::Schema | Route::Pricing => {
-                state.stats.discovery_requests += 1
-            }
-            Route::Assets => {}
-            _ => state.stats.status_requests += 1,
+            Route::Status => state.stats.status_requests += 1,
+            _ => state.stats.discovery_requests += u64::from(route != Route::Assets),
         }
         let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
             Some(f) => Some(f),
@@ -399,14 +386,8 @@ impl Simulator {
         let response = match route {
             Route::Submit => self.submit(&mut state, request, dead_link),
             Route::Upload => self.upload(&mut state, request),
-            Route::Balance => self.balance(&state),
-            Route::Models => self.models(),
-            Route::Schema => self.model_schema(&state, request),
-            Route::Assets => self.create_assets(&mut state, request),
-            _ => match self.asset_status(&state, request.path.trim_start_matches("/v1/tasks/")) {
-                Some(r) => r,
-                None => self.status(&state, request),
-            },
+            Route::Status => self.status(&state, request),
+            _ => self.live_route(route, &mut state, request),
         };
         post_effect(fault, response)
     }

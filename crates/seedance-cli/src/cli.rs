@@ -481,7 +481,8 @@ pub struct MockServerArgs {
     #[arg(long, default_value_t = 0.0, value_parser = probability)]
     pub task_failure_rate: f64,
     /// A one-shot fault, applied in order (repeatable): `ROUTE:FAULT[xN]`
-    /// with ROUTE `submit`, `status` or `media`. Faults: `status:CODE`,
+    /// with ROUTE `submit`, `status`, `media`, `upload`, `balance`,
+    /// `models`, `schema`, `pricing` or `assets`. Faults: `status:CODE`,
     /// `status-after:CODE` (the task is created, then the gateway answers
     /// CODE), `rate-limited[:SECS]`, `html:CODE`, `refuse`, `drop-before`,
     /// `drop-after`, `hang`, `hang-after`, `malformed`, `wrong-shape`,

@@ -126,6 +126,12 @@ async fn every_submit_carries_a_valid_key_and_the_simulator_refuses_a_reused_key
     let a = client.submit(&small_request()).await.unwrap();
     let b = client.submit(&small_request()).await.unwrap();
     assert_ne!(a.idempotency_key, b.idempotency_key);
+    // A second client with the same (fixed) jitter seed, as a second CLI
+    // run in the same second would be, draws other keys.
+    let twin = Client::with_config(client.transport().clone(), ClientConfig::default());
+    let c = twin.submit(&small_request()).await.unwrap();
+    assert!(!c.replayed, "a second client reused a key");
+    assert_ne!(c.idempotency_key, a.idempotency_key);
     for key in [&a.idempotency_key, &b.idempotency_key] {
         assert!(seedance_core::IdempotencyKey::new(key.as_str()).is_ok());
     }
@@ -143,7 +149,7 @@ async fn every_submit_carries_a_valid_key_and_the_simulator_refuses_a_reused_key
         .await
         .unwrap_err();
     assert_eq!(err.status(), None, "{err:?}");
-    assert_eq!(sim.stats().tasks_created, 2);
+    assert_eq!(sim.stats().tasks_created, 3);
 }
 
 #[tokio::test(start_paused = true)]

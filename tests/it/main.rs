@@ -13,6 +13,7 @@ mod fault_matrix;
 mod hostile_input;
 mod idempotency;
 mod iteration;
+mod live_endpoints;
 mod loopback_faults;
 mod media_check;
 mod media_store;

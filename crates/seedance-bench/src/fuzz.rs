@@ -173,7 +173,14 @@ fn exercise(body: &[u8]) {
     let _ = parse_submit_body(body);
     let _ = parse_task_body(body);
     let _ = parse_error_body(body);
+    let _ = seedance_core::account::parse_balance_body(body);
+    let _ = seedance_core::discovery::parse_models_body(body);
+    let _ = seedance_core::discovery::parse_schema_body(body);
+    let _ = seedance_core::discovery::parse_pricing_body(body, "m");
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        let _ = seedance_core::asset::parse_asset_result(&v);
+        // Any JSON as a schema, checked against itself.
+        let _ = seedance_core::json_schema::check(&v, &v);
         let report = validate_json(&v);
         if report.is_valid() {
             // The typed path must accept whatever the raw validator passes.
@@ -204,7 +211,8 @@ pub(crate) fn run(inputs: u64, seed: u64) -> Result<String, String> {
     }
     Ok(format!(
         "## 0. Fuzzing (robustness, not speed)\n\n{inputs} inputs (seed {seed}; {json_inputs} of them valid JSON) through `parse_submit_body`, \
-         `parse_task_body`, `parse_error_body` and `validate_json` (plus the typed parse of every body it passes): \
+         `parse_task_body`, `parse_error_body`, the balance, model list, model schema, price and asset parsers, \
+         the JSON Schema checker and `validate_json` (plus the typed parse of every body it passes): \
          0 panics, {:.0} inputs/s.\n",
         inputs as f64 / secs
     ))

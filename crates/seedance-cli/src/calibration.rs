@@ -17,13 +17,19 @@ pub(crate) fn path(disabled: bool) -> Option<PathBuf> {
     if disabled || std::env::var_os(OPT_OUT_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
         return None;
     }
-    let dir = std::env::var_os("SEEDANCE_CACHE_DIR")
+    Some(cache_dir()?.join("calibration.json"))
+}
+
+/// seedance's cache directory: `$SEEDANCE_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/seedance`, else `~/.cache/seedance` (also where
+/// `--prices live` keeps the prices it fetched).
+pub(crate) fn cache_dir() -> Option<PathBuf> {
+    std::env::var_os("SEEDANCE_CACHE_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("seedance")))
         .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("seedance"))
-        })?;
-    Some(dir.join("calibration.json"))
+        })
 }
 
 /// The cached calibration, or an empty one (a missing or unreadable cache

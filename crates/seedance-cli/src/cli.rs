@@ -147,6 +147,60 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print a JSON Schema of an input file (for editors that check files as you type).
     Schema(SchemaArgs),
+    /// Show what is left to spend: the key's balance (GET /v1/balance) and
+    /// the account's (GET /v1/user/balance).
+    Balance(BalanceArgs),
+    /// List the models the service offers (GET /v1/models).
+    Models(ModelsArgs),
+    /// Private assets (`asset://` ids) for requests: register images,
+    /// videos or audio clips in a group.
+    #[command(subcommand)]
+    Asset(AssetCommand),
+}
+
+/// Arguments of `seedance balance`.
+#[derive(Debug, Args)]
+pub struct BalanceArgs {}
+
+/// Arguments of `seedance models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {}
+
+/// `seedance asset ...`.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum AssetCommand {
+    /// Register up to 20 files or URLs as assets of a group
+    /// (POST /v1/seedance2/private-avatar), wait for the review, and print
+    /// the usable `asset://` ids and the refused files with reasons. Local
+    /// images are uploaded first; local videos and audio go to the media
+    /// store (--media-store).
+    Create(AssetCreateArgs),
+}
+
+/// Arguments of `seedance asset create`.
+#[derive(Debug, Args)]
+pub struct AssetCreateArgs {
+    /// The group to add the assets to, by name (created when new).
+    #[arg(
+        long,
+        required_unless_present = "group_id",
+        conflicts_with = "group_id"
+    )]
+    pub group: Option<String>,
+    /// The group to add the assets to, by id.
+    #[arg(long, value_name = "ID")]
+    pub group_id: Option<String>,
+    /// The project name to file them under.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// How long to wait for the review.
+    #[arg(long, value_parser = crate::duration::parse, default_value = "10m")]
+    pub timeout: std::time::Duration,
+    /// Images, videos or audio clips (1 to 20): local files or http(s) URLs.
+    /// The type (Image, Video, Audio) is read from the file name's extension.
+    #[arg(required = true, value_name = "FILE|URL")]
+    pub files: Vec<String>,
 }
 
 /// Arguments of `seedance publish`.
@@ -318,6 +372,13 @@ pub struct ValidateArgs {
     /// audio with ffprobe where it is installed. Local files are always checked.
     #[arg(long)]
     pub probe: bool,
+    /// Also check the request against the live service's own JSON Schema
+    /// for its model (GET /v1/model-schema), and list where that schema and
+    /// the built-in rules disagree. Needs the key (or --mock); when the
+    /// schema cannot be fetched, the built-in verdict stands. Exit 1 when
+    /// either refuses the request.
+    #[arg(long)]
+    pub live: bool,
 }
 
 /// Arguments of `seedance status`.
@@ -430,7 +491,8 @@ pub struct MockServerArgs {
     #[arg(long, default_value_t = 0.0, value_parser = probability)]
     pub task_failure_rate: f64,
     /// A one-shot fault, applied in order (repeatable): `ROUTE:FAULT[xN]`
-    /// with ROUTE `submit`, `status` or `media`. Faults: `status:CODE`,
+    /// with ROUTE `submit`, `status`, `media`, `upload`, `balance`,
+    /// `models`, `schema`, `pricing` or `assets`. Faults: `status:CODE`,
     /// `status-after:CODE` (the task is created, then the gateway answers
     /// CODE), `rate-limited[:SECS]`, `html:CODE`, `refuse`, `drop-before`,
     /// `drop-after`, `hang`, `hang-after`, `malformed`, `wrong-shape`,

@@ -53,6 +53,7 @@ pub(crate) fn ask(
             status: ExitStatus::Failed,
             message: "nothing was generated or changed".to_owned(),
             hint: None,
+            details: None,
         });
     }
     Err(refusal(summary))
@@ -90,6 +91,7 @@ fn refusal(summary: String) -> Failure {
             "rerun with --apply-changes to generate them (new takes; the current ones are kept), or restore the plan"
                 .to_owned(),
         ),
+        details: None,
     }
 }
 

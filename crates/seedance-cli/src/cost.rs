@@ -7,12 +7,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 use seedance_core::GenerationRequest;
+use seedance_core::account::Balance;
 use seedance_core::pricing::{CostEstimate, PriceTable};
 use seedance_workflows::LocalFile;
 use serde_json::{Value, json};
 
+use crate::context::Context;
 use crate::failure::Failure;
-use crate::output::write_json;
+use crate::output::{printable, write_json};
+
+/// The `--prices` value that asks for the service's public prices.
+const LIVE: &str = "live";
 
 /// Cost options of every command that pays.
 #[derive(Debug, Default, Args)]
@@ -22,9 +27,15 @@ pub struct CostArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// A price table (JSON) instead of the built-in one: `{"source",
-    /// "observed", "currency", "per_second": {MODEL: {RESOLUTION: PRICE}}}`.
-    #[arg(long, value_name = "FILE")]
+    /// "observed", "currency", "per_second": {MODEL: {RESOLUTION: PRICE}}}`;
+    /// or `live`: the service's public prices (GET /api/pricing/model),
+    /// cached for a day under the cache directory, falling back to the
+    /// built-in table with a warning.
+    #[arg(long, value_name = "FILE|live")]
     pub prices: Option<PathBuf>,
+    /// The table `--prices live` resolved to (set before the command runs).
+    #[arg(skip)]
+    pub resolved: std::sync::OnceLock<PriceTable>,
     /// Refuse to start when the estimated cost is above this amount.
     #[arg(long, value_name = "AMOUNT")]
     pub max_cost: Option<f64>,
@@ -33,8 +44,13 @@ pub struct CostArgs {
 impl CostArgs {
     /// The price table to estimate with.
     pub(crate) fn table(&self) -> Result<PriceTable, Failure> {
+        if let Some(table) = self.resolved.get() {
+            return Ok(table.clone());
+        }
         match &self.prices {
             None => Ok(PriceTable::builtin()),
+            // Not resolved (a command that sends nothing): the built-in table.
+            Some(_) if self.wants_live() => Ok(PriceTable::builtin()),
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Failure::usage(format!("cannot read --prices {}: {e}", path.display()))
@@ -46,6 +62,22 @@ impl CostArgs {
                     ))
                 })
             }
+        }
+    }
+
+    /// Whether `--prices live` was given.
+    pub(crate) fn wants_live(&self) -> bool {
+        self.prices
+            .as_deref()
+            .is_some_and(|p| p == std::path::Path::new(LIVE))
+    }
+
+    /// Fetches the live prices when `--prices live` asks for them, before
+    /// anything reads the table.
+    pub(crate) async fn resolve(&self, ctx: &Context, err: &mut dyn Write) {
+        if self.wants_live() && self.resolved.get().is_none() {
+            let table = crate::live_prices::resolve(ctx, err).await;
+            let _ = self.resolved.set(table);
         }
     }
 
@@ -156,18 +188,134 @@ impl DryRun<'_> {
     }
 }
 
+/// The balance read before paying, when the service told it: the lowest of
+/// the key's and the account's remaining balances that are not unlimited.
+fn lowest_remaining(balances: &[&Balance]) -> Option<Balance> {
+    balances
+        .iter()
+        .filter(|b| !b.is_unlimited())
+        .min_by(|a, b| a.remain_balance.total_cmp(&b.remain_balance))
+        .map(|b| (*b).clone())
+        .or_else(|| balances.first().map(|b| (*b).clone()))
+}
+
+/// Before paying `estimate`: reads the remaining balance (the key's, and
+/// the account's when the key's is unlimited or unreadable) and refuses,
+/// sending nothing, when the estimate exceeds it. When the balance cannot be
+/// read (the endpoint missing, an error), says so on `err` and lets the
+/// run go on as it would without the check. The balance's unit depends on
+/// the account; the estimate is in the price table's currency.
+pub(crate) async fn check_balance(
+    ctx: &Context,
+    estimate: &CostEstimate,
+    err: &mut dyn Write,
+) -> Result<Option<Balance>, Failure> {
+    if estimate.total <= 0.0 {
+        return Ok(None);
+    }
+    let key = ctx.client.balance().await;
+    let account = match &key {
+        Ok(b) if !b.is_unlimited() => None,
+        _ => Some(ctx.client.account_balance().await),
+    };
+    let known: Vec<&Balance> = [
+        key.as_ref().ok(),
+        account.as_ref().and_then(|a| a.as_ref().ok()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let Some(balance) = lowest_remaining(&known) else {
+        let why = key
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no answer".to_owned());
+        let _ = writeln!(
+            err,
+            "warning: cannot read the remaining balance ({}); going on without checking it",
+            printable(&why)
+        );
+        return Ok(None);
+    };
+    if let Some(by) = balance.shortfall(estimate.total) {
+        let left = balance.remain_balance;
+        let mut failure = Failure::failed(format!(
+            "estimated {:.2} {} exceeds the remaining balance {left:.2} by {by:.2}; nothing was sent\n{}",
+            estimate.total,
+            estimate.currency,
+            lines(estimate)
+        ));
+        failure.hint = Some(
+            "top up your apimart balance, or send fewer or cheaper requests (see --dry-run)"
+                .to_owned(),
+        );
+        failure.details = Some(json!({
+            "estimate": estimate,
+            "balance": balance,
+            "shortfall": by,
+        }));
+        return Err(failure);
+    }
+    Ok(Some(balance))
+}
+
+/// What [`before_paying`] decided.
+pub(crate) enum BeforePaying {
+    /// `--dry-run`: the plan was printed; stop.
+    DryRunPrinted,
+    /// Go on and pay.
+    Go {
+        /// The estimated total of every request.
+        estimate: f64,
+        /// The remaining balance read before paying, when known.
+        balance: Option<Balance>,
+    },
+}
+
+/// The requests of a run in `out_dir` still to be paid for: those its
+/// manifest does not record as sent (a rerun resumes the others).
+fn still_to_pay<'a>(
+    requests: &'a [GenerationRequest],
+    out_dir: &std::path::Path,
+) -> Vec<&'a GenerationRequest> {
+    use seedance_workflows::manifest::JobState;
+    let sent: std::collections::HashSet<usize> = seedance_workflows::manifest::read_run(out_dir)
+        .ok()
+        .flatten()
+        .map(|m| {
+            m.jobs
+                .iter()
+                .filter(|j| !matches!(j.state, JobState::Planned | JobState::Failed))
+                .map(|j| j.index)
+                .collect()
+        })
+        .unwrap_or_default();
+    requests
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !sent.contains(k))
+        .map(|(_, r)| r)
+        .collect()
+}
+
 /// Before a chain or batch pays: checks its local images by their bytes,
-/// prices every request (refusing above `--max-cost`), and with `--dry-run`
-/// prints the plan and returns `Ok(true)`: the caller stops there.
-/// `label(k)` names request `k` (`segment 3`, `job 7`).
-pub(crate) fn before_paying(
+/// prices every request (refusing above `--max-cost`), with `--dry-run`
+/// prints the plan and returns [`BeforePaying::DryRunPrinted`] (the caller
+/// stops there); otherwise refuses when the requests not yet sent cost more
+/// than the remaining balance ([`check_balance`]). `label(k)` names request
+/// `k` (`segment 3`, `job 7`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn before_paying(
+    ctx: &Context,
     cost: &CostArgs,
     requests: &[GenerationRequest],
     local: &[LocalFile],
     label: impl Fn(usize) -> String,
+    out_dir: &std::path::Path,
     json_mode: bool,
     out: &mut dyn Write,
-) -> Result<bool, Failure> {
+    err: &mut dyn Write,
+) -> Result<BeforePaying, Failure> {
     let mut facts = seedance_workflows::media_facts(local);
     facts.extend(crate::probe::local_clips(local).map_err(Failure::failed)?);
     let errors: Vec<_> = requests
@@ -205,7 +353,12 @@ pub(crate) fn before_paying(
             estimate,
         }
         .print(json_mode, out)?;
-        return Ok(true);
+        return Ok(BeforePaying::DryRunPrinted);
     }
-    Ok(false)
+    let pending = cost.table()?.estimate(still_to_pay(requests, out_dir));
+    let balance = check_balance(ctx, &pending, err).await?;
+    Ok(BeforePaying::Go {
+        estimate: estimate.total,
+        balance,
+    })
 }

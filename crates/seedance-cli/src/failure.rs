@@ -11,6 +11,9 @@ pub(crate) struct Failure {
     pub(crate) message: String,
     /// A follow-up for the user: what to run next.
     pub(crate) hint: Option<String>,
+    /// Facts added to the `--json` error object (e.g. the estimate and the
+    /// balance that stopped a run).
+    pub(crate) details: Option<serde_json::Value>,
 }
 
 impl Failure {
@@ -19,6 +22,7 @@ impl Failure {
             status: ExitStatus::Usage,
             message: message.into(),
             hint: None,
+            details: None,
         }
     }
 
@@ -36,6 +40,7 @@ impl Failure {
                 status: ExitStatus::OutputClosed,
                 message: String::new(),
                 hint: None,
+                details: None,
             };
         }
         Failure::failed(format!("cannot write output: {e}"))
@@ -46,6 +51,7 @@ impl Failure {
             status: ExitStatus::Failed,
             message: message.into(),
             hint: None,
+            details: None,
         }
     }
 }
@@ -113,6 +119,7 @@ impl From<ClientError> for Failure {
             status: ExitStatus::Failed,
             hint: client_hint(&e),
             message: e.to_string(),
+            details: None,
         }
     }
 }
@@ -161,6 +168,7 @@ impl From<seedance_workflows::WorkflowError> for Failure {
             status: ExitStatus::Failed,
             message: e.to_string(),
             hint,
+            details: None,
         }
     }
 }

@@ -30,6 +30,7 @@ mod exit;
 mod failure;
 mod input;
 mod interrupt;
+mod live_prices;
 mod media;
 mod output;
 mod probe;
@@ -76,6 +77,9 @@ where
     }
     media::configure(&cli.global);
     let outcome = match &cli.command {
+        Command::Validate(args) if args.live => {
+            return commands::validate::run_live(&cli.global, args, stdin, stdout, stderr) as i32;
+        }
         Command::Validate(args) => {
             return commands::validate::run(&cli.global, args, stdin, stdout, stderr) as i32;
         }
@@ -101,10 +105,15 @@ where
         Err(f) if f.status == ExitStatus::OutputClosed => f.status as i32,
         Err(f) => {
             if cli.global.json {
-                let _ = output::write_json(
-                    stdout,
-                    &serde_json::json!({"error": f.message, "hint": f.hint, "exit_code": f.status as i32}),
-                );
+                let mut body = serde_json::json!({"error": f.message, "hint": f.hint, "exit_code": f.status as i32});
+                if let (Some(serde_json::Value::Object(details)), Some(obj)) =
+                    (&f.details, body.as_object_mut())
+                {
+                    for (k, v) in details {
+                        obj.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+                let _ = output::write_json(stdout, &body);
             }
             let _ = writeln!(stderr, "error: {}", output::printable_lines(&f.message));
             if let Some(hint) = &f.hint {
@@ -135,7 +144,7 @@ const MOCK_STATE_DIR: &str = ".seedance-mock";
 /// commands that send nothing: say so rather than ignore them.
 fn meaningless_global_options(cli: &Cli) -> Option<Failure> {
     let command = match &cli.command {
-        Command::Validate(_) => "validate",
+        Command::Validate(a) if !a.live => "validate",
         Command::Schema(_) => "schema",
         Command::Completions(_) => "completions",
         Command::Takes(_) => "takes",
@@ -203,6 +212,7 @@ fn run_async(
             Command::Generate(a) => config.wait_timeout = a.timeout,
             Command::Chain(a) => config.wait_timeout = a.resume.timeout,
             Command::Batch(a) => config.wait_timeout = a.resume.timeout,
+            Command::Asset(cli::AssetCommand::Create(a)) => config.wait_timeout = a.timeout,
             _ => {}
         }
         // --mock keeps its state next to the run it serves, so a rerun
@@ -227,6 +237,16 @@ fn run_async(
         let ctx = &ctx;
         let _save = SaveCalibration { ctx, path: cache };
         let interrupt = &interrupt;
+        let cost = match &cli.command {
+            Command::Submit(a) => Some(&a.cost),
+            Command::Generate(a) => Some(&a.cost),
+            Command::Chain(a) => Some(&a.cost),
+            Command::Batch(a) => Some(&a.cost),
+            _ => None,
+        };
+        if let Some(cost) = cost {
+            cost.resolve(ctx, err).await;
+        }
         match &cli.command {
             Command::Submit(a) => {
                 commands::submit::run(ctx, global, a, stdin, out, err, interrupt).await
@@ -256,6 +276,21 @@ fn run_async(
             Command::Publish(a) => {
                 commands::until_interrupted(interrupt, commands::publish::run(ctx, global, a, out))
                     .await
+            }
+            Command::Balance(_) => {
+                commands::until_interrupted(interrupt, commands::balance::run(ctx, global, out))
+                    .await
+            }
+            Command::Models(_) => {
+                commands::until_interrupted(interrupt, commands::models::run(ctx, global, out))
+                    .await
+            }
+            Command::Asset(cli::AssetCommand::Create(a)) => {
+                commands::until_interrupted(
+                    interrupt,
+                    commands::asset::create(ctx, global, a, out, err),
+                )
+                .await
             }
             Command::Validate(_)
             | Command::Takes(_)

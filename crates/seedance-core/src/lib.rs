@@ -44,6 +44,9 @@
 //! - [`provider`]: which service runs the models (apimart, Volcengine Ark,
 //!   BytePlus ModelArk), and Ark's wire dialect mapped to and from the
 //!   types above;
+//! - [`account`]: balance bodies; [`discovery`]: model list, model schema
+//!   and public price answers; [`json_schema`]: the schema subset checker;
+//!   [`asset`]: private asset requests and results;
 //! - [`poll`]: when to poll next; [`retry`]: how long to back off;
 //!   [`pacing`]: how far apart to space submits after a 429;
 //! - [`media_check`]: are downloaded bytes the media they claim to be;
@@ -52,10 +55,14 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
+pub mod asset;
 pub mod digest;
+pub mod discovery;
 pub mod failure;
 pub mod hex;
 pub mod idempotency;
+pub mod json_schema;
 pub mod limits;
 pub mod media_check;
 pub mod media_url;

@@ -118,6 +118,26 @@ impl PriceTable {
         Ok(table)
     }
 
+    /// A table from the service's public prices (`GET /api/pricing/model`,
+    /// one answer per model, see [`crate::discovery::parse_pricing_body`]),
+    /// observed on `observed` (`YYYY-MM-DD`). Resolutions are lower-cased
+    /// (`720P` is `720p`).
+    pub fn from_live(
+        prices: &[crate::discovery::ModelPrice],
+        observed: &str,
+        currency: &str,
+    ) -> PriceTable {
+        PriceTable {
+            source: "apimart public pricing endpoint (GET /api/pricing/model)".to_owned(),
+            observed: observed.to_owned(),
+            currency: currency.to_owned(),
+            per_second: prices
+                .iter()
+                .map(|p| (p.model.clone(), p.per_second.clone()))
+                .collect(),
+        }
+    }
+
     /// The price per second of `model` at `resolution`.
     pub fn price(&self, model: &str, resolution: &str) -> Option<f64> {
         let prices = self.per_second.get(model)?;

@@ -65,6 +65,10 @@ impl Simulator {
                 );
             }
         };
+        if let Some(refusal) = self.check_assets(state, &accepted.media) {
+            state.stats.rejected += 1;
+            return refusal;
+        }
         if let Some((param, why)) = dead_link {
             state.stats.rejected += 1;
             return error_with(
@@ -232,6 +236,9 @@ impl Simulator {
 
     pub(crate) fn status(&self, state: &State, request: &ApiRequest) -> ApiResponse {
         let id = request.path.trim_start_matches("/v1/tasks/");
+        if let Some(asset_task) = self.asset_status(state, id) {
+            return asset_task;
+        }
         let Some(data) = state
             .tasks
             .get(id)

@@ -24,6 +24,16 @@ pub enum Route {
     Media,
     /// `POST /v1/uploads/images`.
     Upload,
+    /// `GET /v1/balance` and `GET /v1/user/balance`.
+    Balance,
+    /// `GET /v1/models`.
+    Models,
+    /// `GET /v1/model-schema`.
+    Schema,
+    /// `GET /api/pricing/model` (no key needed).
+    Pricing,
+    /// `POST /v1/seedance2/private-avatar`.
+    Assets,
 }
 
 /// A fault on one exchange.
@@ -173,7 +183,8 @@ impl Fault {
 }
 
 /// Parses a scripted fault as `mock-server --fault` takes it:
-/// `ROUTE:FAULT[xN]`, with ROUTE `submit`, `status` or `media`, e.g.
+/// `ROUTE:FAULT[xN]`, with ROUTE `submit`, `status`, `media`, `upload`,
+/// `balance`, `models`, `schema`, `pricing` or `assets`, e.g.
 /// `submit:status-after:502`, `status:status:503x8`, `media:gzip`.
 pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
     let (route, rest) = text
@@ -184,9 +195,14 @@ pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
         "status" => Route::Status,
         "media" => Route::Media,
         "upload" => Route::Upload,
+        "balance" => Route::Balance,
+        "models" => Route::Models,
+        "schema" => Route::Schema,
+        "pricing" => Route::Pricing,
+        "assets" => Route::Assets,
         other => {
             return Err(format!(
-                "unknown route `{other}` (submit, status, media, upload)"
+                "unknown route `{other}` (submit, status, media, upload, balance, models, schema, pricing, assets)"
             ));
         }
     };
@@ -200,9 +216,14 @@ pub fn parse_scripted(text: &str) -> Result<(Route, Fault, usize), String> {
 }
 
 impl FaultRates {
-    /// A fault drawn at random for an exchange on `route` (media: none).
+    /// A fault drawn at random for an exchange on `route` (media and the
+    /// balance, model list, schema and pricing reads: none, so that adding
+    /// those reads to a run leaves its random faults where they were).
     pub(crate) fn draw(&self, rng: &mut SplitMix64, route: Route) -> Option<Fault> {
-        if route == Route::Media {
+        if matches!(
+            route,
+            Route::Media | Route::Balance | Route::Models | Route::Schema | Route::Pricing
+        ) {
             return None;
         }
         let u = rng.next_unit();

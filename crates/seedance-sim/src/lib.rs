@@ -50,12 +50,15 @@
 pub mod config;
 pub mod fault;
 
+mod asset_routes;
 mod auth;
 mod billing;
 mod endpoints;
 mod http;
+mod live_routes;
 mod media;
 mod media_routes;
+mod model_schema;
 mod moderation;
 mod persist;
 mod rate_limit;

@@ -270,6 +270,9 @@ fn check_url(param: &str, url: &str, assets: bool) -> Result<(), Rejection> {
                 "asset URLs are only supported by doubao-seedance-2.0 and doubao-seedance-2.0-fast",
             ));
         }
+        if url.trim()["asset://".len()..].trim().is_empty() {
+            return Err(reject(param, "the asset id is empty"));
+        }
         return Ok(());
     }
     if lower.starts_with("data:") {

@@ -45,6 +45,11 @@ pub(crate) struct State {
     pub(crate) signer: UrlSigner,
     /// Honoured `Idempotency-Key`s and the task each created.
     pub(crate) keys: HashMap<Box<str>, String>,
+    /// Asset tasks, by id (kept in memory only: their ids are signed, so
+    /// the assets themselves stay known in the next process).
+    pub(crate) asset_tasks: HashMap<String, crate::asset_routes::SimAssetTask>,
+    /// Schemas served instead of the built-in one, by model (a test hook).
+    pub(crate) schema_overrides: HashMap<String, Value>,
     /// Something worth keeping changed since the last snapshot.
     pub(crate) dirty: bool,
     /// Uploads already written to the state directory.
@@ -105,6 +110,8 @@ impl Simulator {
                 uploads: HashMap::new(),
                 signer: UrlSigner::new(secret, IN_PROCESS_MEDIA_BASE),
                 keys: HashMap::new(),
+                asset_tasks: HashMap::new(),
+                schema_overrides: HashMap::new(),
                 dirty: false,
                 saved_uploads: Default::default(),
             })),
@@ -369,19 +376,23 @@ impl Simulator {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
             (Method::Post, "/v1/uploads/images") => Route::Upload,
-            _ => {
-                return respond(error_response(
-                    404,
-                    "invalid_request_error",
-                    "no such endpoint",
-                ));
-            }
+            (m, p) => match crate::live_routes::route(m, p) {
+                Some(route) => route,
+                None => {
+                    return respond(error_response(
+                        404,
+                        "invalid_request_error",
+                        "no such endpoint",
+                    ));
+                }
+            },
         };
         let mut state = self.lock();
         match route {
             Route::Submit => state.stats.submits_received += 1,
             Route::Upload => state.stats.uploads_received += 1,
-            _ => state.stats.status_requests += 1,
+            Route::Status => state.stats.status_requests += 1,
+            _ => state.stats.discovery_requests += u64::from(route != Route::Assets),
         }
         let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
             Some(f) => Some(f),
@@ -400,6 +411,10 @@ impl Simulator {
         if let Some(reply) = fault.as_ref().and_then(pre_effect) {
             return reply;
         }
+        // The public price list needs no key.
+        if route == Route::Pricing {
+            return post_effect(fault, self.pricing(request));
+        }
         let echo = self.config.echo_key_in_errors || fault == Some(Fault::EchoKey);
         if let Err(denied) = crate::auth::check(
             &self.config.api_key,
@@ -416,7 +431,8 @@ impl Simulator {
                 None => self.submit(&mut state, request, dead_link),
             },
             Route::Upload => self.upload(&mut state, request),
-            _ => self.status(&state, request),
+            Route::Status => self.status(&state, request),
+            _ => self.live_route(route, &mut state, request),
         };
         post_effect(fault, response)
     }

@@ -32,6 +32,10 @@ pub struct SimStats {
     /// Submits answered as a replay of an earlier one with the same
     /// `Idempotency-Key` (no task created, nothing charged).
     pub replays: u64,
+    /// Requests to the balance, model list, model schema and pricing endpoints.
+    pub discovery_requests: u64,
+    /// Asset tasks created (`POST /v1/seedance2/private-avatar`).
+    pub asset_tasks_created: u64,
 }
 
 impl SimStats {
@@ -52,6 +56,8 @@ impl SimStats {
             uploads_received: n("uploads_received"),
             uploads_stored: n("uploads_stored"),
             replays: n("replays"),
+            discovery_requests: n("discovery_requests"),
+            asset_tasks_created: n("asset_tasks_created"),
         }
     }
 
@@ -71,6 +77,8 @@ impl SimStats {
             "uploads_received": self.uploads_received,
             "replays": self.replays,
             "uploads_stored": self.uploads_stored,
+            "discovery_requests": self.discovery_requests,
+            "asset_tasks_created": self.asset_tasks_created,
         })
     }
 }

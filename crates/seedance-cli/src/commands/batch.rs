@@ -41,9 +41,22 @@ pub(crate) async fn run(
         ))
     })?;
     let label = |k: usize| format!("job {k}");
-    if crate::cost::before_paying(&args.cost, &jobs, &local, label, global.json, out)? {
-        return Ok(());
-    }
+    let (estimate, balance) = match crate::cost::before_paying(
+        ctx,
+        &args.cost,
+        &jobs,
+        &local,
+        label,
+        &args.resume.out,
+        global.json,
+        out,
+        err,
+    )
+    .await?
+    {
+        crate::cost::BeforePaying::DryRunPrinted => return Ok(()),
+        crate::cost::BeforePaying::Go { estimate, balance } => (estimate, balance),
+    };
     let (lines, lines_rx) = progress::line_channel();
     let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());
     let stop = StopSignal::new();
@@ -128,6 +141,8 @@ pub(crate) async fn run(
                 "billed": billed.total,
                 "credits_billed": billed.credits,
                 "billed_selected": billed.selected,
+                "estimate": estimate,
+                "balance": balance,
             }),
         )
     } else {

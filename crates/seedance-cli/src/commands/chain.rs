@@ -54,9 +54,22 @@ pub(crate) async fn run(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::failed(e.to_string()))?;
     let label = |k: usize| format!("segment {k}");
-    if crate::cost::before_paying(&args.cost, &requests, &local, label, global.json, out)? {
-        return Ok(());
-    }
+    let (estimate, balance) = match crate::cost::before_paying(
+        ctx,
+        &args.cost,
+        &requests,
+        &local,
+        label,
+        &args.resume.out,
+        global.json,
+        out,
+        err,
+    )
+    .await?
+    {
+        crate::cost::BeforePaying::DryRunPrinted => return Ok(()),
+        crate::cost::BeforePaying::Go { estimate, balance } => (estimate, balance),
+    };
     if args.stitch {
         // Checked before anything is paid for, not after every segment.
         seedance_workflows::stitch::check_tools(args.drop_seam_frame).map_err(|e| {
@@ -138,7 +151,7 @@ pub(crate) async fn run(
         let billed = outcome.manifest.billed();
         write_json(
             out,
-            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected}),
+            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected, "estimate": estimate, "balance": balance}),
         )
     } else {
         if let Some(line) = crate::output::run_billed_line(&outcome.manifest.billed()) {

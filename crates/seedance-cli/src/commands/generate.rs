@@ -62,6 +62,10 @@ pub(crate) async fn run(
             None => Err(Failure::usage("--dry-run needs a request, not --task")),
         };
     }
+    let balance = match &prepared {
+        Some(p) => crate::cost::check_balance(ctx, &p.estimate, err).await?,
+        None => None,
+    };
     // Held for the whole run: a second run into this directory stops at
     // once instead of paying for the same video again.
     let _lock = seedance_workflows::OutputLock::acquire(&args.out)
@@ -106,6 +110,8 @@ pub(crate) async fn run(
                 "video": download_json(&generated.video),
                 "last_frame": generated.last_frame.as_ref().map(download_json),
                 "warnings": warnings,
+                "estimate": prepared.as_ref().map(|p| p.estimate.total),
+                "balance": balance,
             }),
         )
     } else {

@@ -1,10 +1,13 @@
 //! One module per subcommand, and how each meets Ctrl-C.
 
+pub(crate) mod asset;
+pub(crate) mod balance;
 pub(crate) mod batch;
 pub(crate) mod chain;
 pub(crate) mod download;
 pub(crate) mod generate;
 pub(crate) mod mock_server;
+pub(crate) mod models;
 pub(crate) mod publish;
 pub(crate) mod schema;
 pub(crate) mod status;
@@ -24,6 +27,7 @@ pub(crate) fn interrupted(hint: Option<String>) -> Failure {
         status: ExitStatus::Interrupted,
         message: "interrupted".to_owned(),
         hint,
+        details: None,
     }
 }
 

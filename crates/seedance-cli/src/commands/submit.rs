@@ -153,6 +153,7 @@ pub(crate) async fn run(
     if args.cost.dry_run {
         return prepared.print_dry_run(global.json, out);
     }
+    let balance = crate::cost::check_balance(ctx, &prepared.estimate, err).await?;
     let request = prepared.publish(ctx).await?;
     let submitted = submit_through_interrupt(ctx, &request, err, interrupt, |id| {
         format!("the task was created; follow it with: seedance wait {id}")
@@ -161,7 +162,7 @@ pub(crate) async fn run(
     let result = if global.json {
         write_json(
             out,
-            &json!({"task_id": submitted.task_id, "warnings": prepared.read.warnings}),
+            &json!({"task_id": submitted.task_id, "warnings": prepared.read.warnings, "estimate": prepared.estimate.total, "balance": balance}),
         )
     } else {
         writeln!(out, "{}", printable(&submitted.task_id))

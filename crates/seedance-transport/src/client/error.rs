@@ -158,6 +158,10 @@ pub enum ClientError {
     /// An image the upload endpoint would refuse (format, size); nothing was sent.
     #[error(transparent)]
     UploadRefused(#[from] super::upload::UploadRefusal),
+    /// An asset request that cannot be sent (no assets, more than 20, no
+    /// group); nothing was sent.
+    #[error(transparent)]
+    AssetRequest(#[from] seedance_core::asset::AssetRequestError),
     /// A local file operation failed.
     #[error("{}: {source}", path.display())]
     Io {

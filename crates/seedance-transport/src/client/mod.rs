@@ -1,6 +1,8 @@
 //! The typed client: submit, status, wait, download and generate, with
 //! retries, over any [`Transport`].
 
+mod account;
+mod assets;
 mod call;
 mod digest;
 mod download;
@@ -11,6 +13,11 @@ mod retry;
 mod upload;
 mod wait;
 
+pub use account::{
+    ACCOUNT_BALANCE_PATH, KEY_BALANCE_PATH, MODEL_SCHEMA_PATH, MODELS_PATH, PRICING_PATH,
+    VIDEO_OPERATION,
+};
+pub use assets::{ASSET_POLL_INTERVAL, AssetTask};
 pub use digest::DigestStream;
 pub use download::Download;
 pub use error::{ClientError, SubmitPhase};
@@ -282,11 +289,21 @@ impl Client {
         self.origin.elapsed()
     }
 
+    /// 64 random bits for idempotency keys: from std's randomly seeded
+    /// hasher and a process-wide counter, never from the jitter generator
+    /// (whose seed is fixed for reproducible tests, so two clients would
+    /// send the same key).
     pub(crate) fn random_u64(&self) -> u64 {
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        // Mixed with the wall clock: two processes with the same jitter
-        // seed must not send the same key.
-        rng.next_u64() ^ (self.unix_now() as u64).rotate_left(32) ^ u64::from(std::process::id())
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static DRAWN: AtomicU64 = AtomicU64::new(0);
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(DRAWN.fetch_add(1, Ordering::Relaxed));
+        h.write_u32(std::process::id());
+        if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            h.write_u128(d.as_nanos());
+        }
+        h.finish()
     }
 
     pub(crate) fn jitter(&self) -> f64 {

@@ -23,6 +23,7 @@ mod poll_props;
 mod process;
 mod read_recovery;
 mod real_service;
+mod request_fields;
 mod responses;
 mod scenarios;
 mod secrets;

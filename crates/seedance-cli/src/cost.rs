@@ -147,6 +147,8 @@ pub(crate) struct DryRun<'a> {
     pub(crate) uploads: &'a [LocalFile],
     /// The estimate.
     pub(crate) estimate: CostEstimate,
+    /// The validator's warnings (printed on stderr without `--json`).
+    pub(crate) warnings: &'a [seedance_core::Violation],
 }
 
 impl DryRun<'_> {
@@ -159,6 +161,7 @@ impl DryRun<'_> {
                     "requests": self.requests.iter().map(|(label, body)| json!({"label": label, "body": body})).collect::<Vec<_>>(),
                     "uploads": self.uploads,
                     "estimate": self.estimate,
+                    "warnings": self.warnings,
                 }),
             )
         } else {
@@ -351,6 +354,8 @@ pub(crate) async fn before_paying(
                 .collect(),
             uploads: local,
             estimate,
+            // A plan's warnings were printed when it was read.
+            warnings: &[],
         }
         .print(json_mode, out)?;
         return Ok(BeforePaying::DryRunPrinted);

@@ -73,6 +73,15 @@ pub struct RequestArgs {
     /// rules of the base its name suggests. The SDK cannot check it.
     #[arg(long, help_heading = "Request")]
     pub allow_unknown_model: bool,
+    /// Where apimart pushes the task's status when it changes (the request's
+    /// `webhook` field; apimart appends `/callback`). Runs still poll.
+    #[arg(long, value_name = "URL", help_heading = "Request")]
+    pub webhook: Option<String>,
+    /// Send a field this version leaves out because the service refuses it
+    /// (repeatable): `camera_fixed` is documented by apimart but refused
+    /// upstream for the Seedance 2.0 family.
+    #[arg(long, value_name = "FIELD", help_heading = "Request")]
+    pub force_field: Vec<String>,
 }
 
 impl RequestArgs {
@@ -137,6 +146,9 @@ impl RequestArgs {
         }
         if !self.audio_refs.is_empty() {
             put("audio_urls", "--audio-ref", json!(self.audio_refs));
+        }
+        if let Some(v) = &self.webhook {
+            put("webhook", "--webhook", json!(v));
         }
         f
     }
@@ -237,11 +249,39 @@ pub(crate) fn read_request_with_flags(
     })
 }
 
+/// Fields the service refuses although a page documents them: left out of
+/// the request (the validator's warning says so) unless `--force-field`
+/// names them.
+const REFUSED_UPSTREAM: &[&str] = &["camera_fixed"];
+
+/// Leaves out of `request` the refused fields not forced, and says in the
+/// warning whether each is sent.
+fn leave_out_refused_fields(
+    request: &mut seedance_core::GenerationRequest,
+    warnings: &mut [seedance_core::Violation],
+    force_fields: &[String],
+) {
+    for field in REFUSED_UPSTREAM {
+        let forced = force_fields.iter().any(|f| f == field);
+        if *field == "camera_fixed" && !forced {
+            request.camera_fixed = None;
+        }
+        for w in warnings.iter_mut().filter(|w| w.path == *field) {
+            w.message = if forced {
+                format!("{}; sent anyway (--force-field {field})", w.message)
+            } else {
+                format!("{}; left out of the request", w.message)
+            };
+        }
+    }
+}
+
 /// Parses and validates `value`, naming the flag of each field a flag set.
 pub(crate) fn validate_with_flags(
     value: &Value,
     flagged: &[(&'static str, &'static str)],
     allow_unknown_model: bool,
+    force_fields: &[String],
 ) -> Result<ReadRequest, Failure> {
     // With the opt-in, an unknown model id is checked as its base model
     // and sent as written.
@@ -267,6 +307,7 @@ pub(crate) fn validate_with_flags(
                     ),
                 ));
             }
+            leave_out_refused_fields(&mut request, &mut warnings, force_fields);
             Ok(ReadRequest { request, warnings })
         }
         Err(mut e) => {

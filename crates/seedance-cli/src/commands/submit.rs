@@ -76,6 +76,7 @@ pub(crate) fn prepare(
         &raw.value,
         &raw.flagged,
         flags.allow_unknown_model,
+        &flags.force_field,
     )?;
     let mut read = read;
     // Local images are checked by their bytes (size, format, pixels) before
@@ -106,6 +107,7 @@ impl Prepared {
             requests: vec![("request".to_owned(), self.read.request.to_json())],
             uploads: &self.local,
             estimate: self.estimate,
+            warnings: &self.read.warnings,
         }
         .print(json_mode, out)
     }

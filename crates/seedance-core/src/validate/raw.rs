@@ -146,7 +146,7 @@ pub(crate) fn parse<'a>(value: &'a Value, report: &mut ValidationReport) -> Opti
                     report.warn(
                         Code::CameraFixedRefusedUpstream,
                         "camera_fixed",
-                        "is listed on apimart's page but refused upstream for the Seedance 2.0 family (a 400 after the request is accepted); the CLI leaves it out unless --force-field camera_fixed",
+                        "is listed on apimart's page but refused upstream for the Seedance 2.0 family (a 400 after the request is accepted)",
                     );
                 }
             }

@@ -34,5 +34,6 @@ mod torture;
 mod transport_conformance;
 mod validation_props;
 mod validation_rules;
+mod webhooks;
 mod workflows_batch;
 mod workflows_chain;

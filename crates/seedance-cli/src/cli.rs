@@ -73,6 +73,12 @@ pub struct GlobalArgs {
     /// Logs never contain the API key.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Listen on 127.0.0.1:PORT for webhook pushes while this command runs
+    /// (make it public with a tunnel and name it with --webhook): a wait
+    /// wakes as soon as its task's push arrives and polls only every 60 s
+    /// in between.
+    #[arg(long, global = true, value_name = "PORT")]
+    pub webhook_port: Option<u16>,
 }
 
 /// A hash for downloaded files (see `--digest`).
@@ -152,6 +158,9 @@ pub enum Command {
     Balance(BalanceArgs),
     /// List the models the service offers (GET /v1/models).
     Models(ModelsArgs),
+    /// Receive webhook pushes on 127.0.0.1 (behind your tunnel) and print
+    /// each task's new status, deduplicated, until Ctrl-C.
+    WebhookListen(WebhookListenArgs),
     /// Private assets (`asset://` ids) for requests: register images,
     /// videos or audio clips in a group.
     #[command(subcommand)]
@@ -161,6 +170,17 @@ pub enum Command {
 /// Arguments of `seedance balance`.
 #[derive(Debug, Args)]
 pub struct BalanceArgs {}
+
+/// Arguments of `seedance webhook-listen`.
+#[derive(Debug, Args)]
+pub struct WebhookListenArgs {
+    /// Port to listen on (0 picks a free one, printed on stderr).
+    #[arg(long, default_value_t = 8788)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
 
 /// Arguments of `seedance models`.
 #[derive(Debug, Args)]
@@ -283,6 +303,10 @@ pub struct ResumeArgs {
     /// Output directory (holds manifest.json, which makes reruns resume).
     #[arg(long)]
     pub out: PathBuf,
+    /// Where apimart pushes each task's status (the `webhook` field of every
+    /// request; apimart appends `/callback`). Runs still poll.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
     /// Send again jobs whose earlier submit may have created a (billed) task
     /// whose id was lost. Check your apimart task list first: this may pay twice.
     #[arg(long)]
@@ -465,6 +489,11 @@ pub struct MockServerArgs {
     /// `sensitive-output`, `sensitive-prompt` or `copyright`.
     #[arg(long, value_parser = seedance_sim::Moderation::parse)]
     pub moderation: Option<seedance_sim::Moderation>,
+    /// Webhook pushes: `duplicate` (each twice), `late` (an earlier status
+    /// after the last), `never` (none); repeatable. Pushes go only to
+    /// loopback URLs.
+    #[arg(long, value_name = "FAULT", value_parser = ["duplicate", "late", "never"])]
+    pub webhook_fault: Vec<String>,
     /// Submits accepted per second (unlimited when absent).
     #[arg(long)]
     pub rate_limit: Option<u32>,

@@ -36,6 +36,7 @@ mod output;
 mod probe;
 mod progress;
 mod request_args;
+mod webhook_listener;
 
 pub use cli::{Cli, Command};
 pub use exit::ExitStatus;
@@ -150,6 +151,7 @@ fn meaningless_global_options(cli: &Cli) -> Option<Failure> {
         Command::Takes(_) => "takes",
         Command::Select(_) => "select",
         Command::MockServer(_) => "mock-server",
+        Command::WebhookListen(_) => "webhook-listen",
         _ => return None,
     };
     let g = &cli.global;
@@ -203,6 +205,9 @@ fn run_async(
             context::refuse_key_argument(global)?;
             return commands::mock_server::run(global, args, out, &interrupt).await;
         }
+        if let Command::WebhookListen(args) = &cli.command {
+            return commands::webhook_listen::run(global, args, out, err, &interrupt).await;
+        }
         let mut config = ClientConfig {
             download_digest: global.digest.into(),
             ..ClientConfig::default()
@@ -234,6 +239,26 @@ fn run_async(
         ctx.client = ctx
             .client
             .with_calibration(calibration::load(cache.as_ref()));
+        if let Some(port) = global.webhook_port {
+            let inbox = std::sync::Arc::new(seedance_transport::webhook::WebhookInbox::default());
+            let addr = webhook_listener::start(
+                "127.0.0.1",
+                port,
+                inbox.clone(),
+                std::sync::Arc::new(|_, _| {}),
+            )
+            .await
+            .map_err(|e| {
+                Failure::failed(format!(
+                    "--webhook-port: cannot listen on 127.0.0.1:{port}: {e}"
+                ))
+            })?;
+            ctx.client.attach_webhook_inbox(inbox);
+            let _ = writeln!(
+                err,
+                "listening for webhook pushes on http://{addr}/callback"
+            );
+        }
         let ctx = &ctx;
         let _save = SaveCalibration { ctx, path: cache };
         let interrupt = &interrupt;
@@ -296,6 +321,7 @@ fn run_async(
             | Command::Takes(_)
             | Command::Select(_)
             | Command::MockServer(_)
+            | Command::WebhookListen(_)
             | Command::Completions(_)
             | Command::Schema(_) => Ok(()),
         }

@@ -96,6 +96,8 @@ pub struct SimConfig {
     /// Every task fails this moderation check (its public code and
     /// message), as a service that refuses the content would.
     pub moderation: Option<crate::Moderation>,
+    /// What goes wrong with webhook pushes (none by default).
+    pub webhook_faults: crate::WebhookFaults,
 }
 
 /// Response shapes seen in the documentation and live bodies, beyond the
@@ -241,6 +243,7 @@ impl Default for SimConfig {
             shapes: ResponseShapes::default(),
             ignore_idempotency_keys: false,
             moderation: None,
+            webhook_faults: crate::WebhookFaults::default(),
         }
     }
 }

@@ -125,8 +125,12 @@ impl Simulator {
             task.idempotency_key = Some(key.into());
             state.keys.insert(key.into(), id.clone());
         }
+        let ends_in = task.queue + task.generation;
         state.tasks.insert(id.clone(), task);
         state.dirty = true;
+        if let Some(webhook) = body.get("webhook").and_then(Value::as_str) {
+            self.schedule_pushes(&id, webhook, ends_in);
+        }
         self.submit_answer(request, &id, estimate, seq)
     }
 

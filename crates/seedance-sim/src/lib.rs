@@ -72,6 +72,7 @@ mod stats;
 mod tasks;
 mod transport;
 mod uploads;
+mod webhooks;
 
 pub use config::{
     DEFAULT_SIM_KEY, GenerationTime, ProgressShape, ResponseShapes, SimConfig, StatusSpelling,
@@ -85,6 +86,7 @@ pub use reply::{MediaBody, MediaReply, SimReply};
 pub use simulator::{RESPONSE_VERSION_HEADER, Simulator};
 pub use stats::SimStats;
 pub use transport::SimTransport;
+pub use webhooks::WebhookFaults;
 
 /// Checks a request body as the simulated service does: `Ok(())` when it
 /// would be accepted, or the field at fault and the message. Exposed so a

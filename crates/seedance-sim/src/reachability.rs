@@ -34,7 +34,7 @@ fn media_urls(body: &Value) -> Vec<(String, String)> {
 }
 
 /// (host:port, path and query) of a plain-HTTP loopback URL.
-fn loopback(url: &str) -> Option<(String, String)> {
+pub(crate) fn loopback(url: &str) -> Option<(String, String)> {
     let rest = url.strip_prefix("http://")?;
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
@@ -51,14 +51,32 @@ fn loopback(url: &str) -> Option<(String, String)> {
 
 /// The HTTP status of a GET of `path` on `authority`, or why there is none.
 async fn status(authority: &str, host: &str, path: &str) -> Result<u16, String> {
+    exchange(authority, host, "GET", path, None).await
+}
+
+/// The HTTP status of a request (a JSON body for a POST) to `authority`, or
+/// why there is none.
+pub(crate) async fn exchange(
+    authority: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    json: Option<&[u8]>,
+) -> Result<u16, String> {
     let mut stream = tokio::net::TcpStream::connect(authority)
         .await
         .map_err(|e| format!("connection failed: {e}"))?;
-    let head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if let Some(body) = json {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(json.unwrap_or_default());
+    stream.write_all(&bytes).await.map_err(|e| e.to_string())?;
     let mut buf = vec![0u8; 1024];
     let mut got = 0;
     while got < buf.len() && !buf[..got].windows(2).any(|w| w == b"\r\n") {

@@ -36,6 +36,8 @@ pub struct SimStats {
     pub discovery_requests: u64,
     /// Asset tasks created (`POST /v1/seedance2/private-avatar`).
     pub asset_tasks_created: u64,
+    /// Webhook push attempts (retries included).
+    pub webhook_pushes: u64,
 }
 
 impl SimStats {
@@ -58,6 +60,7 @@ impl SimStats {
             replays: n("replays"),
             discovery_requests: n("discovery_requests"),
             asset_tasks_created: n("asset_tasks_created"),
+            webhook_pushes: n("webhook_pushes"),
         }
     }
 
@@ -79,6 +82,7 @@ impl SimStats {
             "uploads_stored": self.uploads_stored,
             "discovery_requests": self.discovery_requests,
             "asset_tasks_created": self.asset_tasks_created,
+            "webhook_pushes": self.webhook_pushes,
         })
     }
 }

@@ -66,6 +66,8 @@ pub mod transport;
 pub mod wire;
 
 pub use api_key::{API_KEY_ENV, ApiKey, ApiKeyError};
+pub mod webhook;
+
 pub use client::{
     Client, ClientConfig, ClientError, DigestStream, Download, Generated, IdempotencySupport,
     KeyedResend, SubmitPhase, Submitted, UploadedImage, WaitEvent,

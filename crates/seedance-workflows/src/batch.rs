@@ -185,10 +185,7 @@ pub fn parse_jobs_with_local_media(
 
 /// How a batch rerun reconciles `jobs` with the jobs already recorded.
 fn reconcile(jobs: &[GenerationRequest], options: &BatchOptions) -> crate::changes::Reconcile {
-    let fingerprints: Vec<Fingerprint> = jobs
-        .iter()
-        .map(|r| Fingerprint::of(serde_json::to_string(r).unwrap_or_default().as_bytes()))
-        .collect();
+    let fingerprints: Vec<Fingerprint> = jobs.iter().map(Fingerprint::of_request).collect();
     crate::changes::Reconcile {
         fingerprints,
         specs: Vec::new(),

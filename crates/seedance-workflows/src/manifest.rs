@@ -29,6 +29,26 @@ impl Fingerprint {
         Fingerprint(Sha256::digest(bytes).into())
     }
 
+    /// The fingerprint of a job's request: its canonical JSON without the
+    /// fields that say how to deliver the result rather than what to make
+    /// (`webhook`), so adding `--webhook` to a rerun changes no job.
+    pub fn of_request(request: &seedance_core::GenerationRequest) -> Self {
+        if request.extra.contains_key("webhook") {
+            let mut content = request.clone();
+            content.extra.remove("webhook");
+            return Fingerprint::of(
+                serde_json::to_string(&content)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+        }
+        Fingerprint::of(
+            serde_json::to_string(request)
+                .unwrap_or_default()
+                .as_bytes(),
+        )
+    }
+
     /// Lower-case hex.
     pub fn hex(&self) -> String {
         seedance_core::hex::encode(&self.0)

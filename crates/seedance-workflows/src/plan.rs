@@ -295,11 +295,10 @@ impl Plan {
     /// a resume compares it to notice that the plan changed.
     pub fn fingerprint(&self, k: usize) -> crate::manifest::Fingerprint {
         let placeholder = MediaUrl::parse(PLACEHOLDER_FRAME).ok();
-        let body = self
-            .segment_request(k, if k == 0 { None } else { placeholder.as_ref() })
-            .map(|r| serde_json::to_string(&r).unwrap_or_default())
-            .unwrap_or_default();
-        crate::manifest::Fingerprint::of(body.as_bytes())
+        match self.segment_request(k, if k == 0 { None } else { placeholder.as_ref() }) {
+            Ok(request) => crate::manifest::Fingerprint::of_request(&request),
+            Err(_) => crate::manifest::Fingerprint::of(b""),
+        }
     }
 }
 

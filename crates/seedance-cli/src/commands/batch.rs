@@ -40,6 +40,14 @@ pub(crate) async fn run(
                 .join("\n")
         ))
     })?;
+    let mut jobs = jobs;
+    if let Some(url) = &args.resume.webhook {
+        // Every job's request names the webhook.
+        for job in &mut jobs {
+            job.extra
+                .insert("webhook".to_owned(), serde_json::json!(url));
+        }
+    }
     let label = |k: usize| format!("job {k}");
     let (estimate, balance) = match crate::cost::before_paying(
         ctx,

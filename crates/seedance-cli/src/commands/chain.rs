@@ -40,6 +40,15 @@ pub(crate) async fn run(
             .to_string(),
         )
     })?;
+    if let (Some(url), Some(obj)) = (&args.resume.webhook, value.as_object_mut()) {
+        // Every segment's request names the webhook.
+        let defaults = obj
+            .entry("defaults")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(d) = defaults.as_object_mut() {
+            d.insert("webhook".to_owned(), serde_json::json!(url));
+        }
+    }
     let (plan, warnings) = Plan::from_json(&value).map_err(|e| Failure::failed(e.to_string()))?;
     if !global.json {
         for w in &warnings {

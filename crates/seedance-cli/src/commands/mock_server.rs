@@ -44,6 +44,12 @@ pub(crate) async fn run(
         echo_key_in_errors: args.echo_key,
         ignore_idempotency_keys: args.ignore_idempotency,
         moderation: args.moderation,
+        webhook_faults: seedance_sim::WebhookFaults {
+            duplicate: args.webhook_fault.iter().any(|f| f == "duplicate"),
+            out_of_order: args.webhook_fault.iter().any(|f| f == "late"),
+            never: args.webhook_fault.iter().any(|f| f == "never"),
+            ..seedance_sim::WebhookFaults::default()
+        },
         progress_shape: args.progress_shape,
         estimate_factor: args.estimate_factor,
         shapes: seedance_sim::ResponseShapes {

@@ -16,6 +16,7 @@ pub(crate) mod takes;
 pub(crate) mod upload;
 pub(crate) mod validate;
 pub(crate) mod wait;
+pub(crate) mod webhook_listen;
 
 use crate::exit::ExitStatus;
 use crate::failure::Failure;

@@ -87,6 +87,9 @@ pub struct ClientConfig {
     /// Adaptive spacing of submits after a 429, shared by every concurrent
     /// submit through this client.
     pub pacing: PacerConfig,
+    /// With a webhook inbox attached ([`Client::with_webhook_inbox`]): the
+    /// longest a wait goes without polling while it waits for a push.
+    pub webhook_fallback_poll: Duration,
     /// The hash every download is recorded with. BLAKE3 by default: it keeps
     /// up with any network on any CPU. SHA-256 (to compare with a published
     /// `sha256sum`) bounds a download at the CPU's SHA-256 speed, about
@@ -111,6 +114,7 @@ impl Default for ClientConfig {
             jitter_seed: 0x5EED,
             pacing: PacerConfig::default(),
             download_digest: DigestAlgorithm::default(),
+            webhook_fallback_poll: Duration::from_secs(60),
         }
     }
 }
@@ -174,6 +178,8 @@ pub struct Client {
     submissions: Mutex<std::collections::HashMap<String, Submission>>,
     /// What answers have shown of idempotency support.
     idempotency: idempotent::SupportCell,
+    /// Pushed statuses, when a webhook listener feeds this client.
+    webhooks: std::sync::OnceLock<Arc<crate::webhook::WebhookInbox>>,
 }
 
 /// What the client remembers of a task it submitted.
@@ -212,6 +218,7 @@ impl Client {
             calibration: Mutex::new(Calibration::default()),
             submissions: Mutex::new(std::collections::HashMap::new()),
             idempotency: idempotent::SupportCell::default(),
+            webhooks: std::sync::OnceLock::new(),
         }
     }
 
@@ -258,6 +265,48 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .record(model.unwrap_or("*"), estimate, actual);
+    }
+
+    /// Feeds this client the pushes a webhook listener receives: a wait
+    /// wakes as soon as its task's push says it ended (then confirms with a
+    /// status read), and in between polls at most every
+    /// `ClientConfig::webhook_fallback_poll`, in case a push never comes.
+    pub fn with_webhook_inbox(self, inbox: Arc<crate::webhook::WebhookInbox>) -> Self {
+        self.attach_webhook_inbox(inbox);
+        self
+    }
+
+    /// [`Client::with_webhook_inbox`] for a client already shared. Returns
+    /// `false` (and changes nothing) when an inbox was attached before.
+    pub fn attach_webhook_inbox(&self, inbox: Arc<crate::webhook::WebhookInbox>) -> bool {
+        self.webhooks.set(inbox).is_ok()
+    }
+
+    /// Sleeps until `wake`, or until a webhook push says `task_id` ended
+    /// (when an inbox is attached; the sleep is then stretched to the
+    /// fallback poll interval, capped by `deadline`).
+    pub(crate) async fn sleep_or_push(
+        &self,
+        task_id: &str,
+        wake: tokio::time::Instant,
+        deadline: tokio::time::Instant,
+    ) {
+        match self.webhooks.get() {
+            None => tokio::time::sleep_until(wake).await,
+            // A push said the task ended but the status read did not
+            // confirm it (early, or forged): the normal schedule, so a
+            // lying push cannot make the wait spin.
+            Some(inbox) if inbox.says_ended(task_id) => tokio::time::sleep_until(wake).await,
+            Some(inbox) => {
+                let stretched = wake
+                    .max(tokio::time::Instant::now() + self.config.webhook_fallback_poll)
+                    .min(deadline);
+                tokio::select! {
+                    () = tokio::time::sleep_until(stretched) => {}
+                    () = inbox.ended(task_id) => {}
+                }
+            }
+        }
     }
 
     /// Replaces the unix clock used for expiry checks.

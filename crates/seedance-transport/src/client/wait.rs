@@ -215,11 +215,15 @@ impl Client {
             last_status = Some(task.status);
             let delay = schedule.next_delay(elapsed, self.jitter());
             let wake = Instant::now() + delay;
-            if wake >= deadline {
+            if wake >= deadline && self.webhooks.get().is_none() {
                 tokio::time::sleep_until(deadline).await;
                 return Err(timeout(last_status));
             }
-            tokio::time::sleep_until(wake).await;
+            self.sleep_or_push(task_id, wake.min(deadline), deadline)
+                .await;
+            if Instant::now() >= deadline {
+                return Err(timeout(last_status));
+            }
         }
     }
 }

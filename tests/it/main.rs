@@ -13,6 +13,7 @@ mod fault_matrix;
 mod hostile_input;
 mod iteration;
 mod loopback_faults;
+mod mcp;
 mod media_check;
 mod media_store;
 mod money_safety;

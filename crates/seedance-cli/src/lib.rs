@@ -30,6 +30,7 @@ mod exit;
 mod failure;
 mod input;
 mod interrupt;
+mod mcp;
 mod media;
 mod output;
 mod probe;
@@ -128,7 +129,7 @@ impl Drop for SaveCalibration<'_> {
 }
 
 /// Where `--mock` keeps the simulator's state under an output directory.
-const MOCK_STATE_DIR: &str = ".seedance-mock";
+pub(crate) const MOCK_STATE_DIR: &str = ".seedance-mock";
 
 /// The API options (`--mock`, `--base-url`, `--api-key-file`) are global so
 /// `seedance --mock chain ...` reads naturally, but they mean nothing to
@@ -193,6 +194,9 @@ fn run_async(
         if let Command::MockServer(args) = &cli.command {
             context::refuse_key_argument(global)?;
             return commands::mock_server::run(global, args, out, &interrupt).await;
+        }
+        if let Command::Mcp(args) = &cli.command {
+            return mcp::run(global, args, &interrupt).await;
         }
         let mut config = ClientConfig {
             download_digest: global.digest.into(),
@@ -261,6 +265,7 @@ fn run_async(
             | Command::Takes(_)
             | Command::Select(_)
             | Command::MockServer(_)
+            | Command::Mcp(_)
             | Command::Completions(_)
             | Command::Schema(_) => Ok(()),
         }

@@ -166,9 +166,13 @@ class Request:
     @classmethod
     def from_dict(cls, body: Mapping[str, Any]) -> "Request":
         """A request from a JSON body; unknown fields are problems, like every other."""
+        warnings = validate(dict(body))  # raises, naming every problem
         unknown = [k for k in body if k not in _REQUEST_FIELDS]
-        if unknown or "model" not in body:
-            validate(dict(body))  # raises, naming every problem
+        if unknown:
+            # The service ignores them; a typed request cannot carry them.
+            said = {w.path: w for w in warnings}
+            problems = [said.get(k) or Problem("unknown_field", k, "is not a field of a request") for k in unknown]
+            raise ValidationError(f"not a request field: {', '.join(unknown)}", problems)
         return cls(**dict(body))
 
 

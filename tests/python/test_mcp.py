@@ -288,3 +288,31 @@ def test_no_tool_takes_a_key_and_none_shows_it(tmp_path):
             assert r.is_error and "api_key" in body(r)["error"]
 
     run(main)
+
+
+def test_the_readme_agent_host_configuration_starts_the_server(tmp_path):
+    """README's `mcpServers` snippet, as an agent host reads it (on the simulator, in a temporary root)."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Agents (MCP)", 1)[1]
+    config = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    entry = config["mcpServers"]["seedance"]
+    assert entry["command"] == "seedance" and entry["args"][0] == "mcp"
+    args = list(entry["args"])
+    args[args.index("--out-root") + 1] = str(tmp_path / "videos")
+    env = dict(entry.get("env", {}), PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+
+    async def main():
+        params = StdioServerParameters(command=BIN, args=[*args, "--mock"], env=env)
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as s:
+                init = await s.initialize()
+                assert init.server_info.name == "seedance"
+                assert {t.name for t in (await s.list_tools()).tools} == EXPECTED_TOOLS
+                # --max-cost from the configuration is the budget of calls that give none.
+                r = await s.call_tool("generate", {"request": {"model": "doubao-seedance-2.0", "prompt": "x", "duration": 15, "resolution": "1080p"}, "wait": False})
+                assert r.is_error and "above 5" in body(r)["error"], body(r)
+
+    run(main)
+    assert (tmp_path / "videos").is_dir()

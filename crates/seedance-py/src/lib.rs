@@ -22,7 +22,9 @@ use pyo3::prelude::*;
 use seedance_core::GenerationRequest;
 use seedance_core::pricing::PriceTable;
 use seedance_sim::{SimConfig, SimTransport, Simulator as Sim};
-use seedance_transport::{ApiKey, Client as RustClient, ClientConfig, ClientError, ReqwestTransport};
+use seedance_transport::{
+    ApiKey, Client as RustClient, ClientConfig, ClientError, ReqwestTransport,
+};
 use seedance_workflows::{BatchOptions, ChainOptions, Event, Plan, StopSignal, WorkflowError};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -78,14 +80,18 @@ fn workflow_error(e: &WorkflowError) -> PyErr {
 fn invalid(report: &seedance_core::ValidationReport) -> PyErr {
     let n = report.errors.len();
     error(
-        format!("invalid request: {n} problem{}", if n == 1 { "" } else { "s" }),
+        format!(
+            "invalid request: {n} problem{}",
+            if n == 1 { "" } else { "s" }
+        ),
         "invalid",
         json!({"errors": report.errors, "warnings": report.warnings}),
     )
 }
 
 fn parse_json(text: &str, what: &str) -> PyResult<Value> {
-    serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("{what} is not JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| PyValueError::new_err(format!("{what} is not JSON: {e}")))
 }
 
 /// A flag a Python thread raises to stop a call running on another thread
@@ -159,14 +165,20 @@ fn block<T: Send + 'static>(
             Ok(Ok(v)) => return pending.map_or(Ok(v), Err),
             Ok(Err(join)) => {
                 return Err(pending.unwrap_or_else(|| {
-                    Stopped::Raised(error(format!("the call stopped: {join}"), "internal", Value::Null))
+                    Stopped::Raised(error(
+                        format!("the call stopped: {join}"),
+                        "internal",
+                        Value::Null,
+                    ))
                 }));
             }
             Err(_) => {}
         }
         let stop = match py.check_signals() {
             Err(e) => Some(Stopped::Raised(e)),
-            Ok(()) if pending.is_none() && cancel.is_some_and(Cancel::cancelled) => Some(Stopped::Cancelled),
+            Ok(()) if pending.is_none() && cancel.is_some_and(Cancel::cancelled) => {
+                Some(Stopped::Cancelled)
+            }
             Ok(()) => None,
         };
         if let Some(reason) = stop {
@@ -190,17 +202,15 @@ fn stopped(s: Stopped, py: Python<'_>, task_id: Option<&str>) -> PyErr {
     match s {
         Stopped::Raised(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
             let message = match task_id {
-                Some(id) => format!("interrupted; task {id} keeps running on the server: wait for it with Client.wait(\"{id}\")"),
+                Some(id) => format!(
+                    "interrupted; task {id} keeps running on the server: wait for it with Client.wait(\"{id}\")"
+                ),
                 None => "interrupted".to_owned(),
             };
             NativeInterrupted::new_err((message, task_id.map(str::to_owned)))
         }
         Stopped::Raised(e) => e,
-        Stopped::Cancelled => error(
-            "cancelled",
-            "cancelled",
-            json!({"task_id": task_id}),
-        ),
+        Stopped::Cancelled => error("cancelled", "cancelled", json!({"task_id": task_id})),
     }
 }
 
@@ -210,7 +220,10 @@ fn stopped(s: Stopped, py: Python<'_>, task_id: Option<&str>) -> PyErr {
 fn validate(request: &str) -> PyResult<String> {
     let value = parse_json(request, "the request")?;
     let report = seedance_core::validate_json(&value);
-    Ok(json!({"valid": report.is_valid(), "errors": report.errors, "warnings": report.warnings}).to_string())
+    Ok(
+        json!({"valid": report.is_valid(), "errors": report.errors, "warnings": report.warnings})
+            .to_string(),
+    )
 }
 
 /// The request as it would be sent (JSON), or a `NativeError` of kind `invalid`.
@@ -231,7 +244,11 @@ fn estimate(requests: &str) -> PyResult<String> {
         let (r, _) = GenerationRequest::from_json(v).map_err(|e| {
             let mut p = invalid(&e.report);
             if list.len() > 1 {
-                p = error(format!("request {k}: {p}"), "invalid", json!({"errors": e.report.errors, "warnings": e.report.warnings}));
+                p = error(
+                    format!("request {k}: {p}"),
+                    "invalid",
+                    json!({"errors": e.report.errors, "warnings": e.report.warnings}),
+                );
             }
             p
         })?;
@@ -264,7 +281,11 @@ impl Simulator {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(1, |d| d.as_nanos() as u64)
         });
-        let base = if instant { SimConfig::instant() } else { SimConfig::quick() };
+        let base = if instant {
+            SimConfig::instant()
+        } else {
+            SimConfig::quick()
+        };
         // The simulator runs on the shared runtime's clock.
         let _guard = runtime().enter();
         Simulator {
@@ -293,7 +314,9 @@ fn checked_request(request: &str) -> PyResult<GenerationRequest> {
         .map_err(|e| invalid(&e.report))
 }
 
-fn wait_events(tx: mpsc::UnboundedSender<Value>) -> impl FnMut(&seedance_transport::WaitEvent) + Send {
+fn wait_events(
+    tx: mpsc::UnboundedSender<Value>,
+) -> impl FnMut(&seedance_transport::WaitEvent) + Send {
     move |e| {
         let _ = tx.send(json!({
             "task_id": e.task_id,
@@ -308,11 +331,24 @@ fn wait_events(tx: mpsc::UnboundedSender<Value>) -> impl FnMut(&seedance_transpo
 fn run_events(tx: mpsc::UnboundedSender<Value>) -> seedance_workflows::EventSink {
     Arc::new(move |e: &Event| {
         let v = match e {
-            Event::Submitted { index, task_id } => json!({"index": index, "event": "submitted", "task_id": task_id}),
-            Event::Progress { index, status, progress, .. } => json!({"index": index, "event": "progress", "status": status.as_str(), "progress": progress}),
+            Event::Submitted { index, task_id } => {
+                json!({"index": index, "event": "submitted", "task_id": task_id})
+            }
+            Event::Progress {
+                index,
+                status,
+                progress,
+                ..
+            } => {
+                json!({"index": index, "event": "progress", "status": status.as_str(), "progress": progress})
+            }
             Event::Completed { index } => json!({"index": index, "event": "completed"}),
-            Event::Downloaded { index, video, .. } => json!({"index": index, "event": "downloaded", "path": video.path}),
-            Event::Failed { index, message } => json!({"index": index, "event": "failed", "message": message}),
+            Event::Downloaded { index, video, .. } => {
+                json!({"index": index, "event": "downloaded", "path": video.path})
+            }
+            Event::Failed { index, message } => {
+                json!({"index": index, "event": "failed", "message": message})
+            }
             _ => return,
         };
         let _ = tx.send(v);
@@ -361,7 +397,9 @@ impl NativeClient {
         timeout_secs: f64,
     ) -> PyResult<Self> {
         if !(timeout_secs.is_finite() && timeout_secs > 0.0) {
-            return Err(PyValueError::new_err(format!("timeout_secs: {timeout_secs} is not a positive number of seconds")));
+            return Err(PyValueError::new_err(format!(
+                "timeout_secs: {timeout_secs} is not a positive number of seconds"
+            )));
         }
         let config = ClientConfig {
             wait_timeout: Duration::from_secs_f64(timeout_secs),
@@ -370,7 +408,9 @@ impl NativeClient {
         let _guard = runtime().enter();
         let client = if let Some(s) = simulator {
             if api_key.is_some() || base_url.is_some() {
-                return Err(PyValueError::new_err("simulator: give no api_key or base_url with it"));
+                return Err(PyValueError::new_err(
+                    "simulator: give no api_key or base_url with it",
+                ));
             }
             let key = ApiKey::new(SimConfig::default().api_key).ok();
             let clock = s.sim.clone();
@@ -391,7 +431,9 @@ impl NativeClient {
                 .map_err(|e| error(e.to_string(), "client", Value::Null))?;
             RustClient::with_config(Arc::new(transport), config)
         };
-        Ok(NativeClient { client: Arc::new(client) })
+        Ok(NativeClient {
+            client: Arc::new(client),
+        })
     }
 
     /// Submits a request (JSON); returns the task id. Ctrl-C lets a submit
@@ -414,55 +456,115 @@ impl NativeClient {
     fn status(&self, py: Python<'_>, task_id: String) -> PyResult<String> {
         let client = self.client.clone();
         let id = task_id.clone();
-        let task = block(py, async move { client.task(&id).await }, None, None, None, None)
-            .map_err(|s| stopped(s, py, None))?
-            .map_err(|e| client_error(&e))?;
+        let task = block(
+            py,
+            async move { client.task(&id).await },
+            None,
+            None,
+            None,
+            None,
+        )
+        .map_err(|s| stopped(s, py, None))?
+        .map_err(|e| client_error(&e))?;
         Ok(task_json(&task).to_string())
     }
 
     /// Waits for a task, calling `progress(json)` after every poll.
     #[pyo3(signature = (task_id, progress=None, cancel=None))]
-    fn wait(&self, py: Python<'_>, task_id: String, progress: Option<Py<PyAny>>, cancel: Option<PyRef<'_, Cancel>>) -> PyResult<String> {
+    fn wait(
+        &self,
+        py: Python<'_>,
+        task_id: String,
+        progress: Option<Py<PyAny>>,
+        cancel: Option<PyRef<'_, Cancel>>,
+    ) -> PyResult<String> {
         let client = self.client.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let id = task_id.clone();
-        let task = block(py, async move { client.wait_with(&id, wait_events(tx)).await }, Some(rx), progress.as_ref(), cancel.as_deref(), None)
-            .map_err(|s| stopped(s, py, Some(&task_id)))?
-            .map_err(|e| client_error(&e))?;
+        let task = block(
+            py,
+            async move { client.wait_with(&id, wait_events(tx)).await },
+            Some(rx),
+            progress.as_ref(),
+            cancel.as_deref(),
+            None,
+        )
+        .map_err(|s| stopped(s, py, Some(&task_id)))?
+        .map_err(|e| client_error(&e))?;
         Ok(task_json(&task).to_string())
     }
 
     /// Waits for a task and downloads its video (and last frame) into `out`.
     #[pyo3(signature = (task_id, out, progress=None, cancel=None))]
-    fn finish(&self, py: Python<'_>, task_id: String, out: PathBuf, progress: Option<Py<PyAny>>, cancel: Option<PyRef<'_, Cancel>>) -> PyResult<String> {
+    fn finish(
+        &self,
+        py: Python<'_>,
+        task_id: String,
+        out: PathBuf,
+        progress: Option<Py<PyAny>>,
+        cancel: Option<PyRef<'_, Cancel>>,
+    ) -> PyResult<String> {
         let client = self.client.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let id = task_id.clone();
-        let g = block(py, async move { client.finish(&id, &out, wait_events(tx)).await }, Some(rx), progress.as_ref(), cancel.as_deref(), None)
-            .map_err(|s| stopped(s, py, Some(&task_id)))?
-            .map_err(|e| client_error(&e))?;
+        let g = block(
+            py,
+            async move { client.finish(&id, &out, wait_events(tx)).await },
+            Some(rx),
+            progress.as_ref(),
+            cancel.as_deref(),
+            None,
+        )
+        .map_err(|s| stopped(s, py, Some(&task_id)))?
+        .map_err(|e| client_error(&e))?;
         Ok(generated_json(&g).to_string())
     }
 
     /// Downloads one URL to the file `path`.
     #[pyo3(signature = (url, path, cancel=None))]
-    fn download_url(&self, py: Python<'_>, url: String, path: PathBuf, cancel: Option<PyRef<'_, Cancel>>) -> PyResult<String> {
+    fn download_url(
+        &self,
+        py: Python<'_>,
+        url: String,
+        path: PathBuf,
+        cancel: Option<PyRef<'_, Cancel>>,
+    ) -> PyResult<String> {
         let client = self.client.clone();
-        let d = block(py, async move { client.download(&url, &path, None).await }, None, None, cancel.as_deref(), None)
-            .map_err(|s| stopped(s, py, None))?
-            .map_err(|e| client_error(&e))?;
+        let d = block(
+            py,
+            async move { client.download(&url, &path, None).await },
+            None,
+            None,
+            cancel.as_deref(),
+            None,
+        )
+        .map_err(|s| stopped(s, py, None))?
+        .map_err(|e| client_error(&e))?;
         Ok(download_json(&d).to_string())
     }
 
     /// Runs a chain plan (JSON) into `out`; resumable. Refuses above `max_cost`.
     #[pyo3(signature = (plan, out, max_cost=None, progress=None, cancel=None))]
-    fn chain(&self, py: Python<'_>, plan: &str, out: PathBuf, max_cost: Option<f64>, progress: Option<Py<PyAny>>, cancel: Option<PyRef<'_, Cancel>>) -> PyResult<String> {
+    fn chain(
+        &self,
+        py: Python<'_>,
+        plan: &str,
+        out: PathBuf,
+        max_cost: Option<f64>,
+        progress: Option<Py<PyAny>>,
+        cancel: Option<PyRef<'_, Cancel>>,
+    ) -> PyResult<String> {
         let value = parse_json(plan, "the plan")?;
         let (plan, _) = Plan::from_json(&value).map_err(|e| {
-            error(e.to_string(), "invalid", json!({"errors": e.errors, "warnings": e.warnings}))
+            error(
+                e.to_string(),
+                "invalid",
+                json!({"errors": e.errors, "warnings": e.warnings}),
+            )
         })?;
-        let placeholder = seedance_core::MediaUrl::parse(seedance_workflows::plan::PLACEHOLDER_FRAME)
-            .map_err(|e| error(e.to_string(), "internal", Value::Null))?;
+        let placeholder =
+            seedance_core::MediaUrl::parse(seedance_workflows::plan::PLACEHOLDER_FRAME)
+                .map_err(|e| error(e.to_string(), "internal", Value::Null))?;
         let requests = (0..plan.len())
             .map(|k| plan.segment_request(k, (k > 0).then_some(&placeholder)))
             .collect::<Result<Vec<_>, _>>()
@@ -471,7 +573,11 @@ impl NativeClient {
         let client = self.client.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let stop = StopSignal::new();
-        let options = ChainOptions { events: run_events(tx), stop: stop.clone(), ..ChainOptions::default() };
+        let options = ChainOptions {
+            events: run_events(tx),
+            stop: stop.clone(),
+            ..ChainOptions::default()
+        };
         let outcome = block(
             py,
             async move { seedance_workflows::run_chain(&client, &plan, &out, &options).await },
@@ -495,14 +601,27 @@ impl NativeClient {
     /// Runs jobs (a JSON array of requests) into `out`; resumable.
     #[pyo3(signature = (jobs, out, concurrency=4, max_cost=None, progress=None, cancel=None))]
     #[allow(clippy::too_many_arguments)]
-    fn batch(&self, py: Python<'_>, jobs: &str, out: PathBuf, concurrency: usize, max_cost: Option<f64>, progress: Option<Py<PyAny>>, cancel: Option<PyRef<'_, Cancel>>) -> PyResult<String> {
+    fn batch(
+        &self,
+        py: Python<'_>,
+        jobs: &str,
+        out: PathBuf,
+        concurrency: usize,
+        max_cost: Option<f64>,
+        progress: Option<Py<PyAny>>,
+        cancel: Option<PyRef<'_, Cancel>>,
+    ) -> PyResult<String> {
         let values = parse_json(jobs, "the jobs")?;
         let Some(list) = values.as_array() else {
             return Err(PyValueError::new_err("jobs: expected a list of requests"));
         };
         let text: String = list.iter().map(|j| format!("{j}\n")).collect();
         let jobs = seedance_workflows::parse_jobs(&text).map_err(|e| {
-            error(e.to_string(), "invalid", json!({"errors": e.errors, "warnings": e.warnings}))
+            error(
+                e.to_string(),
+                "invalid",
+                json!({"errors": e.errors, "warnings": e.warnings}),
+            )
         })?;
         hold(&jobs, max_cost)?;
         if concurrency == 0 {
@@ -511,7 +630,12 @@ impl NativeClient {
         let client = self.client.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let stop = StopSignal::new();
-        let options = BatchOptions { concurrency, events: run_events(tx), stop: stop.clone(), ..BatchOptions::default() };
+        let options = BatchOptions {
+            concurrency,
+            events: run_events(tx),
+            stop: stop.clone(),
+            ..BatchOptions::default()
+        };
         let dir = out.clone();
         let summary = block(
             py,
@@ -526,9 +650,22 @@ impl NativeClient {
         let manifest = seedance_workflows::manifest::read_run(&out).ok().flatten();
         let videos: Vec<Value> = manifest
             .as_ref()
-            .map(|m| m.jobs.iter().filter_map(|j| j.video.as_ref().map(|v| json!({"index": j.index, "path": out.join(&v.path)}))).collect())
+            .map(|m| {
+                m.jobs
+                    .iter()
+                    .filter_map(|j| {
+                        j.video
+                            .as_ref()
+                            .map(|v| json!({"index": j.index, "path": out.join(&v.path)}))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        let failed: Vec<Value> = summary.failed.iter().map(|f| json!({"index": f.index, "error": f.error.to_string()})).collect();
+        let failed: Vec<Value> = summary
+            .failed
+            .iter()
+            .map(|f| json!({"index": f.index, "error": f.error.to_string()}))
+            .collect();
         Ok(json!({"done": summary.done, "failed": failed, "videos": videos, "billed": manifest.as_ref().and_then(|m| m.billed().0)}).to_string())
     }
 }
@@ -539,8 +676,16 @@ fn hold(requests: &[GenerationRequest], max_cost: Option<f64>) -> PyResult<()> {
     let e = PriceTable::builtin().estimate(requests);
     if !e.unpriced.is_empty() || e.total > max {
         return Err(error(
-            format!("the estimated cost {:.4} {} is above max_cost {max}{}; nothing was sent", e.total, e.currency,
-                if e.unpriced.is_empty() { String::new() } else { format!(" (no price for {})", e.unpriced.join(", ")) }),
+            format!(
+                "the estimated cost {:.4} {} is above max_cost {max}{}; nothing was sent",
+                e.total,
+                e.currency,
+                if e.unpriced.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (no price for {})", e.unpriced.join(", "))
+                }
+            ),
             "max_cost",
             json!({"estimate": e}),
         ));

@@ -23,17 +23,24 @@ fn exchange(root: &std::path::Path, extra: &[&str], calls: &[(&str, Value)]) -> 
         .expect("seedance mcp");
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut send = |v: Value| writeln!(stdin, "{v}").unwrap();
+    let send = |stdin: &mut std::process::ChildStdin, v: Value| writeln!(stdin, "{v}").unwrap();
     send(
+        &mut stdin,
         json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}),
     );
     let init: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(init["result"]["serverInfo"]["name"], "seedance", "{init}");
-    send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    );
     let mut answers = Vec::new();
     for (k, (method, params)) in calls.iter().enumerate() {
-        send(json!({"jsonrpc": "2.0", "id": k + 1, "method": method, "params": params}));
+        send(
+            &mut stdin,
+            json!({"jsonrpc": "2.0", "id": k + 1, "method": method, "params": params}),
+        );
         loop {
             let v: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
             if v["id"] == json!(k + 1) {
@@ -42,7 +49,6 @@ fn exchange(root: &std::path::Path, extra: &[&str], calls: &[(&str, Value)]) -> 
             }
         }
     }
-    drop(send);
     drop(stdin);
     assert!(child.wait().unwrap().success());
     answers

@@ -135,10 +135,16 @@ def test_ctrl_c_during_generate_keeps_the_task_id(tmp_path):
 
 def test_asyncio_methods_and_cancellation(tmp_path):
     async def main():
-        client = seedance.AsyncClient(simulator=seedance.Simulator())
+        quick = seedance.AsyncClient(simulator=seedance.Simulator(instant=True))
         seen = []
-        result = await client.generate(KITTEN, out=tmp_path, progress=seen.append)
+        result = await quick.generate(KITTEN, out=tmp_path, progress=seen.append)
         assert result.video.path.is_file() and seen
+        assert (await quick.status(result.task_id)).status == "completed"
+        chain = await quick.chain(PLAN, tmp_path / "film")
+        assert len(chain.videos) == 2
+        batch = await quick.batch([KITTEN], tmp_path / "jobs")
+        assert batch.done == [0]
+        client = seedance.AsyncClient(simulator=seedance.Simulator())  # tasks take 1-8 s
         task_id = await client.submit(KITTEN)
         waiting = asyncio.ensure_future(client.wait(task_id))
         await asyncio.sleep(0.2)
@@ -148,8 +154,6 @@ def test_asyncio_methods_and_cancellation(tmp_path):
             await waiting
         assert time.monotonic() - started < 1
         assert (await client.wait(task_id)).status == "completed"
-        chain = await client.chain(PLAN, tmp_path / "film")
-        assert len(chain.videos) == 2
 
     asyncio.run(main())
 

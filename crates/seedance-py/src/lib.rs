@@ -214,6 +214,22 @@ fn stopped(s: Stopped, py: Python<'_>, task_id: Option<&str>) -> PyErr {
     }
 }
 
+/// A chain or batch stopped by Ctrl-C (at its next safe point) or a cancel.
+fn run_stopped(s: Stopped, py: Python<'_>, out: &std::path::Path) -> PyErr {
+    match s {
+        Stopped::Raised(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
+            NativeInterrupted::new_err((
+                format!(
+                    "interrupted at a safe point; the manifest in {} records every step: run the same call again to resume (nothing is paid twice)",
+                    out.display()
+                ),
+                None::<String>,
+            ))
+        }
+        other => stopped(other, py, None),
+    }
+}
+
 /// Checks a request given as JSON: `{"valid", "errors", "warnings"}`, each
 /// problem `{"code", "path", "message"}`.
 #[pyfunction]
@@ -571,6 +587,7 @@ impl NativeClient {
             .map_err(|e| error(e.to_string(), "invalid", Value::Null))?;
         hold(&requests, max_cost)?;
         let client = self.client.clone();
+        let dir = out.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let stop = StopSignal::new();
         let options = ChainOptions {
@@ -586,7 +603,7 @@ impl NativeClient {
             cancel.as_deref(),
             Some(&stop),
         )
-        .map_err(|s| stopped(s, py, None))?
+        .map_err(|s| run_stopped(s, py, &dir))?
         .map_err(|e| workflow_error(&e))?;
         let (billed, _) = outcome.manifest.billed();
         let segments: Vec<Value> = outcome
@@ -645,7 +662,7 @@ impl NativeClient {
             cancel.as_deref(),
             Some(&stop),
         )
-        .map_err(|s| stopped(s, py, None))?
+        .map_err(|s| run_stopped(s, py, &out))?
         .map_err(|e| workflow_error(&e))?;
         let manifest = seedance_workflows::manifest::read_run(&out).ok().flatten();
         let videos: Vec<Value> = manifest

@@ -175,3 +175,25 @@ def test_the_readme_example_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "README.md", "exec"), {})
     assert list((tmp_path / "out").glob("*.mp4"))
+
+
+def test_ctrl_c_during_a_chain_stops_at_a_safe_point_and_a_rerun_pays_nothing_twice(tmp_path):
+    client = seedance.Client(simulator=seedance.Simulator())  # tasks take 1-8 s
+    first = []
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(seedance.Interrupted) as caught:
+        client.chain(PLAN, tmp_path / "film", progress=first.append)
+    assert "resume" in str(caught.value)
+    submitted = {e.index for e in first if e.event == "submitted"}
+    assert 0 in submitted
+    again = []
+    result = client.chain(PLAN, tmp_path / "film", progress=again.append)
+    assert len(result.videos) == 2
+    assert not submitted & {e.index for e in again if e.event == "submitted"}
+
+
+def test_download_url_writes_one_file(client, tmp_path):
+    task = client.wait(client.submit(KITTEN))
+    f = client.download_url(task.video_url, tmp_path / "one" / "video.mp4")
+    assert f.path == tmp_path / "one" / "video.mp4" and f.path.stat().st_size == f.bytes

@@ -360,6 +360,13 @@ class Client:
         Path(out).mkdir(parents=True, exist_ok=True)
         return _generated(json.loads(_native_call(self._native.finish, task_id, os.fspath(out), _on_wait(progress), _cancel)))
 
+    def download_url(self, url: str, path: Union[str, os.PathLike], *, _cancel: Any = None) -> File:
+        """Downloads one result URL to the file ``path`` (checked, written to a temporary name, renamed)."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        result = _file(json.loads(_native_call(self._native.download_url, url, os.fspath(path), _cancel)))
+        assert result is not None
+        return result
+
     def generate(self, request: RequestLike, out: Union[str, os.PathLike], progress: Optional[Callable[[Progress], Any]] = None, *, _cancel: Any = None) -> Generated:
         """Submits, waits and downloads into ``out``. Ctrl-C after the submit raises :class:`Interrupted` with the task id."""
         task_id = self.submit(request)
@@ -425,6 +432,10 @@ class AsyncClient:
     async def download(self, task_id: str, out: Union[str, os.PathLike], progress: Optional[Callable[[Progress], Any]] = None) -> Generated:
         """See :meth:`Client.download`."""
         return await self._run(self._client.download, task_id, out, progress=progress)
+
+    async def download_url(self, url: str, path: Union[str, os.PathLike]) -> File:
+        """See :meth:`Client.download_url`."""
+        return await self._run(self._client.download_url, url, path)
 
     async def generate(self, request: RequestLike, out: Union[str, os.PathLike], progress: Optional[Callable[[Progress], Any]] = None) -> Generated:
         """See :meth:`Client.generate`."""

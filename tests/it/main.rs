@@ -15,6 +15,7 @@ mod idempotency;
 mod iteration;
 mod live_endpoints;
 mod loopback_faults;
+mod mcp;
 mod media_check;
 mod media_store;
 mod moderation;

@@ -165,6 +165,11 @@ pub enum Command {
     /// videos or audio clips in a group.
     #[command(subcommand)]
     Asset(AssetCommand),
+    /// Serve the Model Context Protocol over standard input and output, for
+    /// AI agents: validate, estimate, generate, status, wait, download,
+    /// chain, batch, takes and select as tools. Every file it writes is
+    /// under --out-root; every tool that pays needs a max_cost (or --max-cost).
+    Mcp(McpArgs),
 }
 
 /// Arguments of `seedance balance`.
@@ -221,6 +226,29 @@ pub struct AssetCreateArgs {
     /// The type (Image, Video, Audio) is read from the file name's extension.
     #[arg(required = true, value_name = "FILE|URL")]
     pub files: Vec<String>,
+}
+
+/// Arguments of `seedance mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The only directory the server writes under (created if missing).
+    /// Tools name output directories relative to it; paths outside it,
+    /// `..` and symbolic links are refused. Local images in requests are
+    /// read from under it too.
+    #[arg(long, value_name = "DIR")]
+    pub out_root: PathBuf,
+    /// The budget of every paying tool call whose caller gives no
+    /// `max_cost` (without it, such calls are refused). A caller's own
+    /// `max_cost` above it is refused.
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<f64>,
+    /// A price table (JSON) instead of the built-in one (see `seedance
+    /// chain --prices`).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Give up waiting on one task after this long: `90s`, `10m`, `1h`.
+    #[arg(long, value_parser = crate::duration::parse, default_value = "30m")]
+    pub timeout: std::time::Duration,
 }
 
 /// Arguments of `seedance publish`.

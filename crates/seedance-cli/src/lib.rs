@@ -31,6 +31,7 @@ mod failure;
 mod input;
 mod interrupt;
 mod live_prices;
+mod mcp;
 mod media;
 mod output;
 mod probe;
@@ -138,7 +139,7 @@ impl Drop for SaveCalibration<'_> {
 }
 
 /// Where `--mock` keeps the simulator's state under an output directory.
-const MOCK_STATE_DIR: &str = ".seedance-mock";
+pub(crate) const MOCK_STATE_DIR: &str = ".seedance-mock";
 
 /// The API options (`--mock`, `--base-url`, `--api-key-file`) are global so
 /// `seedance --mock chain ...` reads naturally, but they mean nothing to
@@ -207,6 +208,9 @@ fn run_async(
         }
         if let Command::WebhookListen(args) = &cli.command {
             return commands::webhook_listen::run(global, args, out, err, &interrupt).await;
+        }
+        if let Command::Mcp(args) = &cli.command {
+            return mcp::run(global, args, &interrupt).await;
         }
         let mut config = ClientConfig {
             download_digest: global.digest.into(),
@@ -322,6 +326,7 @@ fn run_async(
             | Command::Select(_)
             | Command::MockServer(_)
             | Command::WebhookListen(_)
+            | Command::Mcp(_)
             | Command::Completions(_)
             | Command::Schema(_) => Ok(()),
         }

@@ -24,7 +24,7 @@ fn read(dir: &std::path::Path) -> Result<Manifest, Failure> {
         })
 }
 
-fn takes_json(job: &JobRecord) -> serde_json::Value {
+pub(crate) fn takes_json(job: &JobRecord) -> serde_json::Value {
     let mut takes: Vec<serde_json::Value> = job
         .takes
         .iter()

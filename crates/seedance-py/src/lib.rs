@@ -605,7 +605,7 @@ impl NativeClient {
         )
         .map_err(|s| run_stopped(s, py, &dir))?
         .map_err(|e| workflow_error(&e))?;
-        let (billed, _) = outcome.manifest.billed();
+        let billed = outcome.manifest.billed().total;
         let segments: Vec<Value> = outcome
             .manifest
             .jobs
@@ -683,7 +683,7 @@ impl NativeClient {
             .iter()
             .map(|f| json!({"index": f.index, "error": f.error.to_string()}))
             .collect();
-        Ok(json!({"done": summary.done, "failed": failed, "videos": videos, "billed": manifest.as_ref().and_then(|m| m.billed().0)}).to_string())
+        Ok(json!({"done": summary.done, "failed": failed, "videos": videos, "billed": manifest.as_ref().and_then(|m| m.billed().total)}).to_string())
     }
 }
 

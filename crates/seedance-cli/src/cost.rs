@@ -113,9 +113,23 @@ pub(crate) fn money(amount: f64, currency: &str) -> String {
 fn lines(e: &CostEstimate) -> String {
     let mut out = String::new();
     for l in &e.lines {
+        let seconds = if l.with_video {
+            format!(
+                "{} s + {} s of reference video{}",
+                l.seconds,
+                l.input_seconds,
+                if l.input_assumed {
+                    " (length unknown: counted at the 15 s most)"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!("{} s", l.seconds)
+        };
         let price = match (l.per_second, l.cost) {
-            (Some(p), Some(c)) => format!("{} s x {p} = {}", l.seconds, money(c, &e.currency)),
-            _ => format!("{} s, no price known", l.seconds),
+            (Some(p), Some(c)) => format!("{seconds} x {p} = {}", money(c, &e.currency)),
+            _ => format!("{seconds}, no price known"),
         };
         out.push_str(&format!(
             "  {} {}: {} request{}, {price}\n",
@@ -125,13 +139,20 @@ fn lines(e: &CostEstimate) -> String {
             if l.requests == 1 { "" } else { "s" }
         ));
     }
+    let priced = e.lines.iter().any(|l| l.cost.is_some());
     out.push_str(&format!(
-        "  total: {}{} (prices: {}, observed {}; the task's own cost is what is billed)",
-        money(e.total, &e.currency),
-        if e.unpriced.is_empty() {
-            String::new()
-        } else {
-            format!(" plus unpriced {}", e.unpriced.join(", "))
+        "  total: {} (prices: {}, observed {}; the task's own cost is what is billed)",
+        match (e.unpriced.is_empty(), priced) {
+            (true, _) => money(e.total, &e.currency),
+            (false, true) => format!(
+                "at least {}, plus an unknown amount for {}",
+                money(e.total, &e.currency),
+                e.unpriced.join(", ")
+            ),
+            (false, false) => format!(
+                "unknown: no price for {} (give one with --prices FILE)",
+                e.unpriced.join(", ")
+            ),
         },
         e.source,
         e.observed

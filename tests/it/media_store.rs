@@ -154,6 +154,9 @@ async fn a_missing_bucket_is_a_clear_error_naming_the_store_and_no_secret() {
     let text = err.to_string();
     assert!(matches!(err, StoreError::BucketMissing { .. }), "{err:?}");
     assert!(text.contains("s3://no-such-bucket-seedance/x"), "{text}");
+    // One line naming the reason, not the provider's whole XML document.
+    assert!(!text.contains('\n') && !text.contains("<?xml"), "{text}");
+    assert!(text.contains("NoSuchBucket"), "{text}");
     if let Ok(secret) = std::env::var("AWS_SECRET_ACCESS_KEY") {
         assert!(!text.contains(&secret), "{text}");
     }

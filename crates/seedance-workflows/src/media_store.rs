@@ -216,38 +216,29 @@ impl MediaStore {
 
     fn error(&self, e: object_store::Error) -> StoreError {
         let store = self.display.clone();
-        // The provider's message, without anything that looks like a URL
-        // with a query (signatures) or a credential.
-        let detail = e
-            .to_string()
-            .split_whitespace()
-            .map(|w| {
-                if w.contains('?') && w.contains("://") {
-                    "<url>"
-                } else {
-                    w
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        match e {
-            object_store::Error::PermissionDenied { .. } => {
+        let text = e.to_string();
+        // S3-style providers answer with an XML error document: its
+        // `<Code>` says what happened, its `<Message>` why, in one line.
+        // Decided by those fields and the error's kind, never by the
+        // wording of our own messages.
+        let code = xml_field(&text, "Code");
+        let detail = match (&code, xml_field(&text, "Message")) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.clone(),
+            _ => one_line(&text),
+        };
+        match (e, code.as_deref()) {
+            (object_store::Error::PermissionDenied { .. }, _) | (_, Some("AccessDenied")) => {
                 StoreError::AccessDenied { store, detail }
             }
-            object_store::Error::Unauthenticated { .. } => {
+            (object_store::Error::Unauthenticated { .. }, _)
+            | (_, Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken")) => {
                 StoreError::Credentials { store, detail }
             }
-            _ if detail.contains("NoSuchBucket") || detail.contains("bucket does not exist") => {
+            // A write or a listing answered 404: the object cannot be
+            // missing, so the bucket is.
+            (object_store::Error::NotFound { .. }, _) | (_, Some("NoSuchBucket")) => {
                 StoreError::BucketMissing { store, detail }
-            }
-            _ if detail.contains("AccessDenied") || detail.contains("403") => {
-                StoreError::AccessDenied { store, detail }
-            }
-            _ if detail.contains("InvalidAccessKeyId")
-                || detail.contains("SignatureDoesNotMatch")
-                || detail.contains("ExpiredToken") =>
-            {
-                StoreError::Credentials { store, detail }
             }
             _ => StoreError::Network { store, detail },
         }
@@ -315,5 +306,50 @@ impl MediaStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.error(e)),
         }
+    }
+}
+
+/// The text of the first `<name>...</name>` element of a provider's XML
+/// error document, trimmed, when there is one.
+fn xml_field(text: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find(&close)?;
+    let value = text[start..end].trim();
+    (!value.is_empty()).then(|| value.chars().take(200).collect())
+}
+
+/// A provider's message on one line, without anything that looks like a
+/// URL with a query (signatures), at most 300 characters.
+fn one_line(text: &str) -> String {
+    let line: String = text
+        .split_whitespace()
+        .map(|w| {
+            if w.contains('?') && w.contains("://") {
+                "<url>"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    line.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    use super::{one_line, xml_field};
+
+    #[test]
+    fn a_providers_xml_error_becomes_its_code_and_message() {
+        let body = "Generic S3 error: Error performing PUT http://127.0.0.1:5555/b/k in 1ms - Server returned non-2xx status code: 404 Not Found: <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>b</BucketName></Error>";
+        assert_eq!(xml_field(body, "Code").as_deref(), Some("NoSuchBucket"));
+        assert_eq!(
+            xml_field(body, "Message").as_deref(),
+            Some("The specified bucket does not exist")
+        );
+        assert_eq!(xml_field("no xml here", "Code"), None);
+        assert_eq!(one_line("a\n b https://x/y?sig=1 c"), "a b <url> c");
     }
 }

@@ -31,6 +31,7 @@ mod secrets;
 mod service_agreement;
 mod storyboard;
 mod terminal;
+mod tidy;
 mod torture;
 mod transport_conformance;
 mod validation_props;

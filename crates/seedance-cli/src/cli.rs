@@ -79,6 +79,9 @@ pub struct GlobalArgs {
     /// in between.
     #[arg(long, global = true, value_name = "PORT")]
     pub webhook_port: Option<u16>,
+    /// The command line as given to `run` (to show how to rerun it).
+    #[arg(skip)]
+    pub command_line: String,
 }
 
 /// A hash for downloaded files (see `--digest`).

@@ -162,6 +162,8 @@ fn lines(e: &CostEstimate) -> String {
 
 /// What a dry run prints.
 pub(crate) struct DryRun<'a> {
+    /// Where local files would be published.
+    pub(crate) media: &'a seedance_workflows::Destinations,
     /// Each request with its label (`segment 3`, `line 7`, `request`).
     pub(crate) requests: Vec<(String, Value)>,
     /// Local files that would be uploaded.
@@ -194,7 +196,7 @@ impl DryRun<'_> {
                 ));
             }
             for u in self.uploads {
-                let to = crate::media::destination_of(u);
+                let to = crate::media::destination_of(u, self.media);
                 text.push_str(&format!(
                     "would publish {} ({} bytes) for {} to {to}\n",
                     u.path.display(),
@@ -368,6 +370,7 @@ pub(crate) async fn before_paying(
     let estimate = cost.check(requests)?;
     if cost.dry_run {
         DryRun {
+            media: &ctx.media,
             requests: requests
                 .iter()
                 .enumerate()

@@ -56,7 +56,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let mut cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -73,11 +74,17 @@ where
             return code as i32;
         }
     };
+    // The arguments given to `run` (not the process's: an embedding
+    // program, or a test, runs the CLI with its own).
+    cli.global.command_line = args
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
     if let Some(f) = meaningless_global_options(&cli) {
         let _ = writeln!(stderr, "error: {}", f.message);
         return f.status as i32;
     }
-    media::configure(&cli.global);
     let outcome = match &cli.command {
         Command::Validate(args) if args.live => {
             return commands::validate::run_live(&cli.global, args, stdin, stdout, stderr) as i32;

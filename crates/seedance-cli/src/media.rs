@@ -2,19 +2,12 @@
 //! on request, images) are published before a request is sent.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use seedance_workflows::Destinations;
 use seedance_workflows::media_store::{MEDIA_STORE_ENV, MediaStore};
 
 use crate::cli::{GlobalArgs, ImagesVia};
 use crate::failure::Failure;
-
-/// Set once per run from the options: whether local videos and audio are
-/// accepted where requests are read (a store will publish them).
-static LOCAL_AV: AtomicBool = AtomicBool::new(false);
-/// The store's URL and whether images go there, for dry runs.
-static STORE: std::sync::Mutex<Option<(String, bool)>> = std::sync::Mutex::new(None);
 
 /// The store URL from `--media-store`, else `SEEDANCE_MEDIA_STORE`.
 pub(crate) fn store_url(global: &GlobalArgs) -> Option<String> {
@@ -25,23 +18,14 @@ pub(crate) fn store_url(global: &GlobalArgs) -> Option<String> {
     })
 }
 
-/// Records whether local videos and audio may be read (called at start).
-pub(crate) fn configure(global: &GlobalArgs) {
-    LOCAL_AV.store(store_url(global).is_some(), Ordering::Relaxed);
-    if let Ok(mut s) = STORE.lock() {
-        *s = store_url(global).map(|u| (u, global.images_via == ImagesVia::Store));
-    }
-}
-
 /// Where a local file would be published, for a dry run.
-pub(crate) fn destination_of(file: &seedance_workflows::LocalFile) -> String {
+pub(crate) fn destination_of(file: &seedance_workflows::LocalFile, media: &Destinations) -> String {
     let image = file.dimensions.is_some();
-    let store = STORE.lock().ok().and_then(|s| s.clone());
-    match store {
-        Some((url, images_too)) if !image || images_too => {
+    match &media.store {
+        Some(store) if !image || media.images_via_store => {
             format!(
                 "{} (key {}.{})",
-                url.trim_end_matches('/'),
+                store.display().trim_end_matches('/'),
                 file.sha256,
                 file.format
             )
@@ -51,9 +35,10 @@ pub(crate) fn destination_of(file: &seedance_workflows::LocalFile) -> String {
     }
 }
 
-/// Whether local videos and audio are accepted in requests.
-pub(crate) fn local_av() -> bool {
-    LOCAL_AV.load(Ordering::Relaxed)
+/// Whether local videos and audio are accepted in requests: only where a
+/// store will publish them (from the options of this run, not a global).
+pub(crate) fn local_av(global: &GlobalArgs) -> bool {
+    store_url(global).is_some()
 }
 
 /// Where local files go for this run.
@@ -61,7 +46,7 @@ pub(crate) fn destinations(global: &GlobalArgs) -> Result<Destinations, Failure>
     let store = match store_url(global) {
         Some(url) => Some(Arc::new(
             MediaStore::from_url(url.trim())
-                .map_err(|e| Failure::usage(e.to_string()))?
+                .map_err(|e| Failure::usage(format!("--media-store: {e}")))?
                 .with_ttl(global.link_ttl),
         )),
         None => None,

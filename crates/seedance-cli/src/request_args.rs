@@ -186,6 +186,7 @@ pub(crate) struct RawRequest {
 pub(crate) fn read_request_with_flags(
     file: Option<&PathBuf>,
     flags: &RequestArgs,
+    local_av: bool,
     stdin: &mut dyn Read,
 ) -> Result<RawRequest, Failure> {
     let mut local = Vec::new();
@@ -198,7 +199,7 @@ pub(crate) fn read_request_with_flags(
             } else {
                 crate::input::parent_dir(path)
             };
-            match seedance_workflows::localize_media(&mut v, &dir, crate::media::local_av()) {
+            match seedance_workflows::localize_media(&mut v, &dir, local_av) {
                 Ok(found) => local.extend(found),
                 Err(e) => violations.extend(e),
             }
@@ -212,11 +213,7 @@ pub(crate) fn read_request_with_flags(
         }
     };
     let (mut value, flagged) = flags.apply(base);
-    match seedance_workflows::localize_media(
-        &mut value,
-        std::path::Path::new("."),
-        crate::media::local_av(),
-    ) {
+    match seedance_workflows::localize_media(&mut value, std::path::Path::new("."), local_av) {
         Ok(found) => local.extend(found),
         Err(e) => violations.extend(e),
     }
@@ -233,14 +230,28 @@ pub(crate) fn read_request_with_flags(
             }
         }
         let n = violations.len();
-        return Err(Failure::failed(format!(
+        // A local clip without a store to publish it (decided by the
+        // violation's code and field, not its words).
+        let needs_store = !local_av
+            && violations.iter().any(|v| {
+                v.code == seedance_core::Code::InvalidUrl
+                    && (v.path.starts_with("video_urls") || v.path.starts_with("audio_urls"))
+            });
+        let mut failure = Failure::failed(format!(
             "invalid request ({n} problem{}):{}",
             if n == 1 { "" } else { "s" },
             violations
                 .iter()
                 .map(|v| format!("\n  {v}"))
                 .collect::<String>()
-        )));
+        ));
+        if needs_store {
+            failure.hint = Some(
+                "publish local videos and audio through your bucket: --media-store s3://BUCKET/PREFIX (or SEEDANCE_MEDIA_STORE)"
+                    .to_owned(),
+            );
+        }
+        return Err(failure);
     }
     Ok(RawRequest {
         value,

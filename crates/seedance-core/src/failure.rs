@@ -41,11 +41,13 @@ impl FailureCause {
             Some(ErrorCode::Text(t)) => t.to_ascii_lowercase(),
             _ => String::new(),
         };
-        let message = error.message.to_ascii_lowercase();
+        // The service's own words (not ours): where a gateway passes the
+        // upstream text without a code, they are all there is to go on.
+        let service_text = error.message.to_ascii_lowercase();
         let says = |words: &[&str]| {
             words
                 .iter()
-                .any(|w| code.contains(w) || message.contains(w))
+                .any(|w| code.contains(w) || service_text.contains(w))
         };
         if says(&[
             "privacyinformation",
@@ -96,7 +98,7 @@ impl FailureCause {
                 "use a -face model (doubao-seedance-2.0-face or doubao-seedance-2.0-fast-face), which accepts real people, or an authorised portrait as an asset:// id (seedance asset create)"
             }
             FailureCause::SensitiveAudio => {
-                "set generate_audio to false (--audio false), or change what the prompt asks the characters to say"
+                "set generate_audio to false, or change what the prompt asks the characters to say"
             }
             FailureCause::Copyright => {
                 "describe the character or brand generically instead of naming it, and use reference images you own"

@@ -16,7 +16,9 @@ pub struct ApiKey(String);
 #[non_exhaustive]
 pub enum ApiKeyError {
     /// The environment variable is not set or empty.
-    #[error("no API key: set {API_KEY_ENV} or pass --api-key-file")]
+    #[error(
+        "no API key: set {API_KEY_ENV} or give the client one (ApiKey::from_file, ApiKey::new)"
+    )]
     Missing,
     /// The key file could not be read.
     #[error("cannot read the API key file: {0}")]

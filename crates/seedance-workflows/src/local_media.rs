@@ -157,28 +157,28 @@ pub fn localize_media(
     base: &Path,
     av: bool,
 ) -> Result<Vec<LocalFile>, Vec<Violation>> {
-    AV_ALLOWED.with(|a| a.set(av));
-    let r = localize_inner(value, base);
-    AV_ALLOWED.with(|a| a.set(false));
-    r
-}
-
-thread_local! {
-    /// Whether the `localize` in progress on this thread accepts local
-    /// videos and audio (threaded through the walk without widening every
-    /// helper's signature).
-    static AV_ALLOWED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn localize_inner(value: &mut Value, base: &Path) -> Result<Vec<LocalFile>, Vec<Violation>> {
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    visit(value, "", base, &mut found, &mut errors);
-    if errors.is_empty() {
-        Ok(found)
+    let mut walk = Walk {
+        base,
+        av_allowed: av,
+        found: Vec::new(),
+        errors: Vec::new(),
+    };
+    visit(value, "", &mut walk);
+    if walk.errors.is_empty() {
+        Ok(walk.found)
     } else {
-        Err(errors)
+        Err(walk.errors)
     }
+}
+
+/// One walk over a request or plan: where relative paths start, whether
+/// local videos and audio are accepted (a store will publish them), and
+/// what was found.
+struct Walk<'a> {
+    base: &'a Path,
+    av_allowed: bool,
+    found: Vec<LocalFile>,
+    errors: Vec<Violation>,
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -192,45 +192,30 @@ fn join(prefix: &str, key: &str) -> String {
 /// Walks the fields that hold media URLs in requests (`image_urls`,
 /// `image_with_roles[].url`, `video_urls`, `audio_urls`) and plans
 /// (`start_image`, `end_image`, `defaults`, `segments[]`).
-fn visit(
-    value: &mut Value,
-    prefix: &str,
-    base: &Path,
-    found: &mut Vec<LocalFile>,
-    errors: &mut Vec<Violation>,
-) {
+fn visit(value: &mut Value, prefix: &str, walk: &mut Walk<'_>) {
     let Value::Object(obj) = value else {
         return;
     };
     for (key, v) in obj.iter_mut() {
         let path = join(prefix, key);
         match key.as_str() {
-            "start_image" | "end_image" if prefix.is_empty() => {
-                one(v, &path, Slot::Image, base, found, errors)
-            }
-            "image_urls" => each(v, &path, Slot::Image, base, found, errors),
-            "video_urls" | "audio_urls" => each(v, &path, Slot::VideoOrAudio, base, found, errors),
+            "start_image" | "end_image" if prefix.is_empty() => one(v, &path, Slot::Image, walk),
+            "image_urls" => each(v, &path, Slot::Image, walk),
+            "video_urls" | "audio_urls" => each(v, &path, Slot::VideoOrAudio, walk),
             "image_with_roles" => {
                 if let Value::Array(items) = v {
                     for (i, item) in items.iter_mut().enumerate() {
                         if let Some(url) = item.get_mut("url") {
-                            one(
-                                url,
-                                &format!("{path}[{i}].url"),
-                                Slot::Image,
-                                base,
-                                found,
-                                errors,
-                            );
+                            one(url, &format!("{path}[{i}].url"), Slot::Image, walk);
                         }
                     }
                 }
             }
-            "defaults" if prefix.is_empty() => visit(v, &path, base, found, errors),
+            "defaults" if prefix.is_empty() => visit(v, &path, walk),
             "segments" if prefix.is_empty() => {
                 if let Value::Array(items) = v {
                     for (i, item) in items.iter_mut().enumerate() {
-                        visit(item, &format!("segments[{i}]"), base, found, errors);
+                        visit(item, &format!("segments[{i}]"), walk);
                     }
                 }
             }
@@ -239,29 +224,21 @@ fn visit(
     }
 }
 
-fn each(
-    v: &mut Value,
-    path: &str,
-    slot: Slot,
-    base: &Path,
-    found: &mut Vec<LocalFile>,
-    errors: &mut Vec<Violation>,
-) {
+fn each(v: &mut Value, path: &str, slot: Slot, walk: &mut Walk<'_>) {
     if let Value::Array(items) = v {
         for (i, item) in items.iter_mut().enumerate() {
-            one(item, &format!("{path}[{i}]"), slot, base, found, errors);
+            one(item, &format!("{path}[{i}]"), slot, walk);
         }
     }
 }
 
-fn one(
-    v: &mut Value,
-    field: &str,
-    slot: Slot,
-    base: &Path,
-    found: &mut Vec<LocalFile>,
-    errors: &mut Vec<Violation>,
-) {
+fn one(v: &mut Value, field: &str, slot: Slot, walk: &mut Walk<'_>) {
+    let Walk {
+        base,
+        av_allowed,
+        found,
+        errors,
+    } = walk;
     let Some(text) = v.as_str() else {
         return;
     };
@@ -270,12 +247,12 @@ fn one(
     };
     let path = base.join(rel);
     if slot == Slot::VideoOrAudio {
-        if !AV_ALLOWED.with(std::cell::Cell::get) {
+        if !*av_allowed {
             errors.push(Violation::new(
                 Code::InvalidUrl,
                 field,
                 format!(
-                    "`{text}` is a local file, and apimart has no upload endpoint for video or audio: publish it through a media store (seedance_workflows::media_store; the CLI's --media-store), or give a URL the service can fetch"
+                    "`{text}` is a local file, and apimart has no upload endpoint for video or audio: publish it through a media store (seedance_workflows::media_store), or give a URL the service can fetch"
                 ),
             ));
             return;

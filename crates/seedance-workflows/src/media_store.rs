@@ -34,7 +34,7 @@ pub const DEFAULT_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
 #[non_exhaustive]
 pub enum StoreError {
     /// The store URL is not one this client can publish to.
-    #[error("--media-store {url}: {reason}")]
+    #[error("media store {url}: {reason}")]
     BadUrl {
         /// The URL as given.
         url: String,

@@ -27,7 +27,7 @@ pub(crate) async fn run(
     let parsed = seedance_workflows::parse_jobs_with_local_media(
         &text,
         Some(&crate::input::parent_dir(&args.jobs)),
-        crate::media::local_av(),
+        crate::media::local_av(global),
     );
     let (jobs, local) = parsed.map_err(|e| {
         Failure::failed(format!(
@@ -100,7 +100,7 @@ pub(crate) async fn run(
         WorkflowError::Stopped => interrupted(Some(format!(
             "the manifest in {} records every step; rerun to resume: {}",
             args.resume.out.display(),
-            this_command_line()
+            this_command_line(global)
         ))),
         WorkflowError::ChangesNeedConfirmation(mut changes) => {
             changes.fill_requests(&jobs);

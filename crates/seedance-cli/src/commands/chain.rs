@@ -29,7 +29,7 @@ pub(crate) async fn run(
     let local = seedance_workflows::localize_media(
         &mut value,
         &crate::input::parent_dir(&args.plan),
-        crate::media::local_av(),
+        crate::media::local_av(global),
     )
     .map_err(|errors| {
         Failure::failed(
@@ -126,7 +126,7 @@ pub(crate) async fn run(
         WorkflowError::Stopped => interrupted(Some(format!(
             "the manifest in {} records every step; rerun to resume: {}",
             args.resume.out.display(),
-            this_command_line()
+            this_command_line(global)
         ))),
         other => Failure::from(other),
     })?;

@@ -48,6 +48,7 @@ pub(crate) async fn run(
             args.file.as_ref(),
             &args.request,
             &args.cost,
+            crate::media::local_av(global),
             stdin,
         )?),
     };
@@ -58,7 +59,7 @@ pub(crate) async fn run(
     }
     if args.cost.dry_run {
         return match prepared {
-            Some(p) => p.print_dry_run(global.json, out),
+            Some(p) => p.print_dry_run(global.json, &ctx.media, out),
             None => Err(Failure::usage("--dry-run needs a request, not --task")),
         };
     }

@@ -78,7 +78,7 @@ pub(crate) async fn with_stop<T>(
     }
 }
 
-/// The command line of this process, to show how to rerun it.
-pub(crate) fn this_command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+/// The command line this run was given, to show how to rerun it.
+pub(crate) fn this_command_line(global: &crate::cli::GlobalArgs) -> &str {
+    &global.command_line
 }

@@ -40,8 +40,9 @@ fn request_properties() -> Value {
         "seed": {"type": "integer", "minimum": SEED_MIN, "maximum": SEED_MAX},
         "generate_audio": {"type": "boolean", "description": "Generate sound with the video."},
         "return_last_frame": {"type": "boolean", "description": "Also return the last frame as an image."},
-        "camera_fixed": {"type": "boolean", "description": "Keep the camera still."},
+        "camera_fixed": {"type": "boolean", "description": "Keep the camera still. Listed by apimart but refused upstream for the Seedance 2.0 family: the CLI leaves it out unless --force-field camera_fixed."},
         "watermark": {"type": "boolean"},
+        "webhook": {"type": "string", "format": "uri", "description": "Where apimart POSTs the task's status when it ends (it appends /callback); public http(s), ports 80 and 443."},
         "tools": {
             "type": "array",
             "items": {

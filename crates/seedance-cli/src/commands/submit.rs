@@ -69,9 +69,10 @@ pub(crate) fn prepare(
     file: Option<&std::path::PathBuf>,
     flags: &crate::request_args::RequestArgs,
     cost: &crate::cost::CostArgs,
+    local_av: bool,
     stdin: &mut dyn Read,
 ) -> Result<Prepared, Failure> {
-    let raw = crate::request_args::read_request_with_flags(file, flags, stdin)?;
+    let raw = crate::request_args::read_request_with_flags(file, flags, local_av, stdin)?;
     let read = crate::request_args::validate_with_flags(
         &raw.value,
         &raw.flagged,
@@ -102,8 +103,14 @@ pub(crate) fn prepare(
 
 impl Prepared {
     /// Prints the dry run of this request.
-    pub(crate) fn print_dry_run(self, json_mode: bool, out: &mut dyn Write) -> Result<(), Failure> {
+    pub(crate) fn print_dry_run(
+        self,
+        json_mode: bool,
+        media: &seedance_workflows::Destinations,
+        out: &mut dyn Write,
+    ) -> Result<(), Failure> {
         crate::cost::DryRun {
+            media,
             requests: vec![("request".to_owned(), self.read.request.to_json())],
             uploads: &self.local,
             estimate: self.estimate,
@@ -148,12 +155,18 @@ pub(crate) async fn run(
     err: &mut dyn Write,
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let prepared = prepare(args.file.as_ref(), &args.request, &args.cost, stdin)?;
+    let prepared = prepare(
+        args.file.as_ref(),
+        &args.request,
+        &args.cost,
+        crate::media::local_av(global),
+        stdin,
+    )?;
     if !global.json {
         print_warnings(err, &prepared.read.warnings);
     }
     if args.cost.dry_run {
-        return prepared.print_dry_run(global.json, out);
+        return prepared.print_dry_run(global.json, &ctx.media, out);
     }
     let balance = crate::cost::check_balance(ctx, &prepared.estimate, err).await?;
     let request = prepared.publish(ctx).await?;

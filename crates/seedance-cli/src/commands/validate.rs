@@ -54,7 +54,7 @@ pub(crate) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> ExitStatus {
-    let (report, value) = match check_input(args, stdin, stderr) {
+    let (report, value) = match check_input(global, args, stdin, stderr) {
         Ok(r) => r,
         Err(status) => return status,
     };
@@ -80,6 +80,7 @@ pub(crate) fn run(
 /// The built-in verdict on the input, and the request body when the input
 /// is one (not a plan or a jobs file).
 fn check_input(
+    global: &GlobalArgs,
     args: &ValidateArgs,
     stdin: &mut dyn Read,
     stderr: &mut dyn Write,
@@ -101,61 +102,67 @@ fn check_input(
     };
     let (report, value) = match input {
         Input::Request(mut v) => {
-            let mut report =
-                match seedance_workflows::localize_media(&mut v, &base, crate::media::local_av()) {
-                    Ok(local) => {
-                        let mut r = validate_json(&v);
-                        if let (true, Ok((request, _))) =
-                            (r.is_valid(), GenerationRequest::from_json(&v))
-                        {
-                            let mut facts = seedance_workflows::media_facts(&local);
-                            if args.probe {
-                                let (probed, notes) = probe_urls(&request);
-                                facts.extend(probed);
-                                for n in notes {
-                                    let _ = writeln!(stderr, "note: {n}");
-                                }
+            let mut report = match seedance_workflows::localize_media(
+                &mut v,
+                &base,
+                crate::media::local_av(global),
+            ) {
+                Ok(local) => {
+                    let mut r = validate_json(&v);
+                    if let (true, Ok((request, _))) =
+                        (r.is_valid(), GenerationRequest::from_json(&v))
+                    {
+                        let mut facts = seedance_workflows::media_facts(&local);
+                        if args.probe {
+                            let (probed, notes) = probe_urls(&request);
+                            facts.extend(probed);
+                            for n in notes {
+                                let _ = writeln!(stderr, "note: {n}");
                             }
-                            let media = seedance_core::validate_media(&request, &facts);
-                            r.errors.extend(media.errors);
-                            r.warnings.extend(media.warnings);
                         }
-                        r
+                        let media = seedance_core::validate_media(&request, &facts);
+                        r.errors.extend(media.errors);
+                        r.warnings.extend(media.warnings);
                     }
-                    Err(errors) => {
-                        let mut r = validate_json(&v);
-                        r.errors.extend(errors);
-                        r
-                    }
-                };
+                    r
+                }
+                Err(errors) => {
+                    let mut r = validate_json(&v);
+                    r.errors.extend(errors);
+                    r
+                }
+            };
             report.errors.dedup();
             (report, Some(v))
         }
         Input::Plan(mut v) => {
-            let report =
-                match seedance_workflows::localize_media(&mut v, &base, crate::media::local_av()) {
-                    Err(errors) => ValidationReport {
-                        errors,
-                        warnings: Vec::new(),
+            let report = match seedance_workflows::localize_media(
+                &mut v,
+                &base,
+                crate::media::local_av(global),
+            ) {
+                Err(errors) => ValidationReport {
+                    errors,
+                    warnings: Vec::new(),
+                },
+                Ok(_) => match seedance_workflows::Plan::from_json(&v) {
+                    Ok((_, warnings)) => ValidationReport {
+                        errors: Vec::new(),
+                        warnings,
                     },
-                    Ok(_) => match seedance_workflows::Plan::from_json(&v) {
-                        Ok((_, warnings)) => ValidationReport {
-                            errors: Vec::new(),
-                            warnings,
-                        },
-                        Err(e) => ValidationReport {
-                            errors: e.errors,
-                            warnings: e.warnings,
-                        },
+                    Err(e) => ValidationReport {
+                        errors: e.errors,
+                        warnings: e.warnings,
                     },
-                };
+                },
+            };
             (report, None)
         }
         Input::Jobs(text) => {
             let report = match seedance_workflows::parse_jobs_with_local_media(
                 &text,
                 Some(&base),
-                crate::media::local_av(),
+                crate::media::local_av(global),
             ) {
                 Ok(_) => ValidationReport::default(),
                 Err(e) => ValidationReport {
@@ -318,7 +325,7 @@ pub(crate) fn run_live(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> ExitStatus {
-    let (report, value) = match check_input(args, stdin, stderr) {
+    let (report, value) = match check_input(global, args, stdin, stderr) {
         Ok(r) => r,
         Err(status) => return status,
     };

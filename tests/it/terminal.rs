@@ -18,6 +18,9 @@ struct Terminal {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     screen: Arc<Mutex<Vec<u8>>>,
+    /// Set by the reader thread when the terminal reports end of output
+    /// (every process on it has exited and its output was read).
+    drained: Arc<std::sync::atomic::AtomicBool>,
     // Kept open so the child's terminal stays alive until it exits.
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
@@ -46,6 +49,8 @@ impl Terminal {
         let writer = pair.master.take_writer().expect("pty writer");
         let screen = Arc::new(Mutex::new(Vec::new()));
         let sink = screen.clone();
+        let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = drained.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = reader.read(&mut buf) {
@@ -54,11 +59,13 @@ impl Terminal {
                 }
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         Terminal {
             child,
             writer,
             screen,
+            drained,
             _master: pair.master,
         }
     }
@@ -97,8 +104,16 @@ impl Terminal {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last output.
-                std::thread::sleep(Duration::from_millis(100));
+                // Let the reader thread take the last output: until the
+                // terminal says there is no more (on a loaded machine a
+                // fixed pause lost the last lines), or 5 s.
+                let exited = Instant::now();
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst)
+                    && exited.elapsed() < Duration::from_secs(5)
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                std::thread::sleep(Duration::from_millis(50));
                 return status.exit_code();
             }
             if start.elapsed() > limit {

@@ -25,7 +25,7 @@ BIN = os.environ.get("SEEDANCE_BIN", str(REPO / "target" / "debug" / "seedance")
 
 EXPECTED_TOOLS = {
     "validate", "estimate_cost", "generate", "status", "wait", "download",
-    "chain", "batch", "takes", "select",
+    "chain", "batch", "takes", "select", "balance",
 }
 
 PLAN = {
@@ -84,6 +84,20 @@ def test_tools_are_listed_with_the_schemas_of_seedance_schema(tmp_path):
             assert plan["properties"] == plan_schema["properties"]
             for paying in ("generate", "chain", "batch"):
                 assert "max_cost" in tools[paying].input_schema["properties"], paying
+
+    run(main)
+
+
+def test_balance_reports_the_key_and_the_account(tmp_path):
+    async def main():
+        async with server(tmp_path / "root") as (s, _):
+            r = await s.call_tool("balance", {})
+            assert not r.is_error, r
+            v = body(r)
+            assert "remain_balance" in v["key"]["balance"], v
+            assert "remain_balance" in v["account"]["balance"], v
+            refused = await s.call_tool("balance", {"api_key": "sk-nope"})
+            assert refused.is_error
 
     run(main)
 

@@ -31,25 +31,38 @@ fn describe(b: &Balance) -> String {
     text
 }
 
+fn as_json(r: &Result<Balance, seedance_transport::ClientError>) -> Value {
+    match r {
+        Ok(b) => json!({"balance": b, "unlimited": b.is_unlimited()}),
+        Err(e) => json!({"error": e.to_string()}),
+    }
+}
+
+/// Both balances as JSON (`{"key": ..., "account": ...}`, each a balance
+/// or an error), or the key's error when neither answers: what `--json`
+/// prints and the MCP `balance` tool returns.
+pub(crate) async fn balances_json(ctx: &Context) -> Result<Value, Failure> {
+    let key = ctx.client.balance().await;
+    let account = ctx.client.account_balance().await;
+    let v = json!({"key": as_json(&key), "account": as_json(&account), "unit": "depends on the account"});
+    match (key, account) {
+        (Err(e), Err(_)) => Err(Failure::from(e).context("reading the balance")),
+        _ => Ok(v),
+    }
+}
+
 pub(crate) async fn run(
     ctx: &Context,
     global: &GlobalArgs,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
+    if global.json {
+        let v = balances_json(ctx).await?;
+        return write_json(out, &v).map_err(Failure::output);
+    }
     let key = ctx.client.balance().await;
     let account = ctx.client.account_balance().await;
-    let as_json = |r: &Result<Balance, seedance_transport::ClientError>| -> Value {
-        match r {
-            Ok(b) => json!({"balance": b, "unlimited": b.is_unlimited()}),
-            Err(e) => json!({"error": e.to_string()}),
-        }
-    };
-    let written = if global.json {
-        write_json(
-            out,
-            &json!({"key": as_json(&key), "account": as_json(&account)}),
-        )
-    } else {
+    let written = {
         let line = |what: &str, r: &Result<Balance, seedance_transport::ClientError>| match r {
             Ok(b) => format!("{what}: {}", describe(b)),
             Err(e) => format!("{what}: unavailable: {}", printable(&e.to_string())),

@@ -37,9 +37,20 @@ pub(super) async fn call(
         "batch" => batch(inner, parse(args)?, context).await,
         "takes" => takes(inner, parse(args)?),
         "select" => select(inner, parse(args)?).await,
+        "balance" => {
+            let _: NoArgs = parse(args)?;
+            crate::commands::balance::balances_json(&inner.ctx)
+                .await
+                .map_err(ToolError::from)
+        }
         other => Err(ToolError::new(format!("no tool named `{other}`"))),
     }
 }
+
+/// A tool that takes no arguments (unknown ones are refused by name).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoArgs {}
 
 /// The arguments of a tool, refusing unknown ones by name.
 fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ToolError> {

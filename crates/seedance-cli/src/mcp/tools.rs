@@ -166,6 +166,12 @@ pub(crate) fn all() -> Vec<Tool> {
             false,
         ),
         tool(
+            "balance",
+            "What is left to spend: the API key's balance and the account's (apimart's GET /v1/balance and /v1/user/balance); either is shown with its error when the other fails. -1 or `unlimited` means no limit; the unit depends on the account.",
+            object(json!({}), &[]),
+            true,
+        ),
+        tool(
             "takes",
             "Every take of every segment (or job) of a run in `out`, the selected one marked, and stale links between segments.",
             object(json!({"out": out("The run's directory")}), &["out"]),

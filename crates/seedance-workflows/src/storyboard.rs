@@ -105,17 +105,70 @@ pub fn psnr(a: &Path, b: &Path) -> Option<f64> {
     if (wa, ha) != (wb, hb) || pa.is_empty() {
         return None;
     }
+    Some(psnr_of(&pa, &pb))
+}
+
+/// How a seam between a segment's last frame and the next one's first
+/// frame was measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum SeamMeasure {
+    /// PSNR in dB, the second image scaled to the first's size when they
+    /// differ (`scaled`: the sizes, first then second).
+    Psnr {
+        /// The PSNR (infinite when identical).
+        db: f64,
+        /// The two sizes when the second was scaled.
+        scaled: Option<((u32, u32), (u32, u32))>,
+    },
+    /// One of the frames is not on disk or is not a readable PNG.
+    Missing,
+}
+
+/// Measures a seam: PSNR of `b` against `a`, `b` scaled to `a`'s size
+/// (nearest pixel) when a frame was returned at another size than the
+/// video's (the last frame of a segment and the first of the next often
+/// differ by a few pixels).
+pub fn seam_measure(a: &Path, b: &Path) -> SeamMeasure {
+    let (Some((wa, ha, pa)), Some((wb, hb, pb))) = (read_png(a), read_png(b)) else {
+        return SeamMeasure::Missing;
+    };
+    if pa.is_empty() || pb.is_empty() {
+        return SeamMeasure::Missing;
+    }
+    if (wa, ha) == (wb, hb) {
+        return SeamMeasure::Psnr {
+            db: psnr_of(&pa, &pb),
+            scaled: None,
+        };
+    }
+    let mut scaled = Vec::with_capacity(pa.len());
+    for y in 0..ha {
+        let sy = (u64::from(y) * u64::from(hb) / u64::from(ha)) as usize;
+        for x in 0..wa {
+            let sx = (u64::from(x) * u64::from(wb) / u64::from(wa)) as usize;
+            let i = (sy * wb as usize + sx) * 3;
+            scaled.extend_from_slice(&pb[i..i + 3]);
+        }
+    }
+    SeamMeasure::Psnr {
+        db: psnr_of(&pa, &scaled),
+        scaled: Some(((wa, ha), (wb, hb))),
+    }
+}
+
+fn psnr_of(pa: &[u8], pb: &[u8]) -> f64 {
     let mse = pa
         .iter()
-        .zip(&pb)
+        .zip(pb)
         .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
         .sum::<f64>()
         / pa.len() as f64;
-    Some(if mse == 0.0 {
+    if mse == 0.0 {
         f64::INFINITY
     } else {
         10.0 * (255.0f64 * 255.0 / mse).log10()
-    })
+    }
 }
 
 /// Extracts the first frame of each job's selected video with ffmpeg, when
@@ -371,15 +424,31 @@ fn seam(
     stale: bool,
 ) -> String {
     let prev = &manifest.jobs[job.index - 1];
-    let score = match (prev.last_frame.as_ref(), first) {
-        (Some(last), Some(first)) => psnr(&out_dir.join(&last.path), &out_dir.join(first)),
-        _ => None,
+    let measure = match (prev.last_frame.as_ref(), first) {
+        (Some(last), Some(first)) => Ok(seam_measure(
+            &out_dir.join(&last.path),
+            &out_dir.join(first),
+        )),
+        (None, _) => Err("not measured: the segment before has no last frame on disk"),
+        (_, None) => {
+            Err("not measured: no first frame of this segment (extracting it needs ffmpeg)")
+        }
     };
-    let verdict = match score {
-        Some(db) if db.is_infinite() => "<span class=\"good\">identical</span>".to_owned(),
-        Some(db) if db >= 30.0 => format!("<span class=\"good\">PSNR {db:.1} dB</span>"),
-        Some(db) => format!("<span class=\"bad\">PSNR {db:.1} dB: a visible jump</span>"),
-        None => "not measured yet".to_owned(),
+    let verdict = match measure {
+        Ok(SeamMeasure::Psnr { db, scaled }) => {
+            let note = scaled.map_or(String::new(), |((wa, ha), (wb, hb))| {
+                format!(" (the {wb}x{hb} first frame scaled to the {wa}x{ha} last frame)")
+            });
+            if db.is_infinite() {
+                format!("<span class=\"good\">identical</span>{note}")
+            } else if db >= 30.0 {
+                format!("<span class=\"good\">PSNR {db:.1} dB</span>{note}")
+            } else {
+                format!("<span class=\"bad\">PSNR {db:.1} dB: a visible jump</span>{note}")
+            }
+        }
+        Ok(_) => "not measured: a frame is not a readable PNG".to_owned(),
+        Err(why) => why.to_owned(),
     };
     let stale = if stale {
         " <span class=\"stale\">stale: started from another take of the segment before</span>"
@@ -433,4 +502,45 @@ pub async fn write_async(out_dir: &Path) {
         write(&dir, &manifest, true).ok()
     })
     .await;
+}
+
+#[cfg(test)]
+mod seam_tests {
+    use super::{SeamMeasure, seam_measure};
+
+    fn write_png(path: &std::path::Path, w: u32, h: u32, rgb: [u8; 3]) {
+        let file = std::fs::File::create(path).unwrap();
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        let data: Vec<u8> = (0..w * h).flat_map(|_| rgb).collect();
+        writer.write_image_data(&data).unwrap();
+    }
+
+    #[test]
+    fn frames_of_different_sizes_are_measured_after_scaling() {
+        let dir = std::env::temp_dir().join(format!("seedance-seam-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b, c) = (dir.join("a.png"), dir.join("b.png"), dir.join("c.png"));
+        write_png(&a, 8, 6, [10, 200, 30]);
+        write_png(&b, 16, 12, [10, 200, 30]);
+        write_png(&c, 16, 12, [200, 10, 30]);
+        match seam_measure(&a, &b) {
+            SeamMeasure::Psnr { db, scaled } => {
+                assert!(db.is_infinite());
+                assert_eq!(scaled, Some(((8, 6), (16, 12))));
+            }
+            other => panic!("{other:?}"),
+        }
+        match seam_measure(&a, &c) {
+            SeamMeasure::Psnr { db, .. } => assert!(db < 30.0, "{db}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            seam_measure(&a, &dir.join("missing.png")),
+            SeamMeasure::Missing
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -89,3 +89,47 @@ fn a_webhook_is_sent_and_checked() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("webhook"), "{}", out.stderr);
 }
+
+#[test]
+fn fit_frames_sizes_a_local_first_frame_to_the_output_pixels() {
+    let image = seedance_tests::workspace_root().join("examples/images/gutter-stream.png");
+    let args = [
+        "--model",
+        "doubao-seedance-2.0",
+        "--prompt",
+        "the stream rises",
+        "--resolution",
+        "480p",
+        "--size",
+        "16:9",
+        "--first-frame",
+        image.to_str().unwrap(),
+    ];
+    // Without the flag: the 640x360 file is what would be uploaded.
+    let (code, v, _) = dry_run(&args);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        v["uploads"][0]["dimensions"],
+        serde_json::json!([640, 360]),
+        "{v}"
+    );
+    // With it: a PNG of exactly the 480p 16:9 output, 864x496.
+    let mut fitted = args.to_vec();
+    fitted.push("--fit-frames");
+    let (code, v, stderr) = dry_run(&fitted);
+    assert_eq!(code, 0, "{v} {stderr}");
+    assert_eq!(
+        v["uploads"][0]["dimensions"],
+        serde_json::json!([864, 496]),
+        "{v}"
+    );
+    // No fixed size: refused before anything, naming the field.
+    let mut adaptive = fitted.clone();
+    adaptive[7] = "adaptive";
+    let (code, _, stderr) = dry_run(&adaptive);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("--fit-frames needs a fixed size"),
+        "{stderr}"
+    );
+}

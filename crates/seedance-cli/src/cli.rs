@@ -370,6 +370,11 @@ pub struct ChainArgs {
     /// Join the segments into final.mp4 with ffmpeg (stream copy).
     #[arg(long)]
     pub stitch: bool,
+    /// Scale and crop a local start_image and end_image to the video's
+    /// exact pixels, so the film does not jump after its first frame or
+    /// before its last.
+    #[arg(long)]
+    pub fit_frames: bool,
     /// With --stitch: drop the repeated frame at each seam (re-encodes).
     #[arg(long, requires = "stitch")]
     pub drop_seam_frame: bool,

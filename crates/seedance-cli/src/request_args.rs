@@ -82,6 +82,11 @@ pub struct RequestArgs {
     /// upstream for the Seedance 2.0 family.
     #[arg(long, value_name = "FIELD", help_heading = "Request")]
     pub force_field: Vec<String>,
+    /// Scale and crop local first and last frames to the video's exact
+    /// pixels (for the request's size and resolution), so the video does not
+    /// jump after the first frame or before the last.
+    #[arg(long, help_heading = "Request")]
+    pub fit_frames: bool,
 }
 
 impl RequestArgs {
@@ -180,6 +185,30 @@ pub(crate) struct RawRequest {
     pub(crate) local: Vec<seedance_workflows::LocalFile>,
 }
 
+/// Fits the local first and last frames of `value` (paths relative to
+/// `base`) to the output size of `sized`, saying on stderr what it did.
+fn fit_frames(value: &mut Value, sized: &Value, base: &std::path::Path) -> Result<(), Failure> {
+    let fitted = seedance_workflows::fit_frames::fit_request_frames_sized(
+        value,
+        sized,
+        base,
+        &seedance_workflows::fit_frames::default_dir(),
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    for f in fitted {
+        eprintln!(
+            "fitted {}: {} ({}x{}) to {}x{}",
+            f.field,
+            f.from.display(),
+            f.from_size.0,
+            f.from_size.1,
+            f.size.0,
+            f.size.1
+        );
+    }
+    Ok(())
+}
+
 /// The request of `submit`/`generate`: the file (if any; its local paths
 /// are relative to its directory) with the flags over it (their local paths
 /// relative to the working directory).
@@ -199,6 +228,11 @@ pub(crate) fn read_request_with_flags(
             } else {
                 crate::input::parent_dir(path)
             };
+            if flags.fit_frames {
+                // Sized by the request as sent: the file with the flags over it.
+                let sized = flags.apply(v.clone()).0;
+                fit_frames(&mut v, &sized, &dir)?;
+            }
             match seedance_workflows::localize_media(&mut v, &dir, local_av) {
                 Ok(found) => local.extend(found),
                 Err(e) => violations.extend(e),
@@ -213,6 +247,10 @@ pub(crate) fn read_request_with_flags(
         }
     };
     let (mut value, flagged) = flags.apply(base);
+    if flags.fit_frames {
+        let sized = value.clone();
+        fit_frames(&mut value, &sized, std::path::Path::new("."))?;
+    }
     match seedance_workflows::localize_media(&mut value, std::path::Path::new("."), local_av) {
         Ok(found) => local.extend(found),
         Err(e) => violations.extend(e),

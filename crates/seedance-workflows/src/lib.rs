@@ -35,6 +35,7 @@ pub mod chain;
 pub mod changes;
 pub mod error;
 pub mod events;
+pub mod fit_frames;
 pub mod fresh_file;
 mod job;
 mod journal;

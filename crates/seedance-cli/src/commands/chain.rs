@@ -26,6 +26,26 @@ pub(crate) async fn run(
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let mut value = read_json(&args.plan, stdin).map_err(|e| Failure::usage(e.to_string()))?;
+    if args.fit_frames {
+        let fitted = seedance_workflows::fit_frames::fit_plan_frames(
+            &mut value,
+            &crate::input::parent_dir(&args.plan),
+            &seedance_workflows::fit_frames::default_dir(),
+        )
+        .map_err(|e| Failure::usage(e.to_string()))?;
+        for f in fitted {
+            let _ = writeln!(
+                err,
+                "fitted {}: {} ({}x{}) to {}x{}",
+                f.field,
+                f.from.display(),
+                f.from_size.0,
+                f.from_size.1,
+                f.size.0,
+                f.size.1
+            );
+        }
+    }
     let local = seedance_workflows::localize_media(
         &mut value,
         &crate::input::parent_dir(&args.plan),

@@ -96,6 +96,10 @@ pub struct SimConfig {
     /// Every task fails this moderation check (its public code and
     /// message), as a service that refuses the content would.
     pub moderation: Option<crate::Moderation>,
+    /// Ark's face: the most tasks one account may have queued at once
+    /// (BytePlus documents 120); a create beyond it answers 429
+    /// `QuotaExceeded`.
+    pub ark_max_queued: usize,
 }
 
 /// Response shapes seen in the documentation and live bodies, beyond the
@@ -241,6 +245,7 @@ impl Default for SimConfig {
             shapes: ResponseShapes::default(),
             ignore_idempotency_keys: false,
             moderation: None,
+            ark_max_queued: seedance_core::provider::ark::MAX_QUEUED_TASKS,
         }
     }
 }

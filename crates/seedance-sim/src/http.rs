@@ -270,6 +270,7 @@ async fn api(sim: Simulator, req: Request<Incoming>) -> Result<Response<Body>, C
     let method = match *req.method() {
         hyper::Method::GET => Method::Get,
         hyper::Method::POST => Method::Post,
+        hyper::Method::DELETE => Method::Delete,
         _ => {
             return Ok(to_response(error_response(
                 405,

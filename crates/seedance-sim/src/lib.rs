@@ -50,6 +50,8 @@
 pub mod config;
 pub mod fault;
 
+mod ark_check;
+mod ark_face;
 mod auth;
 mod billing;
 mod endpoints;

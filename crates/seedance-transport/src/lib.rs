@@ -67,9 +67,10 @@ pub mod wire;
 
 pub use api_key::{API_KEY_ENV, ApiKey, ApiKeyError};
 pub use client::{
-    Client, ClientConfig, ClientError, DigestStream, Download, Generated, IdempotencySupport,
-    KeyedResend, SubmitPhase, Submitted, UploadedImage, WaitEvent,
+    CancelRefusal, Client, ClientConfig, ClientError, DigestStream, Download, Generated,
+    IdempotencySupport, KeyedResend, SubmitPhase, Submitted, TaskPage, UploadedImage, WaitEvent,
 };
+pub use seedance_core::provider::ProviderKind;
 pub use error::{TransportError, TransportErrorKind};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{DEFAULT_BASE_URL, ReqwestTransport, ReqwestTransportBuilder};

@@ -2,6 +2,7 @@
 //! Tests"): one module per feature.
 
 mod architecture;
+mod ark_provider;
 mod cli_api;
 mod cli_requests;
 mod cli_validate;

@@ -43,9 +43,12 @@ fn invalid(param: impl Into<String>, message: impl Into<String>) -> ArkRejection
 /// A model Ark serves: (family, 1080p/4k allowed, asset URLs allowed).
 /// Both platforms' dated ids; ids without the date suffix; endpoint ids.
 fn model_family(id: &str) -> Option<(&'static str, bool)> {
-    let undated = |base: &str| id == base || id.strip_prefix(base).is_some_and(|d| {
-        d.len() == 7 && d.starts_with('-') && d[1..].bytes().all(|b| b.is_ascii_digit())
-    });
+    let undated = |base: &str| {
+        id == base
+            || id.strip_prefix(base).is_some_and(|d| {
+                d.len() == 7 && d.starts_with('-') && d[1..].bytes().all(|b| b.is_ascii_digit())
+            })
+    };
     for prefix in ["doubao-", "dreamina-"] {
         let Some(rest) = id.strip_prefix(prefix) else {
             continue;
@@ -117,7 +120,12 @@ pub(crate) fn check(body: &Value) -> Result<Accepted, ArkRejection> {
                     format!("resolution {r} is not supported by the model {model}"),
                 ));
             }
-            _ => return Err(invalid("resolution", "resolution is not one of 480p, 720p, 1080p, 4k")),
+            _ => {
+                return Err(invalid(
+                    "resolution",
+                    "resolution is not one of 480p, 720p, 1080p, 4k",
+                ));
+            }
         },
         Some(_) => return Err(invalid("resolution", "resolution must be a string")),
     };
@@ -138,36 +146,50 @@ pub(crate) fn check(body: &Value) -> Result<Accepted, ArkRejection> {
     if let Some(seed) = obj.get("seed").filter(|v| !v.is_null()) {
         match seed.as_i64() {
             Some(s) if (-1..=SEED_MAX).contains(&s) => {}
-            _ => return Err(invalid("seed", format!("seed must be from -1 to {SEED_MAX}"))),
+            _ => {
+                return Err(invalid(
+                    "seed",
+                    format!("seed must be from -1 to {SEED_MAX}"),
+                ));
+            }
         }
     }
     for flag in ["generate_audio", "return_last_frame", "watermark"] {
-        if obj.get(flag).is_some_and(|v| !v.is_null() && !v.is_boolean()) {
+        if obj
+            .get(flag)
+            .is_some_and(|v| !v.is_null() && !v.is_boolean())
+        {
             return Err(invalid(flag, format!("{flag} must be a boolean")));
         }
     }
-    if let Some(v) = obj.get("execution_expires_after").filter(|v| !v.is_null()) {
-        if !v.as_i64().is_some_and(|s| (3600..=259_200).contains(&s)) {
-            return Err(invalid(
-                "execution_expires_after",
-                "execution_expires_after must be from 3600 to 259200 seconds",
-            ));
-        }
+    let present = |field: &str| obj.get(field).filter(|v| !v.is_null());
+    if present("execution_expires_after")
+        .is_some_and(|v| !v.as_i64().is_some_and(|s| (3600..=259_200).contains(&s)))
+    {
+        return Err(invalid(
+            "execution_expires_after",
+            "execution_expires_after must be from 3600 to 259200 seconds",
+        ));
     }
-    if let Some(v) = obj.get("priority").filter(|v| !v.is_null()) {
-        if !v.as_i64().is_some_and(|p| (0..=9).contains(&p)) {
-            return Err(invalid("priority", "priority must be from 0 to 9"));
-        }
+    if present("priority").is_some_and(|v| !v.as_i64().is_some_and(|p| (0..=9).contains(&p))) {
+        return Err(invalid("priority", "priority must be from 0 to 9"));
     }
-    if let Some(v) = obj.get("safety_identifier").filter(|v| !v.is_null()) {
-        if !v.as_str().is_some_and(|s| s.chars().count() <= 64) {
-            return Err(invalid("safety_identifier", "safety_identifier must be at most 64 characters"));
-        }
+    if present("safety_identifier")
+        .is_some_and(|v| v.as_str().is_none_or(|s| s.chars().count() > 64))
+    {
+        return Err(invalid(
+            "safety_identifier",
+            "safety_identifier must be at most 64 characters",
+        ));
     }
-    if let Some(v) = obj.get("callback_url").filter(|v| !v.is_null()) {
-        if !v.as_str().is_some_and(|u| u.starts_with("http://") || u.starts_with("https://")) {
-            return Err(invalid("callback_url", "callback_url must be an http(s) URL"));
-        }
+    if present("callback_url").is_some_and(|v| {
+        v.as_str()
+            .is_none_or(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    }) {
+        return Err(invalid(
+            "callback_url",
+            "callback_url must be an http(s) URL",
+        ));
     }
     if let Some(tools) = obj.get("tools").filter(|v| !v.is_null()) {
         let ok = tools.as_array().is_some_and(|t| {
@@ -175,7 +197,10 @@ pub(crate) fn check(body: &Value) -> Result<Accepted, ArkRejection> {
                 .all(|tool| tool.get("type").and_then(Value::as_str) == Some("web_search"))
         });
         if !ok {
-            return Err(invalid("tools", "the only tool is {\"type\":\"web_search\"}"));
+            return Err(invalid(
+                "tools",
+                "the only tool is {\"type\":\"web_search\"}",
+            ));
         }
     }
     let content = content(obj, family)?;
@@ -285,10 +310,16 @@ fn content(obj: &Map<String, Value>, family: &str) -> Result<Content, ArkRejecti
         ));
     }
     if first > 1 || last > 1 {
-        return Err(invalid("content", "at most one first_frame and one last_frame"));
+        return Err(invalid(
+            "content",
+            "at most one first_frame and one last_frame",
+        ));
     }
     if last == 1 && first == 0 {
-        return Err(invalid("content", "a last_frame image needs a first_frame image"));
+        return Err(invalid(
+            "content",
+            "a last_frame image needs a first_frame image",
+        ));
     }
     if first + last > 0 && (refs > 0 || videos > 0 || audios > 0) {
         return Err(invalid(
@@ -303,12 +334,19 @@ fn content(obj: &Map<String, Value>, family: &str) -> Result<Content, ArkRejecti
         ));
     }
     if prompt.trim().is_empty() && images.is_empty() && videos == 0 {
-        return Err(invalid("content", "a text prompt is required for text-to-video"));
+        return Err(invalid(
+            "content",
+            "a text prompt is required for text-to-video",
+        ));
     }
     let start_image = images
         .iter()
         .find(|(r, ..)| role_of(r) == "first_frame")
-        .or_else(|| images.iter().find(|(r, ..)| role_of(r) == "reference_image"))
+        .or_else(|| {
+            images
+                .iter()
+                .find(|(r, ..)| role_of(r) == "reference_image")
+        })
         .map(|(_, url, _)| url.clone());
     Ok(Content {
         prompt,
@@ -341,7 +379,10 @@ fn check_url(param: &str, url: &str, kind: &str, assets: bool) -> Result<(), Ark
         return if ok {
             Ok(())
         } else {
-            Err(invalid(param, format!("expected data:{wanted}<format>;base64,<data>")))
+            Err(invalid(
+                param,
+                format!("expected data:{wanted}<format>;base64,<data>"),
+            ))
         };
     }
     let host = lower
@@ -409,7 +450,10 @@ mod tests {
             "ratio": "16:9", "duration": 6, "return_last_frame": true
         }))
         .unwrap();
-        assert_eq!((a.seconds, a.size.as_str(), a.resolution.as_str()), (6, "16:9", "720p"));
+        assert_eq!(
+            (a.seconds, a.size.as_str(), a.resolution.as_str()),
+            (6, "16:9", "720p")
+        );
         assert_eq!(a.start_image.as_deref(), Some("data:image/png;base64,aGkh"));
         assert!(a.media.is_empty());
     }
@@ -419,7 +463,10 @@ mod tests {
         let r = check(&json!({"model": "doubao-seedance-2-0-260128",
             "content": [{"type": "text", "text": "x"}], "camera_fixed": false}))
         .unwrap_err();
-        assert_eq!((r.code, r.param.as_str()), ("InvalidParameter.UnsupportedParameter", "camera_fixed"));
+        assert_eq!(
+            (r.code, r.param.as_str()),
+            ("InvalidParameter.UnsupportedParameter", "camera_fixed")
+        );
         let r = check(&json!({"model": "doubao-seedance-2-0-260128", "content": [
             {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}},
             {"type": "image_url", "image_url": {"url": "https://x.test/b.png"}}]}))
@@ -430,8 +477,10 @@ mod tests {
             {"type": "video_url", "video_url": {"url": "data:video/mp4;base64,AAAA"}, "role": "reference_video"}]}))
         .unwrap_err();
         assert_eq!(r.param, "content[1].video_url");
-        let r = check(&json!({"model": "doubao-seedance-2.0", "content": [{"type": "text", "text": "x"}]}))
-            .unwrap_err();
+        let r = check(
+            &json!({"model": "doubao-seedance-2.0", "content": [{"type": "text", "text": "x"}]}),
+        )
+        .unwrap_err();
         assert_eq!(r.code, "InvalidEndpoint.NotFound");
     }
 

@@ -140,7 +140,10 @@ pub(crate) fn in_ark_dialect(response: ApiResponse, request_id: &str) -> ApiResp
     let Ok(v) = serde_json::from_slice::<Value>(&response.body) else {
         return response;
     };
-    let Some(e) = v.get("error").filter(|e| e.get("code").is_some_and(Value::is_number)) else {
+    let Some(e) = v
+        .get("error")
+        .filter(|e| e.get("code").is_some_and(Value::is_number))
+    else {
         return response;
     };
     let (kind, code) = reason(response.status);
@@ -163,7 +166,12 @@ pub(crate) fn in_ark_dialect(response: ApiResponse, request_id: &str) -> ApiResp
 
 impl Simulator {
     /// Answers an Ark call that passed auth and faults.
-    pub(crate) fn ark(&self, state: &mut State, call: &ArkCall, request: &ApiRequest) -> ApiResponse {
+    pub(crate) fn ark(
+        &self,
+        state: &mut State,
+        call: &ArkCall,
+        request: &ApiRequest,
+    ) -> ApiResponse {
         let rid = format!("{:016x}", state.rng.next_u64());
         match call {
             ArkCall::Create => self.ark_create(state, request, &rid),
@@ -201,16 +209,34 @@ impl Simulator {
             Some(Ok(v)) => v,
             _ => {
                 state.stats.rejected += 1;
-                return error(400, "BadRequest", "InvalidParameter", "The request body is not valid JSON.", None, rid);
+                return error(
+                    400,
+                    "BadRequest",
+                    "InvalidParameter",
+                    "The request body is not valid JSON.",
+                    None,
+                    rid,
+                );
             }
         };
         let mut accepted = match ark_check::check(&body) {
             Ok(a) => a,
             Err(r) => {
                 state.stats.rejected += 1;
-                let status = if r.code.starts_with("InvalidEndpoint") { 404 } else { 400 };
-                let kind = if status == 404 { "NotFound" } else { "BadRequest" };
-                let message = format!("The parameter `{}` specified in the request is not valid: {}.", r.param, r.message);
+                let status = if r.code.starts_with("InvalidEndpoint") {
+                    404
+                } else {
+                    400
+                };
+                let kind = if status == 404 {
+                    "NotFound"
+                } else {
+                    "BadRequest"
+                };
+                let message = format!(
+                    "The parameter `{}` specified in the request is not valid: {}.",
+                    r.param, r.message
+                );
                 return error(status, kind, r.code, &message, Some(&r.param), rid);
             }
         };
@@ -279,7 +305,11 @@ impl Simulator {
         state.stats.tasks_created += 1;
         state.next_task += 1;
         let seq = state.next_task;
-        let id = format!("cgt-{}-{:05x}{seq:06}", 20261204, state.rng.next_u64() & 0xfffff);
+        let id = format!(
+            "cgt-{}-{:05x}{seq:06}",
+            20261204,
+            state.rng.next_u64() & 0xfffff
+        );
         // The body as received, without inline data (kept small).
         let mut kept = body.clone();
         strip_inline(&mut kept);
@@ -364,7 +394,8 @@ impl Simulator {
             let value = percent_decode(value);
             match percent_decode(name).as_str() {
                 n @ ("page_num" | "page_size") => {
-                    let Some(v) = value.parse::<u32>().ok().filter(|v| (1..=500).contains(v)) else {
+                    let Some(v) = value.parse::<u32>().ok().filter(|v| (1..=500).contains(v))
+                    else {
                         return error(
                             400,
                             "BadRequest",
@@ -441,7 +472,9 @@ impl Simulator {
                 400,
                 "BadRequest",
                 "InvalidParameter",
-                &format!("The task {id} is {s}: only queued tasks can be cancelled, and only finished tasks deleted."),
+                &format!(
+                    "The task {id} is {s}: only queued tasks can be cancelled, and only finished tasks deleted."
+                ),
                 Some("id"),
                 rid,
             ),
@@ -487,10 +520,50 @@ fn seed_of(seq: u64) -> u64 {
 /// Output pixels by resolution and ratio (Ark's published table).
 fn dims(resolution: &str, ratio: &str) -> (u64, u64) {
     let table: &[(&str, [(u64, u64); 6])] = &[
-        ("480p", [(864, 496), (752, 560), (640, 640), (560, 752), (496, 864), (992, 432)]),
-        ("720p", [(1280, 720), (1112, 834), (960, 960), (834, 1112), (720, 1280), (1470, 630)]),
-        ("1080p", [(1920, 1080), (1664, 1248), (1440, 1440), (1248, 1664), (1080, 1920), (2206, 946)]),
-        ("4k", [(3840, 2160), (3326, 2494), (2880, 2880), (2494, 3326), (2160, 3840), (4398, 1886)]),
+        (
+            "480p",
+            [
+                (864, 496),
+                (752, 560),
+                (640, 640),
+                (560, 752),
+                (496, 864),
+                (992, 432),
+            ],
+        ),
+        (
+            "720p",
+            [
+                (1280, 720),
+                (1112, 834),
+                (960, 960),
+                (834, 1112),
+                (720, 1280),
+                (1470, 630),
+            ],
+        ),
+        (
+            "1080p",
+            [
+                (1920, 1080),
+                (1664, 1248),
+                (1440, 1440),
+                (1248, 1664),
+                (1080, 1920),
+                (2206, 946),
+            ],
+        ),
+        (
+            "4k",
+            [
+                (3840, 2160),
+                (3326, 2494),
+                (2880, 2880),
+                (2494, 3326),
+                (2160, 3840),
+                (4398, 1886),
+            ],
+        ),
     ];
     let column = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"]
         .iter()

@@ -94,3 +94,12 @@ pub fn service_check(body: &serde_json::Value) -> Result<(), (String, String)> {
         .map(|_| ())
         .map_err(|r| (r.param, r.message))
 }
+
+/// [`service_check`] for Ark's face: checks an Ark create body
+/// (`content[]`...) as the simulated Ark service does. It shares no code
+/// with `seedance-core`'s mapping or validator.
+pub fn ark_service_check(body: &serde_json::Value) -> Result<(), (String, String)> {
+    ark_check::check(body)
+        .map(|_| ())
+        .map_err(|r| (r.param, format!("{}: {}", r.code, r.message)))
+}

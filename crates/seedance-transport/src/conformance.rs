@@ -140,7 +140,9 @@ pub async fn missing_key_is_401_for(provider: ProviderKind, unauthenticated: &dy
         r.status, 401,
         "unauthenticated submit: expected 401, got {r:?}"
     );
-    let e = provider.parse_error_body(&r.body).expect("401: no error body");
+    let e = provider
+        .parse_error_body(&r.body)
+        .expect("401: no error body");
     assert_eq!(e.kind, Some(ErrorType::Authentication));
 }
 

@@ -70,9 +70,9 @@ pub use client::{
     CancelRefusal, Client, ClientConfig, ClientError, DigestStream, Download, Generated,
     IdempotencySupport, KeyedResend, SubmitPhase, Submitted, TaskPage, UploadedImage, WaitEvent,
 };
-pub use seedance_core::provider::ProviderKind;
 pub use error::{TransportError, TransportErrorKind};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{DEFAULT_BASE_URL, ReqwestTransport, ReqwestTransportBuilder};
+pub use seedance_core::provider::ProviderKind;
 pub use transport::Transport;
 pub use wire::{ApiRequest, ApiResponse, ByteStream, Headers, MediaResponse, Method};

@@ -166,7 +166,8 @@ pub enum ClientError {
         /// The error.
         #[source]
         source: std::io::Error,
-    },    /// The chosen provider does not offer this operation (apimart has no
+    },
+    /// The chosen provider does not offer this operation (apimart has no
     /// list or cancel; Ark has no upload endpoint or balance).
     #[error("{} does not offer {operation}", .provider.display_name())]
     NotOffered {

@@ -26,7 +26,6 @@ use super::retry::{Failed, Verdict};
 use super::{Client, ClientError, Submission, SubmitPhase, Submitted};
 use crate::wire::{ApiRequest, ApiResponse};
 
-
 /// When an uncertain submit is resent with its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -343,7 +343,10 @@ impl Client {
     /// own patience is the only retry layer.
     pub(crate) async fn task_once(&self, task_id: &str) -> Result<Task, retry::Failed> {
         let response = self
-            .exchange(&self.task_call(task_id, None), call::Idempotency::Idempotent)
+            .exchange(
+                &self.task_call(task_id, None),
+                call::Idempotency::Idempotent,
+            )
             .await?;
         self.parse_task(&response)
             .map_err(|e| retry::Failed::new(e, retry::Verdict::Unusable))

@@ -56,9 +56,7 @@ pub struct TaskPage {
 #[non_exhaustive]
 pub enum CancelRefusal {
     /// Running: it will finish and be billed.
-    #[error(
-        "it is running, and a running task cannot be cancelled: it will finish and be billed"
-    )]
+    #[error("it is running, and a running task cannot be cancelled: it will finish and be billed")]
     Running,
     /// Already cancelled.
     #[error("it is already cancelled")]
@@ -121,7 +119,10 @@ impl Client {
     /// The create call for `request`: apimart's body (the request as it
     /// serializes) to its path, or Ark's `content[]` body with inlined
     /// images put in place of their stand-in URLs.
-    pub(crate) fn submit_call(&self, request: &GenerationRequest) -> Result<ApiRequest, ClientError> {
+    pub(crate) fn submit_call(
+        &self,
+        request: &GenerationRequest,
+    ) -> Result<ApiRequest, ClientError> {
         let unserializable = |e: serde_json::Error| ClientError::UnexpectedResponse {
             status: 0,
             detail: format!("cannot serialize the request: {e}"),
@@ -217,7 +218,11 @@ impl Client {
     /// URL to put in the request (on a provider that takes images inline;
     /// see [`Client::inlines_images`]). The image is checked as an upload
     /// would be (JPEG, PNG, WebP or GIF); nothing is sent.
-    pub fn inline_image(&self, bytes: &[u8], file_name: &str) -> Result<UploadedImage, ClientError> {
+    pub fn inline_image(
+        &self,
+        bytes: &[u8],
+        file_name: &str,
+    ) -> Result<UploadedImage, ClientError> {
         if !self.inlines_images() {
             return Err(ClientError::NotOffered {
                 provider: self.config.provider,

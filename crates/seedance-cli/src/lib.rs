@@ -34,6 +34,7 @@ mod media;
 mod output;
 mod probe;
 mod progress;
+mod queued;
 mod request_args;
 
 pub use cli::{Cli, Command};
@@ -53,7 +54,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let mut cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -73,6 +74,16 @@ where
     if let Some(f) = meaningless_global_options(&cli) {
         let _ = writeln!(stderr, "error: {}", f.message);
         return f.status as i32;
+    }
+    let provider = match context::provider(&cli.global) {
+        Ok(p) => p,
+        Err(f) => {
+            let _ = writeln!(stderr, "error: {}", f.message);
+            return f.status as i32;
+        }
+    };
+    if let Some(cost) = cli.command.cost_mut() {
+        cost.provider = provider;
     }
     media::configure(&cli.global);
     let outcome = match &cli.command {
@@ -257,6 +268,14 @@ fn run_async(
                 commands::until_interrupted(interrupt, commands::publish::run(ctx, global, a, out))
                     .await
             }
+            Command::List(a) => {
+                commands::until_interrupted(interrupt, commands::list::run(ctx, global, a, out))
+                    .await
+            }
+            Command::Cancel(a) => {
+                commands::until_interrupted(interrupt, commands::cancel::run(ctx, global, a, out))
+                    .await
+            }
             Command::Validate(_)
             | Command::Takes(_)
             | Command::Select(_)
@@ -268,5 +287,6 @@ fn run_async(
     // Do not let a blocking thread (a file being fsynced, stdin being read)
     // hold the exit back: everything that matters was awaited above.
     runtime.shutdown_timeout(std::time::Duration::from_millis(300));
-    outcome
+    let provider = context::provider(&cli.global).unwrap_or_default();
+    outcome.map_err(|f| f.for_provider(provider))
 }

@@ -34,7 +34,8 @@ pub(crate) fn configure(global: &GlobalArgs) {
 }
 
 /// Where a local file would be published, for a dry run.
-pub(crate) fn destination_of(file: &seedance_workflows::LocalFile) -> String {
+/// `inline_images`: the provider takes images inside the request.
+pub(crate) fn destination_of(file: &seedance_workflows::LocalFile, inline_images: bool) -> String {
     let image = file.dimensions.is_some();
     let store = STORE.lock().ok().and_then(|s| s.clone());
     match store {
@@ -46,6 +47,7 @@ pub(crate) fn destination_of(file: &seedance_workflows::LocalFile) -> String {
                 file.format
             )
         }
+        _ if image && inline_images => "the request itself (inline, base64)".to_owned(),
         _ if image => "apimart's upload endpoint".to_owned(),
         _ => "nowhere: no --media-store".to_owned(),
     }

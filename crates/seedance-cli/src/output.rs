@@ -123,6 +123,15 @@ pub(crate) fn billed_line(billed: f64, credits: Option<f64>) -> String {
     )
 }
 
+/// What a billed amount is in, for a client whose provider bills tokens
+/// (` CNY, from usage tokens`); empty on apimart, whose tasks report money.
+pub(crate) fn billed_unit(client: &seedance_transport::Client) -> String {
+    client
+        .token_prices()
+        .map(|t| format!(" {}, from usage tokens", t.currency))
+        .unwrap_or_default()
+}
+
 /// A run's billed line: every paid task, and, when kept takes cost more
 /// than the selection, what the selected takes alone cost.
 /// `billed: 3.0000 (30 credits); selected takes: 2.0000`.

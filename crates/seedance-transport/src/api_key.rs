@@ -48,6 +48,19 @@ impl ApiKey {
         }
     }
 
+    /// The key from the first of `vars` that is set (a provider's key
+    /// variables, `ProviderKind::api_key_envs`).
+    pub fn from_env_vars(vars: &[&str]) -> Result<Self, ApiKeyError> {
+        for var in vars {
+            if let Ok(v) = std::env::var(var)
+                && !v.trim().is_empty()
+            {
+                return ApiKey::new(v);
+            }
+        }
+        Err(ApiKeyError::Missing)
+    }
+
     /// The key from the first line of a file.
     pub fn from_file(path: &Path) -> Result<Self, ApiKeyError> {
         let text = std::fs::read_to_string(path).map_err(ApiKeyError::File)?;

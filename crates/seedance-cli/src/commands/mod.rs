@@ -1,9 +1,11 @@
 //! One module per subcommand, and how each meets Ctrl-C.
 
 pub(crate) mod batch;
+pub(crate) mod cancel;
 pub(crate) mod chain;
 pub(crate) mod download;
 pub(crate) mod generate;
+pub(crate) mod list;
 pub(crate) mod mock_server;
 pub(crate) mod publish;
 pub(crate) mod schema;

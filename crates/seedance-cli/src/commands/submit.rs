@@ -62,6 +62,10 @@ pub(crate) struct Prepared {
     pub(crate) read: ReadRequest,
     pub(crate) local: Vec<seedance_workflows::LocalFile>,
     pub(crate) estimate: seedance_core::pricing::CostEstimate,
+    /// The body as the provider receives it (for the dry run).
+    pub(crate) wire_body: serde_json::Value,
+    /// The provider takes local images inline.
+    pub(crate) inline_images: bool,
 }
 
 /// Reads, validates and prices the request of `submit`/`generate`.
@@ -91,11 +95,23 @@ pub(crate) fn prepare(
         ));
     }
     read.warnings.extend(media.warnings);
+    // The rules that differ by provider, checked before paying.
+    if cost.provider != seedance_core::provider::ProviderKind::Apimart {
+        let report = cost.provider.validate(&read.request);
+        if !report.is_valid() {
+            return Err(Failure::failed(
+                seedance_core::ValidationError { report }.to_string(),
+            ));
+        }
+    }
     let estimate = cost.check([&read.request])?;
+    let wire_body = cost.wire_body(&read.request);
     Ok(Prepared {
         read,
         local: raw.local,
         estimate,
+        wire_body,
+        inline_images: cost.inline_images(),
     })
 }
 
@@ -103,9 +119,10 @@ impl Prepared {
     /// Prints the dry run of this request.
     pub(crate) fn print_dry_run(self, json_mode: bool, out: &mut dyn Write) -> Result<(), Failure> {
         crate::cost::DryRun {
-            requests: vec![("request".to_owned(), self.read.request.to_json())],
+            requests: vec![("request".to_owned(), self.wire_body.clone())],
             uploads: &self.local,
             estimate: self.estimate,
+            inline_images: self.inline_images,
         }
         .print(json_mode, out)
     }

@@ -137,8 +137,23 @@ async fn crash_then_resume(
     sim_config: SimConfig,
     at: Duration,
 ) -> (Simulator, tempfile::TempDir, bool) {
+    crash_then_resume_on(ProviderKind::Apimart, sim_config, at).await
+}
+
+/// [`crash_then_resume`] with the client speaking `provider`'s dialect.
+async fn crash_then_resume_on(
+    provider: ProviderKind,
+    sim_config: SimConfig,
+    at: Duration,
+) -> (Simulator, tempfile::TempDir, bool) {
     let dir = tempfile::tempdir().unwrap();
-    let (client, sim) = sim_client(sim_config, ClientConfig::default());
+    let (client, sim) = sim_client(
+        sim_config,
+        ClientConfig {
+            provider,
+            ..ClientConfig::default()
+        },
+    );
     let plan = four_segments();
     let crashed = tokio::time::timeout(
         at,
@@ -175,6 +190,26 @@ async fn killed_at_any_moment_resumes_without_paying_twice() {
     }
     assert!(
         crashes >= 30,
+        "only {crashes} runs were actually interrupted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_ark_killed_at_any_moment_resumes_without_paying_twice() {
+    let mut crashes = 0;
+    for tenth in (0..200).step_by(7) {
+        let at = Duration::from_millis(tenth * 100);
+        let (sim, dir, crashed) = crash_then_resume_on(ProviderKind::Ark, quick(), at).await;
+        crashes += usize::from(crashed);
+        assert_eq!(
+            sim.stats().tasks_created,
+            4,
+            "crash at {at:?}: a segment was paid twice"
+        );
+        assert_complete(dir.path(), 4);
+    }
+    assert!(
+        crashes >= 12,
         "only {crashes} runs were actually interrupted"
     );
 }

@@ -52,6 +52,21 @@ fn api_key(global: &GlobalArgs, provider: ProviderKind) -> Result<ApiKey, Failur
     })
 }
 
+/// Ark's base URLs end in `/api/v3` (the SDKs' and the platforms'): one
+/// given as a bare origin (`http://127.0.0.1:8787`) gets it, so that
+/// Ark's paths land where Ark serves them.
+fn with_ark_prefix(provider: ProviderKind, base_url: &str) -> String {
+    let trimmed = base_url.trim_end_matches('/');
+    let bare_origin = trimmed
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.contains('/'));
+    if provider.is_ark_dialect() && bare_origin {
+        format!("{trimmed}/api/v3")
+    } else {
+        base_url.to_owned()
+    }
+}
+
 /// Refuses `--api-key VALUE`: other users can read it from the process list.
 pub(crate) fn refuse_key_argument(global: &GlobalArgs) -> Result<(), Failure> {
     if global.api_key.is_some() {
@@ -114,6 +129,7 @@ pub(crate) fn build(
             "--base-url must start with http:// or https://, not `{base_url}`"
         )));
     }
+    let base_url = with_ark_prefix(provider, base_url.trim());
     let mut builder = ReqwestTransport::builder().base_url(base_url.trim());
     match api_key(global, provider) {
         Ok(key) => builder = builder.api_key(key),

@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use seedance_core::TaskStatus;
+use seedance_core::provider::ark::{ArkStatus, ListQuery};
 use seedance_workflows::JobState;
 
 use crate::cli::GlobalArgs;
@@ -32,16 +33,37 @@ pub(crate) async fn offer_cancel(
             .await
             .ok()?
             .ok()??;
+    let submitted: std::collections::HashSet<&str> = manifest
+        .jobs
+        .iter()
+        .filter(|j| j.state == JobState::Submitted)
+        .filter_map(|j| j.task_id.as_deref())
+        .collect();
+    if submitted.is_empty() {
+        return None;
+    }
+    // One list call per 500 queued tasks (Ark's list allows one call a
+    // second), rather than one status call per job.
     let mut queued = Vec::new();
-    for job in &manifest.jobs {
-        let (JobState::Submitted, Some(id)) = (job.state, &job.task_id) else {
-            continue;
+    let mut page = 1;
+    loop {
+        let query = ListQuery::page(page, seedance_core::provider::ark::LIST_PAGE_MAX)
+            .with_status(ArkStatus::Queued);
+        let Ok(found) = ctx.client.list_tasks(&query).await else {
+            break;
         };
-        if let Ok(task) = ctx.client.task(id).await
-            && task.status == TaskStatus::Pending
-        {
-            queued.push(id.clone());
+        queued.extend(
+            found
+                .tasks
+                .iter()
+                .filter(|t| t.status == TaskStatus::Pending && submitted.contains(t.id.as_str()))
+                .map(|t| t.id.clone()),
+        );
+        let seen = u64::from(page) * u64::from(seedance_core::provider::ark::LIST_PAGE_MAX);
+        if found.tasks.is_empty() || seen >= found.total || page >= 20 {
+            break;
         }
+        page += 1;
     }
     if queued.is_empty() {
         return None;

@@ -65,13 +65,17 @@ pub(crate) async fn run(
             text.push('\n');
         }
         text.push_str(&format!(
-            "{} of {} task{} (page {}, {} per page; {} keeps 7 days)\n",
+            "{} of {} task{} (page {}, {} per page; {} keeps 7 days){}\n",
             page.tasks.len(),
             page.total,
             if page.total == 1 { "" } else { "s" },
             args.page,
             args.page_size,
-            provider.display_name()
+            provider.display_name(),
+            match crate::output::billed_unit(&ctx.client) {
+                u if u.is_empty() => String::new(),
+                u => format!("; billed in{u}"),
+            }
         ));
         out.write_all(text.as_bytes())
     };

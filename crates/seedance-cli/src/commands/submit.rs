@@ -94,6 +94,7 @@ pub(crate) fn prepare(
             seedance_core::ValidationError { report: media }.to_string(),
         ));
     }
+    let media_count = media.warnings.len();
     read.warnings.extend(media.warnings);
     // The rules that differ by provider, checked before paying.
     if cost.provider != seedance_core::provider::ProviderKind::Apimart {
@@ -103,6 +104,17 @@ pub(crate) fn prepare(
                 seedance_core::ValidationError { report }.to_string(),
             ));
         }
+        // Only the warnings that hold on this provider (apimart's page
+        // disputes say nothing about Ark).
+        let media_warnings = read.warnings.split_off(read.warnings.len() - media_count);
+        read.warnings.retain(|w| {
+            let path = w.path.split(" (--").next().unwrap_or(&w.path);
+            report
+                .warnings
+                .iter()
+                .any(|x| x.code == w.code && x.path == path)
+        });
+        read.warnings.extend(media_warnings);
     }
     let estimate = cost.check([&read.request])?;
     let wire_body = cost.wire_body(&read.request);

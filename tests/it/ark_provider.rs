@@ -258,3 +258,79 @@ async fn apimart_offers_neither_list_nor_cancel() {
     assert!(matches!(err, ClientError::NotOffered { .. }), "{err:?}");
     assert_eq!(sim.stats().status_requests, 0);
 }
+
+/// Answers every call with the published Ark bodies in `tests/fixtures/ark/`.
+#[derive(Debug)]
+struct Published;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = seedance_tests::workspace_root()
+        .join("tests/fixtures/ark")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[async_trait]
+impl Transport for Published {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let (status, body) = match (request.method, request.path.as_str()) {
+            (seedance_transport::Method::Post, _) => (429, fixture("error_429_quota.json")),
+            (seedance_transport::Method::Delete, _) => (200, fixture("delete.json")),
+            (_, "/contents/generations/tasks") => (200, fixture("list.json")),
+            _ => (200, fixture("task_succeeded_byteplus.json")),
+        };
+        Ok(ApiResponse {
+            status,
+            headers: seedance_transport::Headers::new(),
+            body: body.into(),
+        })
+    }
+    async fn fetch(&self, _url: &str) -> Result<MediaResponse, TransportError> {
+        Err(TransportError::new(
+            seedance_transport::TransportErrorKind::Connect,
+            "no media here",
+        ))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_client_reads_the_published_bodies() {
+    let client = Client::with_config(
+        Arc::new(Published),
+        ClientConfig {
+            provider: ProviderKind::BytePlus,
+            retry: seedance_core::RetryConfig {
+                max_elapsed: Duration::from_secs(5),
+                ..seedance_core::RetryConfig::default()
+            },
+            ..ClientConfig::default()
+        },
+    );
+    // The GET example: 108,900 tokens of 2.0 at 720p, $7 per million.
+    let task = client.task("cgt-2025******-****").await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert!((task.billed().unwrap() - 108_900.0 * 7.0 / 1e6).abs() < 1e-9);
+    assert!(
+        task.result
+            .unwrap()
+            .video_url()
+            .unwrap()
+            .contains("volces.com")
+    );
+    // The list: three tasks, the failed one not billed, moderation typed.
+    let page = client.list_tasks(&ListQuery::default()).await.unwrap();
+    assert_eq!(page.total, 3);
+    let statuses: Vec<_> = page.tasks.iter().map(|t| t.status.clone()).collect();
+    assert_eq!(
+        statuses,
+        [
+            TaskStatus::Pending,
+            TaskStatus::Completed,
+            TaskStatus::Failed
+        ]
+    );
+    assert_eq!(page.tasks[2].billed(), Some(0.0));
+    // The queued-task refusal proves no task was created: not uncertain.
+    let err = client.submit(&small_request()).await.unwrap_err();
+    assert!(!err.may_have_created_task(), "{err:?}");
+}

@@ -172,7 +172,9 @@ fn token_estimate<'a>(
     let lines: Vec<CostLine> = lines
         .into_values()
         .map(|mut l| {
-            l.per_second = l.cost.map(|c| c / l.seconds.max(1) as f64);
+            l.per_second = l
+                .cost
+                .map(|c| (c / l.seconds.max(1) as f64 * 1e6).round() / 1e6);
             l
         })
         .collect();

@@ -6,7 +6,7 @@ use std::path::Path;
 /// The environment variable read by [`ApiKey::from_env`].
 pub const API_KEY_ENV: &str = "APIMART_API_KEY";
 
-/// An apimart API key. `Debug` prints `ApiKey(******)`; there is no
+/// An API key (apimart, Volcengine Ark or BytePlus ModelArk). `Debug` prints `ApiKey(******)`; there is no
 /// `Display`, and the value is only reachable through [`ApiKey::expose`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);

@@ -12,6 +12,10 @@
 //! ([`KeyedResend`]). A resent submit whose answer confirms a replay
 //! (`Idempotency-Replayed: true`) is one task, paid once; one that does not
 //! is reported as such ([`Submitted::resent_unconfirmed`]).
+//!
+//! All of this is apimart's contract: on a provider without idempotency
+//! keys (Ark) no key or version header is sent, and an uncertain submit is
+//! never resent (`Client::resends_uncertain_submits` is false).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

@@ -141,7 +141,8 @@ pub struct Submitted {
     pub task_id: String,
     /// Validation warnings of the request sent.
     pub warnings: Vec<Violation>,
-    /// The `Idempotency-Key` it was sent with.
+    /// The `Idempotency-Key` it was sent with (apimart; a provider without
+    /// idempotency keys, Ark, is sent none and this key is only recorded).
     pub idempotency_key: IdempotencyKey,
     /// The service answered `Idempotency-Replayed: true`: this is the task
     /// an earlier send of the same key created, not a new one.

@@ -9,6 +9,12 @@
 //! response shape the live service is known to use, signed media URLs that
 //! expire, an image upload endpoint, and scripted or random faults.
 //!
+//! The same engine also speaks Ark's dialect (Volcengine Ark, BytePlus
+//! ModelArk) at Ark's paths (`/api/v3/contents/generations/tasks`...): its
+//! own check of Ark bodies ([`ark_service_check`]), Ark's statuses, error
+//! envelope and usage tokens, at most 120 queued tasks per account, a 7-day
+//! list and `DELETE` to cancel queued tasks.
+//!
 //! Serve it in process with [`SimTransport`] (a [`seedance_transport::Transport`])
 //! or over loopback HTTP with [`SimServer`]; `seedance mock-server` runs the
 //! latter from the command line. docs/simulator.md lists every fault and shape.

@@ -21,6 +21,10 @@ pub(crate) fn task_json(task: &Task) -> Value {
         "billed": task.billed(),
         "data": task.raw,
     });
+    // Ark reports tokens; `cost` and `billed` are tokens × the price.
+    if let Some(tokens) = seedance_core::provider::ark::completion_tokens(task) {
+        v["tokens"] = json!(tokens);
+    }
     if let Some(r) = &task.result {
         v["result"] = r.raw.clone();
         v["video_url"] = json!(r.video_url());

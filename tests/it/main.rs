@@ -2,7 +2,9 @@
 //! Tests"): one module per feature.
 
 mod architecture;
+mod ark_provider;
 mod cli_api;
+mod cli_ark;
 mod cli_requests;
 mod cli_validate;
 mod cli_workflows;

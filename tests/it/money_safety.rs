@@ -2,11 +2,14 @@
 //! each case runs on the in-process simulator and over loopback HTTP (the
 //! reqwest transport against `SimServer`), and checks what the user pays
 //! for (tasks created), what lands on disk (byte-identical to what the
-//! server meant), and that the key appears nowhere.
+//! server meant), and that the key appears nowhere. The cases that do not
+//! depend on apimart's own response shapes also run against the
+//! simulator's Ark face, with the client speaking Ark's dialect.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use seedance_core::provider::ProviderKind;
 use seedance_sim::SimTransport;
 use seedance_sim::{Fault, Route, SimConfig, SimServer, Simulator, StatusSpelling};
 use seedance_tests::small_request;
@@ -15,10 +18,11 @@ use seedance_workflows::{BatchOptions, JobState, Manifest, WorkflowError, parse_
 
 const KEY: &str = "sk-money-safety-0123456789";
 
-/// The two ways a client meets the simulator.
+/// The two ways a client meets the simulator, and the dialect it speaks.
+#[derive(Debug, Clone, Copy)]
 enum Face {
-    InProcess,
-    Http,
+    InProcess(ProviderKind),
+    Http(ProviderKind),
 }
 
 struct Rig {
@@ -41,10 +45,13 @@ async fn rig(face: Face, config: SimConfig) -> Rig {
             max_delay: std::time::Duration::from_secs(2),
             ..seedance_core::RetryConfig::default()
         },
+        provider: match face {
+            Face::InProcess(p) | Face::Http(p) => p,
+        },
         ..ClientConfig::default()
     };
     match face {
-        Face::InProcess => {
+        Face::InProcess(_) => {
             let transport = SimTransport::with_config(config);
             let sim = transport.simulator().clone();
             let clock = sim.clone();
@@ -56,12 +63,16 @@ async fn rig(face: Face, config: SimConfig) -> Rig {
                 _server: None,
             }
         }
-        Face::Http => {
+        Face::Http(provider) => {
             let server = SimServer::start_loopback(Simulator::new(config))
                 .await
                 .unwrap();
+            let base = match provider {
+                ProviderKind::Apimart => server.api_url(),
+                _ => format!("{}/api/v3", server.api_url()),
+            };
             let transport = ReqwestTransport::builder()
-                .base_url(server.api_url())
+                .base_url(base)
                 .api_key(ApiKey::new(KEY).unwrap())
                 .build()
                 .unwrap();
@@ -79,7 +90,20 @@ async fn rig(face: Face, config: SimConfig) -> Rig {
 }
 
 fn faces() -> [Face; 2] {
-    [Face::InProcess, Face::Http]
+    [
+        Face::InProcess(ProviderKind::Apimart),
+        Face::Http(ProviderKind::Apimart),
+    ]
+}
+
+/// apimart's two faces, and Ark's (Volcengine in process, BytePlus over HTTP).
+fn every_provider() -> [Face; 4] {
+    [
+        Face::InProcess(ProviderKind::Apimart),
+        Face::Http(ProviderKind::Apimart),
+        Face::InProcess(ProviderKind::Ark),
+        Face::Http(ProviderKind::BytePlus),
+    ]
 }
 
 fn assert_valid_video(path: &Path) {
@@ -95,7 +119,7 @@ fn assert_valid_video(path: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_5xx_after_the_task_was_created_is_never_paid_twice() {
-    for face in faces() {
+    for face in every_provider() {
         let r = rig(face, SimConfig::instant().ignoring_idempotency_keys()).await;
         let dir = tempfile::tempdir().unwrap();
         r.sim.inject(Route::Submit, Fault::StatusAfterHandling(502));
@@ -104,7 +128,7 @@ async fn a_gateway_5xx_after_the_task_was_created_is_never_paid_twice() {
             .generate(&small_request(), dir.path())
             .await
             .unwrap_err();
-        assert!(err.may_have_created_task(), "{err:?}");
+        assert!(err.may_have_created_task(), "{face:?}: {err:?}");
         let text = err.to_string();
         assert_eq!(text.matches("may have been billed").count(), 1, "{text}");
         let s = r.sim.stats();
@@ -114,7 +138,7 @@ async fn a_gateway_5xx_after_the_task_was_created_is_never_paid_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_hit_by_gateway_5xx_pays_once_per_job_and_reruns_do_not_resend() {
-    for face in faces() {
+    for face in every_provider() {
         let r = rig(face, SimConfig::instant().ignoring_idempotency_keys()).await;
         let dir = tempfile::tempdir().unwrap();
         for _ in 0..3 {
@@ -162,7 +186,7 @@ async fn a_batch_hit_by_gateway_5xx_pays_once_per_job_and_reruns_do_not_resend()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unusable_2xx_answer_to_a_submit_keeps_the_job_uncertain() {
     for fault in [Fault::OversizedBody, Fault::Malformed, Fault::CutBody] {
-        for face in faces() {
+        for face in every_provider() {
             let r = rig(face, SimConfig::instant().ignoring_idempotency_keys()).await;
             let dir = tempfile::tempdir().unwrap();
             r.sim.inject(Route::Submit, fault.clone());
@@ -340,7 +364,7 @@ async fn a_task_unknown_right_after_its_submit_is_waited_for() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_echoes_the_key_never_gets_it_shown_or_stored() {
-    for face in faces() {
+    for face in every_provider() {
         let r = rig(face, SimConfig::instant()).await;
         let dir = tempfile::tempdir().unwrap();
         r.sim.inject(Route::Status, Fault::EchoKey);
@@ -366,7 +390,7 @@ async fn a_server_that_echoes_the_key_never_gets_it_shown_or_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runs_on_one_directory_cannot_both_submit() {
-    let r = rig(Face::InProcess, SimConfig::quick()).await;
+    let r = rig(Face::InProcess(ProviderKind::Apimart), SimConfig::quick()).await;
     let dir = tempfile::tempdir().unwrap();
     let jobs = parse_jobs(
         &(0..3)
@@ -394,7 +418,7 @@ async fn two_runs_on_one_directory_cannot_both_submit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_symlinks_and_stale_temp_files_are_never_written_through() {
-    let r = rig(Face::InProcess, SimConfig::instant()).await;
+    let r = rig(Face::InProcess(ProviderKind::Apimart), SimConfig::instant()).await;
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
     let victim = outside.path().join("victim.txt");

@@ -4,10 +4,15 @@
 //! client must send nothing the service refuses and refuse nothing the
 //! service accepts, except where it is stricter on purpose (listed below,
 //! with why). A wrong client rule shows up here as a disagreement.
+//!
+//! The same runs for Ark's dialect: the request is validated with Ark's
+//! rules (`ProviderKind::validate`), mapped to Ark's body
+//! (`ProviderKind::submit_json`) and checked by the simulator's Ark face.
 
 use proptest::prelude::*;
+use seedance_core::provider::ProviderKind;
 use seedance_core::{Code, GenerationRequest, validate_json};
-use seedance_sim::service_check;
+use seedance_sim::{ark_service_check, service_check};
 use serde_json::Value;
 
 use crate::validation_props::{json_value, mutate, valid_request};
@@ -49,6 +54,53 @@ fn agreement(value: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// What Ark's rules refuse although the simulated Ark would take the
+/// mapped body.
+fn ark_stricter_on_purpose(v: &seedance_core::Violation) -> bool {
+    // `webhook` is apimart's callback; Ark would ignore it silently and
+    // never call back: refused, naming `callback_url`.
+    v.code == Code::NotSupportedByProvider && v.path == "webhook"
+}
+
+/// [`agreement`] for an Ark platform.
+fn ark_agreement(provider: ProviderKind, value: &Value) -> Result<(), String> {
+    let Ok((typed, _)) = GenerationRequest::from_json(value) else {
+        // Nothing the client cannot type is ever sent.
+        return Ok(());
+    };
+    let report = provider.validate(&typed);
+    let body = match provider.submit_json(&typed) {
+        Ok(b) => b,
+        Err(_) if !report.is_valid() => return Ok(()),
+        Err(e) => return Err(format!("valid for {provider} but not mappable: {e}")),
+    };
+    let service = ark_service_check(&body);
+    if report.is_valid() {
+        return service.map_err(|(param, message)| {
+            format!("client would send {provider} a body it refuses: {param}: {message}\n{body}")
+        });
+    }
+    if service.is_ok() {
+        let unexplained: Vec<_> = report
+            .errors
+            .iter()
+            .filter(|v| !ark_stricter_on_purpose(v))
+            .filter(|v| !STRICTER_ON_PURPOSE.contains(&v.code))
+            .collect();
+        if !unexplained.is_empty() {
+            return Err(format!(
+                "client refuses what {provider} accepts: {unexplained:?}\n{value}\n{body}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn ark_agreement_all(value: &Value) -> Result<(), String> {
+    ark_agreement(ProviderKind::Ark, value)?;
+    ark_agreement(ProviderKind::BytePlus, value)
+}
+
 #[test]
 fn every_example_request_is_accepted_by_both() {
     let files = seedance_tests::scenario_files();
@@ -62,6 +114,7 @@ fn every_example_request_is_accepted_by_both() {
             service_check(&value)
         );
         agreement(&value).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        ark_agreement_all(&value).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
 
@@ -123,6 +176,9 @@ proptest! {
     #[test]
     fn valid_requests_are_accepted_by_the_service(r in valid_request()) {
         prop_assert!(service_check(&r.to_json()).is_ok(), "{:?}\n{}", service_check(&r.to_json()), r.to_json());
+        if let Err(e) = ark_agreement_all(&r.to_json()) {
+            prop_assert!(false, "{e}");
+        }
     }
 
     #[test]
@@ -142,11 +198,17 @@ proptest! {
         if let Err(e) = agreement(&value) {
             prop_assert!(false, "{e}");
         }
+        if let Err(e) = ark_agreement_all(&value) {
+            prop_assert!(false, "{e}");
+        }
     }
 
     #[test]
     fn arbitrary_json_gets_the_same_verdict(value in json_value()) {
         if let Err(e) = agreement(&value) {
+            prop_assert!(false, "{e}");
+        }
+        if let Err(e) = ark_agreement_all(&value) {
             prop_assert!(false, "{e}");
         }
     }

@@ -94,6 +94,13 @@ impl Terminal {
         }
     }
 
+    /// Types `line` and Enter.
+    fn type_line(&mut self, line: &str) {
+        self.writer.write_all(line.as_bytes()).unwrap();
+        self.writer.write_all(b"\r").unwrap();
+        self.writer.flush().unwrap();
+    }
+
     fn ctrl_c(&mut self) {
         self.writer.write_all(&[3]).unwrap();
         self.writer.flush().unwrap();
@@ -175,8 +182,10 @@ fn generate_on_terminal(env: &[(&str, &str)], cols: u16) -> String {
 
 #[test]
 fn generate_finishes_on_a_terminal_with_a_drawn_bar() {
-    let screen = generate_on_terminal(&[], 100);
-    assert!(drew_a_bar(&screen), "no bar drawn:\n{screen}");
+    for provider in ["apimart", "ark", "byteplus"] {
+        let screen = generate_on_terminal(&[("SEEDANCE_PROVIDER", provider)], 100);
+        assert!(drew_a_bar(&screen), "{provider}: no bar drawn:\n{screen}");
+    }
 }
 
 #[test]
@@ -418,6 +427,59 @@ fn ctrl_c_during_a_chain_and_a_batch_leaves_a_resumable_manifest() {
                 "{cmd}: job {} was left without its task id: {job:?}",
                 job.index
             );
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_during_an_ark_chain_or_batch_offers_to_cancel_the_queued_tasks() {
+    // Tasks queue for ten minutes: whatever was submitted is still queued.
+    let server = MockServer::start_with(&["--realistic", "--queue", "600"]);
+    let base = format!("{}/api/v3", server.api_url);
+    let env = [
+        ("SEEDANCE_PROVIDER", "ark"),
+        ("ARK_BASE_URL", base.as_str()),
+        ("ARK_API_KEY", server.key.as_str()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let plan = seedance_tests::workspace_root().join("examples/plans/paper-boat.json");
+    let jobs = seedance_tests::workspace_root().join("examples/jobs/three-shots.jsonl");
+    for (cmd, input) in [("chain", &plan), ("batch", &jobs)] {
+        let out = dir.path().join(cmd);
+        let mut t = Terminal::spawn(
+            &[cmd, input.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            &env,
+            100,
+        );
+        t.wait_for("submitted cgt-", Duration::from_secs(30));
+        t.ctrl_c();
+        t.wait_for("[y/N]", Duration::from_secs(10));
+        assert!(
+            t.text().contains("still queued on Volcengine Ark"),
+            "{}",
+            t.text()
+        );
+        t.type_line("y");
+        assert_eq!(t.exit_code(Duration::from_secs(30)), 130, "{}", t.text());
+        let screen = t.text();
+        assert!(screen.contains("cancelled"), "{screen}");
+        assert!(screen.contains("rerun"), "{screen}");
+        let manifest: seedance_workflows::Manifest =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        let ids: Vec<_> = manifest
+            .jobs
+            .iter()
+            .filter_map(|j| j.task_id.clone())
+            .collect();
+        assert!(!ids.is_empty());
+        for id in ids {
+            let status = std::process::Command::new(seedance_bin())
+                .args(["--json", "status", &id])
+                .envs(env)
+                .output()
+                .unwrap();
+            let task: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+            assert_eq!(task["status"], "cancelled", "{cmd}: {task}");
         }
     }
 }

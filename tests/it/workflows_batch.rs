@@ -1,5 +1,6 @@
 //! Batches: bounded concurrency under a rate limit, resume, and the summary.
 
+use seedance_core::provider::ProviderKind;
 use seedance_sim::SimConfig;
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
@@ -14,12 +15,27 @@ fn jobs(n: usize) -> String {
 
 #[tokio::test(start_paused = true)]
 async fn batch_under_a_rate_limit_finishes_every_job() {
+    for provider in [ProviderKind::Apimart, ProviderKind::Ark] {
+        batch_under_a_rate_limit(provider).await;
+    }
+}
+
+/// 30 jobs, 10 at a time, against 2 submits a second (apimart's 429 with
+/// `Retry-After`, or Ark's `RateLimitExceeded`), then a rerun that sends
+/// nothing.
+async fn batch_under_a_rate_limit(provider: ProviderKind) {
     let dir = tempfile::tempdir().unwrap();
     let config = SimConfig {
         submits_per_second: Some(2),
         ..SimConfig::quick()
     };
-    let (client, sim) = sim_client(config, ClientConfig::default());
+    let (client, sim) = sim_client(
+        config,
+        ClientConfig {
+            provider,
+            ..ClientConfig::default()
+        },
+    );
     let jobs = parse_jobs(&jobs(30)).unwrap();
     let options = BatchOptions {
         concurrency: 10,

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use seedance_core::provider::ProviderKind;
 use seedance_sim::{Fault, GenerationTime, Route, SimConfig, Simulator};
 use seedance_tests::matches_digest;
 use seedance_tests::sim_client;
@@ -136,8 +137,23 @@ async fn crash_then_resume(
     sim_config: SimConfig,
     at: Duration,
 ) -> (Simulator, tempfile::TempDir, bool) {
+    crash_then_resume_on(ProviderKind::Apimart, sim_config, at).await
+}
+
+/// [`crash_then_resume`] with the client speaking `provider`'s dialect.
+async fn crash_then_resume_on(
+    provider: ProviderKind,
+    sim_config: SimConfig,
+    at: Duration,
+) -> (Simulator, tempfile::TempDir, bool) {
     let dir = tempfile::tempdir().unwrap();
-    let (client, sim) = sim_client(sim_config, ClientConfig::default());
+    let (client, sim) = sim_client(
+        sim_config,
+        ClientConfig {
+            provider,
+            ..ClientConfig::default()
+        },
+    );
     let plan = four_segments();
     let crashed = tokio::time::timeout(
         at,
@@ -174,6 +190,26 @@ async fn killed_at_any_moment_resumes_without_paying_twice() {
     }
     assert!(
         crashes >= 30,
+        "only {crashes} runs were actually interrupted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_ark_killed_at_any_moment_resumes_without_paying_twice() {
+    let mut crashes = 0;
+    for tenth in (0..200).step_by(7) {
+        let at = Duration::from_millis(tenth * 100);
+        let (sim, dir, crashed) = crash_then_resume_on(ProviderKind::Ark, quick(), at).await;
+        crashes += usize::from(crashed);
+        assert_eq!(
+            sim.stats().tasks_created,
+            4,
+            "crash at {at:?}: a segment was paid twice"
+        );
+        assert_complete(dir.path(), 4);
+    }
+    assert!(
+        crashes >= 12,
         "only {crashes} runs were actually interrupted"
     );
 }
@@ -439,10 +475,43 @@ fn a_plan_that_fails_at_segment_7_fails_before_segment_1_is_paid() {
 
 #[tokio::test(start_paused = true)]
 async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_kept_frame() {
+    local_image_chain(ProviderKind::Apimart).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_ark_a_chain_from_a_local_image_sends_it_inline_and_links_the_last_frames() {
+    local_image_chain(ProviderKind::Ark).await;
+}
+
+/// The first image of job `k`'s request as recorded (the project's body).
+fn first_image(m: &Manifest, k: usize) -> String {
+    m.jobs[k].request.as_ref().unwrap().parse()["image_urls"][0]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A chain from a local image: uploaded on apimart, sent inline on Ark
+/// (no upload endpoint there); each segment starts from the previous one's
+/// last frame; a day later (result URLs dead) the kept frame is published
+/// again and nothing is regenerated.
+async fn local_image_chain(provider: ProviderKind) {
     let dir = tempfile::tempdir().unwrap();
     let images = tempfile::tempdir().unwrap();
     std::fs::write(images.path().join("start.png"), seedance_sim::SAMPLE_PNG).unwrap();
-    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let (client, sim) = sim_client(
+        quick(),
+        ClientConfig {
+            provider,
+            ..ClientConfig::default()
+        },
+    );
+    // How a local image reaches the service under this provider.
+    let published = if provider == ProviderKind::Apimart {
+        "upload_"
+    } else {
+        seedance_transport::client::INLINE_HOST
+    };
     let plan_json = |n: usize| {
         json!({
             "defaults": {"model": "doubao-seedance-2.0-fast", "resolution": "480p", "duration": 4, "generate_audio": false},
@@ -464,14 +533,43 @@ async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_ke
         .await
         .unwrap();
     let first = manifest(dir.path());
-    let sent = first.jobs[0].request.as_ref().unwrap().parse()["image_urls"][0]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sent = first_image(&first, 0);
     assert!(
-        sent.contains("upload_"),
-        "segment 0 starts from the uploaded image: {sent}"
+        sent.contains(published),
+        "segment 0 starts from the published image: {sent}"
     );
+    assert_eq!(
+        Some(first_image(&first, 1).as_str()),
+        first.jobs[0].last_frame_url.as_deref(),
+        "segment 1 starts from segment 0's last frame"
+    );
+    if provider != ProviderKind::Apimart {
+        // What Ark received: the image itself, inline, as the first frame.
+        let body = sim
+            .task_request(first.jobs[0].task_id.as_ref().unwrap())
+            .unwrap();
+        assert_eq!(body["content"][1]["role"], "first_frame");
+        assert!(
+            body["content"][1]["image_url"]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("data:image/png;base64,"),
+            "{body}"
+        );
+        // Billed from the tokens the task reports.
+        let task = client
+            .task(first.jobs[0].task_id.as_ref().unwrap())
+            .await
+            .unwrap();
+        let tokens = seedance_core::provider::ark::completion_tokens(&task).unwrap();
+        assert_eq!(tokens, (4 * 24 + 1) * 864 * 496 / 1024);
+        let billed = task.billed().unwrap();
+        assert!(
+            (billed - tokens as f64 * 37.0 / 1e6).abs() < 1e-9,
+            "{billed}"
+        );
+        assert_eq!(first.jobs[0].cost, Some(billed));
+    }
     // A day later the result URLs are dead; the plan grows by one segment.
     tokio::time::advance(Duration::from_secs(25 * 3600)).await;
     let (three, options) = load(3);
@@ -480,13 +578,10 @@ async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_ke
         .unwrap();
     assert_complete(dir.path(), 3);
     let m = manifest(dir.path());
-    let link = m.jobs[2].request.as_ref().unwrap().parse()["image_urls"][0]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = first_image(&m, 2);
     assert!(
-        link.contains("upload_"),
-        "the kept last frame was uploaded: {link}"
+        link.contains(published),
+        "the kept last frame was published again: {link}"
     );
     assert_ne!(Some(link.as_str()), m.jobs[1].last_frame_url.as_deref());
     assert_eq!(
@@ -494,10 +589,15 @@ async fn a_chain_from_a_local_image_survives_an_expired_link_by_uploading_the_ke
         3,
         "one task per segment: nothing regenerated"
     );
+    let uploads = if provider == ProviderKind::Apimart {
+        2
+    } else {
+        0
+    };
     assert_eq!(
         sim.stats().uploads_stored,
-        2,
-        "the start image and the kept frame"
+        uploads,
+        "the start image and the kept frame (uploaded on apimart only)"
     );
 }
 

@@ -4,11 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Seedance 2.0 video generation on the apimart gateway.
+/// Seedance 2.0 video generation on the apimart gateway, Volcengine Ark or
+/// BytePlus ModelArk.
 ///
-/// The API key comes from APIMART_API_KEY or --api-key-file (never from an
-/// argument: the process list is readable by other users). The base URL comes
-/// from --base-url or APIMART_BASE_URL, and defaults to api.apimart.ai over HTTPS.
+/// The provider comes from --provider or SEEDANCE_PROVIDER (apimart by
+/// default). The API key comes from the provider's variable (APIMART_API_KEY;
+/// ARK_API_KEY for ark; BYTEPLUS_API_KEY or ARK_API_KEY for byteplus) or
+/// --api-key-file (never from an argument: the process list is readable by
+/// other users). The base URL comes from --base-url or the provider's
+/// variable (APIMART_BASE_URL, ARK_BASE_URL, BYTEPLUS_BASE_URL), and
+/// defaults to the provider's own over HTTPS.
 #[derive(Debug, Parser)]
 #[command(name = "seedance", version, about, long_about = None)]
 pub struct Cli {
@@ -33,6 +38,11 @@ pub struct GlobalArgs {
     /// `seedance --mock submit` and a later `seedance --mock wait` share them.
     #[arg(long, global = true, value_name = "DIR", requires = "mock")]
     pub mock_state: Option<PathBuf>,
+    /// The service: `apimart` (the default), `ark` (Volcengine Ark) or
+    /// `byteplus` (BytePlus ModelArk); also SEEDANCE_PROVIDER. Requests,
+    /// validation, cost and the key variable follow it.
+    #[arg(long, global = true, value_name = "PROVIDER", value_parser = parse_provider)]
+    pub provider: Option<seedance_core::provider::ProviderKind>,
     /// The API base URL.
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
@@ -82,6 +92,11 @@ pub struct GlobalArgs {
     /// The command line as given to `run` (to show how to rerun it).
     #[arg(skip)]
     pub command_line: String,
+}
+
+fn parse_provider(s: &str) -> Result<seedance_core::provider::ProviderKind, String> {
+    s.parse()
+        .map_err(|e: seedance_core::UnknownValue| e.to_string())
 }
 
 /// A hash for downloaded files (see `--digest`).
@@ -140,8 +155,14 @@ pub enum Command {
     /// Upload local images (JPEG, PNG, WebP, GIF; 20 MB at most); prints
     /// URLs that requests accept, valid for 72 hours.
     Upload(UploadArgs),
-    /// Serve the simulator over loopback HTTP for your own code to test against.
+    /// Serve the simulator over loopback HTTP for your own code to test
+    /// against (Ark's paths too with --provider ark or byteplus).
     MockServer(MockServerArgs),
+    /// List recent tasks (Ark and BytePlus: the last 7 days), newest first.
+    List(ListArgs),
+    /// Cancel a queued task (Ark and BytePlus; a running task cannot be
+    /// cancelled: it finishes and is billed).
+    Cancel(CancelArgs),
     /// List every take of every segment (or job) of a run, the selected one
     /// marked, and the links that are stale.
     Takes(TakesArgs),
@@ -252,6 +273,52 @@ pub struct McpArgs {
     /// Give up waiting on one task after this long: `90s`, `10m`, `1h`.
     #[arg(long, value_parser = crate::duration::parse, default_value = "30m")]
     pub timeout: std::time::Duration,
+}
+
+impl Command {
+    /// The cost options of a command that pays.
+    pub(crate) fn cost_mut(&mut self) -> Option<&mut crate::cost::CostArgs> {
+        match self {
+            Command::Submit(a) => Some(&mut a.cost),
+            Command::Generate(a) => Some(&mut a.cost),
+            Command::Chain(a) => Some(&mut a.cost),
+            Command::Batch(a) => Some(&mut a.cost),
+            _ => None,
+        }
+    }
+}
+
+/// Arguments of `seedance list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only tasks in this status: queued, running, succeeded, failed,
+    /// cancelled (Ark's spelling).
+    #[arg(long, value_parser = parse_ark_status)]
+    pub status: Option<seedance_core::provider::ark::ArkStatus>,
+    /// Only tasks of this model (the project's id or the platform's).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Only this task (repeatable).
+    #[arg(long = "task", value_name = "TASK_ID")]
+    pub tasks: Vec<String>,
+    /// Page number, from 1.
+    #[arg(long, default_value_t = 1)]
+    pub page: u32,
+    /// Tasks per page, 1-500.
+    #[arg(long, default_value_t = 20)]
+    pub page_size: u32,
+}
+
+fn parse_ark_status(s: &str) -> Result<seedance_core::provider::ark::ArkStatus, String> {
+    s.parse()
+        .map_err(|e: seedance_core::UnknownValue| e.to_string())
+}
+
+/// Arguments of `seedance cancel`.
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// The task id.
+    pub task_id: String,
 }
 
 /// Arguments of `seedance publish`.
@@ -533,6 +600,14 @@ pub struct MockServerArgs {
     /// Submits accepted per second (unlimited when absent).
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// Every task waits this many seconds in the queue before it runs
+    /// (instead of the preset's random wait).
+    #[arg(long, value_name = "SECONDS")]
+    pub queue: Option<f64>,
+    /// Ark's face: most tasks queued at once per account before a create
+    /// answers 429 `QuotaExceeded` (default 120, as BytePlus documents).
+    #[arg(long, value_name = "N")]
+    pub max_queued: Option<usize>,
     /// How --rate-limit is enforced: `fixed` (one-second windows),
     /// `sliding` (any one-second span) or `bucket:BURST` (token bucket).
     #[arg(long, default_value = "fixed", value_parser = seedance_sim::RateLimiter::parse)]

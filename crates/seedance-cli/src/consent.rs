@@ -66,7 +66,7 @@ fn summary_with_cost(changes: &PlanChanges, cost: &CostArgs) -> Result<String, F
         .iter()
         .filter_map(|(_, v)| GenerationRequest::from_json(v).ok().map(|(r, _)| r))
         .collect();
-    let estimate = cost.table()?.estimate(&requests);
+    let estimate = cost.estimate(&requests)?;
     let unpriced = if estimate.unpriced.is_empty() {
         String::new()
     } else {

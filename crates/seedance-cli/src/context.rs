@@ -3,17 +3,32 @@
 
 use std::sync::Arc;
 
+use seedance_core::provider::{PROVIDER_ENV, ProviderKind};
 use seedance_sim::SimTransport;
 use seedance_sim::{SimConfig, Simulator};
-use seedance_transport::{
-    API_KEY_ENV, ApiKey, ApiKeyError, Client, ClientConfig, DEFAULT_BASE_URL, ReqwestTransport,
-};
+use seedance_transport::{ApiKey, ApiKeyError, Client, ClientConfig, ReqwestTransport};
 
 use crate::cli::GlobalArgs;
 use crate::failure::Failure;
 
-/// The environment variable that overrides the base URL.
-pub(crate) const BASE_URL_ENV: &str = "APIMART_BASE_URL";
+/// The provider: `--provider`, else `SEEDANCE_PROVIDER`, else apimart.
+pub(crate) fn provider(global: &GlobalArgs) -> Result<ProviderKind, Failure> {
+    if let Some(p) = global.provider {
+        return Ok(p);
+    }
+    match std::env::var(PROVIDER_ENV) {
+        Ok(v) if !v.trim().is_empty() => v
+            .parse()
+            .map_err(|e| Failure::usage(format!("{PROVIDER_ENV}: {e}"))),
+        _ => Ok(ProviderKind::default()),
+    }
+}
+
+/// The key variables of `provider`, for messages: `ARK_API_KEY`, or
+/// `BYTEPLUS_API_KEY or ARK_API_KEY`.
+pub(crate) fn key_vars(provider: ProviderKind) -> String {
+    provider.api_key_envs().join(" or ")
+}
 
 /// A ready client; `mock` says it runs on the in-process simulator.
 pub(crate) struct Context {
@@ -23,25 +38,42 @@ pub(crate) struct Context {
     pub(crate) media: seedance_workflows::Destinations,
 }
 
-fn api_key(global: &GlobalArgs) -> Result<ApiKey, Failure> {
+fn api_key(global: &GlobalArgs, provider: ProviderKind) -> Result<ApiKey, Failure> {
     if let Some(path) = &global.api_key_file {
         return ApiKey::from_file(path)
             .map_err(|e| Failure::usage(format!("{e} ({})", path.display())));
     }
-    ApiKey::from_env().map_err(|e| match e {
+    ApiKey::from_env_vars(provider.api_key_envs()).map_err(|e| match e {
         ApiKeyError::Missing => Failure::usage(format!(
-            "no API key: set {API_KEY_ENV} or pass --api-key-file (or use --mock to run on the built-in simulator)"
+            "no API key: set {} or pass --api-key-file (or use --mock to run on the built-in simulator)",
+            key_vars(provider)
         )),
         other => Failure::usage(other.to_string()),
     })
 }
 
+/// Ark's base URLs end in `/api/v3` (the SDKs' and the platforms'): one
+/// given as a bare origin (`http://127.0.0.1:8787`) gets it, so that
+/// Ark's paths land where Ark serves them.
+fn with_ark_prefix(provider: ProviderKind, base_url: &str) -> String {
+    let trimmed = base_url.trim_end_matches('/');
+    let bare_origin = trimmed
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.contains('/'));
+    if provider.is_ark_dialect() && bare_origin {
+        format!("{trimmed}/api/v3")
+    } else {
+        base_url.to_owned()
+    }
+}
+
 /// Refuses `--api-key VALUE`: other users can read it from the process list.
 pub(crate) fn refuse_key_argument(global: &GlobalArgs) -> Result<(), Failure> {
     if global.api_key.is_some() {
+        let vars = provider(global).map_or_else(|_| "the key variable".to_owned(), key_vars);
         return Err(Failure::usage(format!(
             "--api-key is refused: command-line arguments are visible to every user of this machine (ps). \
-             Set {API_KEY_ENV} or pass --api-key-file instead"
+             Set {vars} or pass --api-key-file instead"
         )));
     }
     Ok(())
@@ -57,6 +89,8 @@ pub(crate) fn build(
     mock_state: Option<&std::path::Path>,
 ) -> Result<Context, Failure> {
     refuse_key_argument(global)?;
+    let provider = provider(global)?;
+    let config = ClientConfig { provider, ..config };
     if global.mock {
         // Seeded from the clock so task ids (and file names) differ between runs.
         let seed = std::time::SystemTime::now()
@@ -85,18 +119,19 @@ pub(crate) fn build(
         .base_url
         .clone()
         .or_else(|| {
-            std::env::var(BASE_URL_ENV)
+            std::env::var(provider.base_url_env())
                 .ok()
                 .filter(|s| !s.trim().is_empty())
         })
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        .unwrap_or_else(|| provider.default_base_url().to_owned());
     if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
         return Err(Failure::usage(format!(
             "--base-url must start with http:// or https://, not `{base_url}`"
         )));
     }
+    let base_url = with_ark_prefix(provider, base_url.trim());
     let mut builder = ReqwestTransport::builder().base_url(base_url.trim());
-    match api_key(global) {
+    match api_key(global, provider) {
         Ok(key) => builder = builder.api_key(key),
         Err(e) if needs_key => return Err(e),
         Err(_) => {}

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use clap::Args;
 use seedance_core::GenerationRequest;
 use seedance_core::account::Balance;
-use seedance_core::pricing::{CostEstimate, PriceTable};
+use seedance_core::pricing::{CostEstimate, CostLine, PriceTable};
+use seedance_core::provider::ark::TokenPriceTable;
 use seedance_workflows::LocalFile;
 use serde_json::{Value, json};
 
@@ -36,12 +37,66 @@ pub struct CostArgs {
     /// The table `--prices live` resolved to (set before the command runs).
     #[arg(skip)]
     pub resolved: std::sync::OnceLock<PriceTable>,
-    /// Refuse to start when the estimated cost is above this amount.
+    /// Refuse to start when the estimated cost is above this amount (in
+    /// the provider's currency: USD on apimart and BytePlus, CNY on Ark).
     #[arg(long, value_name = "AMOUNT")]
     pub max_cost: Option<f64>,
+    /// The provider the estimate is for (set from `--provider`): apimart
+    /// bills seconds, Ark and BytePlus bill tokens.
+    #[arg(skip)]
+    pub provider: seedance_core::provider::ProviderKind,
 }
 
 impl CostArgs {
+    /// Estimates `requests` with the provider's table: apimart's price per
+    /// second, or a token table (Ark, BytePlus; `--prices` then names a
+    /// token table, `TokenPriceTable`'s JSON).
+    pub(crate) fn estimate<'a>(
+        &self,
+        requests: impl IntoIterator<Item = &'a GenerationRequest>,
+    ) -> Result<CostEstimate, Failure> {
+        if self.provider.capabilities().cost_in_money {
+            return Ok(self.table()?.estimate(requests));
+        }
+        Ok(token_estimate(&self.token_table()?, requests))
+    }
+
+    /// The token table of an Ark platform.
+    fn token_table(&self) -> Result<TokenPriceTable, Failure> {
+        match &self.prices {
+            None => TokenPriceTable::builtin(self.provider).ok_or_else(|| {
+                Failure::usage(format!(
+                    "no built-in token prices for {}",
+                    self.provider.display_name()
+                ))
+            }),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Failure::usage(format!("cannot read --prices {}: {e}", path.display()))
+                })?;
+                TokenPriceTable::from_json(&text).map_err(|e| {
+                    Failure::usage(format!(
+                        "--prices {}: not a token price table: {e}",
+                        path.display()
+                    ))
+                })
+            }
+        }
+    }
+
+    /// Whether the provider takes local images inside the request.
+    pub(crate) fn inline_images(&self) -> bool {
+        let c = self.provider.capabilities();
+        c.inline_media && !c.upload
+    }
+
+    /// The body each request is sent as (Ark's `content[]` body on Ark).
+    pub(crate) fn wire_body(&self, request: &GenerationRequest) -> Value {
+        self.provider
+            .submit_json(request)
+            .unwrap_or_else(|_| request.to_json())
+    }
+
     /// The price table to estimate with.
     pub(crate) fn table(&self) -> Result<PriceTable, Failure> {
         if let Some(table) = self.resolved.get() {
@@ -86,7 +141,7 @@ impl CostArgs {
         &self,
         requests: impl IntoIterator<Item = &'a GenerationRequest>,
     ) -> Result<CostEstimate, Failure> {
-        let estimate = self.table()?.estimate(requests);
+        let estimate = self.estimate(requests)?;
         if let Some(max) = self.max_cost {
             if !estimate.unpriced.is_empty() {
                 return Err(Failure::failed(format!(
@@ -103,6 +158,68 @@ impl CostArgs {
             }
         }
         Ok(estimate)
+    }
+}
+
+/// An estimate in tokens × price per million, in the shape of apimart's
+/// (one line per model and resolution; `per_second` is the effective rate).
+/// Tokens: (input video seconds + output seconds) × width × height × 24 /
+/// 1024, at the lower rate when a reference video is sent; input video
+/// lengths are not known here, so they count as none (a lower bound).
+fn token_estimate<'a>(
+    table: &TokenPriceTable,
+    requests: impl IntoIterator<Item = &'a GenerationRequest>,
+) -> CostEstimate {
+    let mut lines: std::collections::BTreeMap<(String, String), CostLine> = Default::default();
+    let mut unpriced = Vec::new();
+    for r in requests {
+        let e = table.estimate(r, None);
+        let resolution = r
+            .resolution
+            .map_or_else(|| "720p".to_owned(), |x| x.as_str().to_owned());
+        let model = r.model.as_str().to_owned();
+        let line = lines
+            .entry((model.clone(), resolution.clone()))
+            .or_insert_with(|| CostLine {
+                model: model.clone(),
+                resolution: resolution.clone(),
+                requests: 0,
+                seconds: 0,
+                with_video: !r.video_urls.is_empty(),
+                input_seconds: 0,
+                input_assumed: false,
+                per_second: None,
+                cost: Some(0.0),
+            });
+        line.requests += 1;
+        line.seconds += u64::from(r.effective_duration());
+        match (e.cost, line.cost) {
+            (Some(c), Some(sum)) => line.cost = Some(sum + c),
+            _ => {
+                line.cost = None;
+                let name = format!("{model} {resolution}");
+                if !unpriced.contains(&name) {
+                    unpriced.push(name);
+                }
+            }
+        }
+    }
+    let lines: Vec<CostLine> = lines
+        .into_values()
+        .map(|mut l| {
+            l.per_second = l
+                .cost
+                .map(|c| (c / l.seconds.max(1) as f64 * 1e6).round() / 1e6);
+            l
+        })
+        .collect();
+    CostEstimate {
+        total: lines.iter().filter_map(|l| l.cost).sum(),
+        lines,
+        currency: table.currency.clone(),
+        source: format!("{} (tokens)", table.source),
+        observed: table.observed.clone(),
+        unpriced,
     }
 }
 
@@ -172,6 +289,8 @@ pub(crate) struct DryRun<'a> {
     pub(crate) estimate: CostEstimate,
     /// The validator's warnings (printed on stderr without `--json`).
     pub(crate) warnings: &'a [seedance_core::Violation],
+    /// The provider takes images inline (nothing is uploaded).
+    pub(crate) inline_images: bool,
 }
 
 impl DryRun<'_> {
@@ -196,7 +315,7 @@ impl DryRun<'_> {
                 ));
             }
             for u in self.uploads {
-                let to = crate::media::destination_of(u, self.media);
+                let to = crate::media::destination_of(u, self.media, self.inline_images);
                 text.push_str(&format!(
                     "would publish {} ({} bytes) for {} to {to}\n",
                     u.path.display(),
@@ -374,12 +493,13 @@ pub(crate) async fn before_paying(
             requests: requests
                 .iter()
                 .enumerate()
-                .map(|(k, r)| (label(k), r.to_json()))
+                .map(|(k, r)| (label(k), cost.wire_body(r)))
                 .collect(),
             uploads: local,
             estimate,
             // A plan's warnings were printed when it was read.
             warnings: &[],
+            inline_images: cost.inline_images(),
         }
         .print(json_mode, out)?;
         return Ok(BeforePaying::DryRunPrinted);

@@ -74,6 +74,19 @@ fn client_hint(e: &ClientError) -> Option<String> {
             Some("check APIMART_API_KEY or --api-key-file".to_owned())
         }
         ClientError::Api { status: 402, .. } => Some("top up your apimart balance".to_owned()),
+        ClientError::Api {
+            status: 403,
+            kind: Some(seedance_core::ErrorType::PaymentRequired),
+            ..
+        } => Some("top up your apimart balance".to_owned()),
+        ClientError::NotOffered { .. } => Some(
+            "choose a provider that offers it with --provider (apimart uploads images and reads the balance; ark and byteplus list and cancel tasks)"
+                .to_owned(),
+        ),
+        ClientError::CannotCancel { task_id, .. } => Some(format!(
+            "see where it stands with: seedance status {}",
+            crate::output::printable(task_id)
+        )),
         ClientError::TaskFailed {
             error: Some(api), ..
         } => seedance_core::FailureCause::of(api).map(moderation_hint),
@@ -82,6 +95,32 @@ fn client_hint(e: &ClientError) -> Option<String> {
 }
 
 impl Failure {
+    /// The hint in the words of `provider`: the hints are written for
+    /// apimart (its key variable, task list, balance); on Ark and BytePlus
+    /// they name that platform's key variables, `seedance list` and its
+    /// account instead.
+    pub(crate) fn for_provider(mut self, provider: seedance_core::provider::ProviderKind) -> Self {
+        if provider == seedance_core::provider::ProviderKind::Apimart {
+            return self;
+        }
+        if let Some(hint) = &mut self.hint {
+            *hint = hint
+                .replace(
+                    "your apimart task list",
+                    &format!(
+                        "`seedance --provider {provider} list` (or the {} console)",
+                        provider.display_name()
+                    ),
+                )
+                .replace("APIMART_API_KEY", &crate::context::key_vars(provider))
+                .replace(
+                    "top up your apimart balance",
+                    &format!("top up your {} account", provider.display_name()),
+                );
+        }
+        self
+    }
+
     /// A failure while waiting for (or downloading) a task that exists:
     /// unless the task itself ended (failed, cancelled, expired) or its
     /// result is gone, the task is still paid for and may finish, so the

@@ -36,6 +36,7 @@ mod media;
 mod output;
 mod probe;
 mod progress;
+mod queued;
 mod request_args;
 mod webhook_listener;
 
@@ -84,6 +85,16 @@ where
     if let Some(f) = meaningless_global_options(&cli) {
         let _ = writeln!(stderr, "error: {}", f.message);
         return f.status as i32;
+    }
+    let provider = match context::provider(&cli.global) {
+        Ok(p) => p,
+        Err(f) => {
+            let _ = writeln!(stderr, "error: {}", f.message);
+            return f.status as i32;
+        }
+    };
+    if let Some(cost) = cli.command.cost_mut() {
+        cost.provider = provider;
     }
     let outcome = match &cli.command {
         Command::Validate(args) if args.live => {
@@ -328,6 +339,14 @@ fn run_async(
                 )
                 .await
             }
+            Command::List(a) => {
+                commands::until_interrupted(interrupt, commands::list::run(ctx, global, a, out))
+                    .await
+            }
+            Command::Cancel(a) => {
+                commands::until_interrupted(interrupt, commands::cancel::run(ctx, global, a, out))
+                    .await
+            }
             Command::Validate(_)
             | Command::Takes(_)
             | Command::Select(_)
@@ -341,5 +360,6 @@ fn run_async(
     // Do not let a blocking thread (a file being fsynced, stdin being read)
     // hold the exit back: everything that matters was awaited above.
     runtime.shutdown_timeout(std::time::Duration::from_millis(300));
-    outcome
+    let provider = context::provider(&cli.global).unwrap_or_default();
+    outcome.map_err(|f| f.for_provider(provider))
 }

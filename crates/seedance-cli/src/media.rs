@@ -19,7 +19,12 @@ pub(crate) fn store_url(global: &GlobalArgs) -> Option<String> {
 }
 
 /// Where a local file would be published, for a dry run.
-pub(crate) fn destination_of(file: &seedance_workflows::LocalFile, media: &Destinations) -> String {
+/// `inline_images`: the provider takes images inside the request.
+pub(crate) fn destination_of(
+    file: &seedance_workflows::LocalFile,
+    media: &Destinations,
+    inline_images: bool,
+) -> String {
     let image = file.dimensions.is_some();
     match &media.store {
         Some(store) if !image || media.images_via_store => {
@@ -30,6 +35,7 @@ pub(crate) fn destination_of(file: &seedance_workflows::LocalFile, media: &Desti
                 file.format
             )
         }
+        _ if image && inline_images => "the request itself (inline, base64)".to_owned(),
         _ if image => "apimart's upload endpoint".to_owned(),
         _ => "nowhere: no --media-store".to_owned(),
     }

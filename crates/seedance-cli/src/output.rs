@@ -21,6 +21,10 @@ pub(crate) fn task_json(task: &Task) -> Value {
         "billed": task.billed(),
         "data": task.raw,
     });
+    // Ark reports tokens; `cost` and `billed` are tokens × the price.
+    if let Some(tokens) = seedance_core::provider::ark::completion_tokens(task) {
+        v["tokens"] = json!(tokens);
+    }
     if let Some(r) = &task.result {
         v["result"] = r.raw.clone();
         v["video_url"] = json!(r.video_url());
@@ -121,6 +125,15 @@ pub(crate) fn billed_line(billed: f64, credits: Option<f64>) -> String {
             .map(|c| format!(" ({c} credits)"))
             .unwrap_or_default()
     )
+}
+
+/// What a billed amount is in, for a client whose provider bills tokens
+/// (` CNY, from usage tokens`); empty on apimart, whose tasks report money.
+pub(crate) fn billed_unit(client: &seedance_transport::Client) -> String {
+    client
+        .token_prices()
+        .map(|t| format!(" {}, from usage tokens", t.currency))
+        .unwrap_or_default()
 }
 
 /// A run's billed line: every paid task, and, when kept takes cost more

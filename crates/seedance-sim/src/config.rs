@@ -98,6 +98,10 @@ pub struct SimConfig {
     pub moderation: Option<crate::Moderation>,
     /// What goes wrong with webhook pushes (none by default).
     pub webhook_faults: crate::WebhookFaults,
+    /// Ark's face: the most tasks one account may have queued at once
+    /// (BytePlus documents 120); a create beyond it answers 429
+    /// `QuotaExceeded`.
+    pub ark_max_queued: usize,
 }
 
 /// Response shapes seen in the documentation and live bodies, beyond the
@@ -244,6 +248,7 @@ impl Default for SimConfig {
             ignore_idempotency_keys: false,
             moderation: None,
             webhook_faults: crate::WebhookFaults::default(),
+            ark_max_queued: seedance_core::provider::ark::MAX_QUEUED_TASKS,
         }
     }
 }

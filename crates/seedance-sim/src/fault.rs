@@ -16,9 +16,9 @@ use crate::responses::{error_response, respond};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Route {
-    /// `POST /v1/videos/generations`.
+    /// `POST /v1/videos/generations` (Ark's face: `POST .../contents/generations/tasks`).
     Submit,
-    /// `GET /v1/tasks/{id}`.
+    /// `GET /v1/tasks/{id}` (Ark's face: a task's `GET`, the list, `DELETE`).
     Status,
     /// A media download.
     Media,

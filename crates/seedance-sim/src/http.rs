@@ -46,9 +46,9 @@ pub const STATS_PATH: &str = "/_sim/stats";
 /// How long the API port stays closed for each scripted refusal.
 pub const REFUSAL_WINDOW: Duration = Duration::from_millis(250);
 
-/// Large enough for a 20 MB upload plus its multipart framing; a larger
-/// body is refused.
-const MAX_BODY: usize = 24 * 1024 * 1024;
+/// Large enough for a 20 MB upload plus its multipart framing, and for
+/// Ark's 64 MB create bodies (inline images); a larger body is refused.
+const MAX_BODY: usize = 72 * 1024 * 1024;
 
 /// The longest a hung exchange holds its connection.
 const HANG_LIMIT: Duration = Duration::from_secs(600);
@@ -270,6 +270,7 @@ async fn api(sim: Simulator, req: Request<Incoming>) -> Result<Response<Body>, C
     let method = match *req.method() {
         hyper::Method::GET => Method::Get,
         hyper::Method::POST => Method::Post,
+        hyper::Method::DELETE => Method::Delete,
         _ => {
             return Ok(to_response(error_response(
                 405,

@@ -9,6 +9,12 @@
 //! response shape the live service is known to use, signed media URLs that
 //! expire, an image upload endpoint, and scripted or random faults.
 //!
+//! The same engine also speaks Ark's dialect (Volcengine Ark, BytePlus
+//! ModelArk) at Ark's paths (`/api/v3/contents/generations/tasks`...): its
+//! own check of Ark bodies ([`ark_service_check`]), Ark's statuses, error
+//! envelope and usage tokens, at most 120 queued tasks per account, a 7-day
+//! list and `DELETE` to cancel queued tasks.
+//!
 //! Serve it in process with [`SimTransport`] (a [`seedance_transport::Transport`])
 //! or over loopback HTTP with [`SimServer`]; `seedance mock-server` runs the
 //! latter from the command line. docs/simulator.md lists every fault and shape.
@@ -50,6 +56,8 @@
 pub mod config;
 pub mod fault;
 
+mod ark_check;
+mod ark_face;
 mod asset_routes;
 mod auth;
 mod billing;
@@ -96,4 +104,13 @@ pub fn service_check(body: &serde_json::Value) -> Result<(), (String, String)> {
     request_check::check(body)
         .map(|_| ())
         .map_err(|r| (r.param, r.message))
+}
+
+/// [`service_check`] for Ark's face: checks an Ark create body
+/// (`content[]`...) as the simulated Ark service does. It shares no code
+/// with `seedance-core`'s mapping or validator.
+pub fn ark_service_check(body: &serde_json::Value) -> Result<(), (String, String)> {
+    ark_check::check(body)
+        .map(|_| ())
+        .map_err(|r| (r.param, format!("{}: {}", r.code, r.message)))
 }

@@ -372,6 +372,9 @@ impl Simulator {
         authorization: Option<&str>,
         dead_link: Option<(String, String)>,
     ) -> SimReply {
+        if let Some(call) = crate::ark_face::route(request) {
+            return self.route_ark(request, authorization, &call);
+        }
         let route = match (request.method, request.path.as_str()) {
             (Method::Post, "/v1/videos/generations") => Route::Submit,
             (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
@@ -435,6 +438,61 @@ impl Simulator {
             _ => self.live_route(route, &mut state, request),
         };
         post_effect(fault, response)
+    }
+
+    /// Ark's face: the same auth, faults and engine, Ark's bodies.
+    fn route_ark(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<&str>,
+        call: &crate::ark_face::ArkCall,
+    ) -> SimReply {
+        let route = match call {
+            crate::ark_face::ArkCall::Create => Route::Submit,
+            _ => Route::Status,
+        };
+        let mut state = self.lock();
+        let rid = format!("{:016x}", state.rng.next_u64());
+        let ark = |reply: SimReply| match reply {
+            SimReply::Respond { response, delay } => SimReply::Respond {
+                response: crate::ark_face::in_ark_dialect(response, &rid),
+                delay,
+            },
+            other => other,
+        };
+        match route {
+            Route::Submit => state.stats.submits_received += 1,
+            _ => state.stats.status_requests += 1,
+        }
+        let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
+            Some(f) => Some(f),
+            None => {
+                let State { rng, .. } = &mut *state;
+                self.config.faults.draw(rng, route)
+            }
+        };
+        if state
+            .scripted
+            .values()
+            .any(|q| q.front() == Some(&Fault::Refuse))
+        {
+            self.refusals.notify_one();
+        }
+        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
+            return ark(reply);
+        }
+        let echo = self.config.echo_key_in_errors || fault == Some(Fault::EchoKey);
+        if let Err(denied) = crate::auth::check(
+            &self.config.api_key,
+            authorization,
+            echo,
+            fault == Some(Fault::EchoKey),
+        ) {
+            state.stats.unauthorized += 1;
+            return ark(respond(denied));
+        }
+        let response = self.ark(&mut state, call, request);
+        ark(post_effect(fault, response))
     }
 
     /// The response version this simulator echoes on `request`'s answer:

@@ -6,7 +6,7 @@ use std::path::Path;
 /// The environment variable read by [`ApiKey::from_env`].
 pub const API_KEY_ENV: &str = "APIMART_API_KEY";
 
-/// An apimart API key. `Debug` prints `ApiKey(******)`; there is no
+/// An API key (apimart, Volcengine Ark or BytePlus ModelArk). `Debug` prints `ApiKey(******)`; there is no
 /// `Display`, and the value is only reachable through [`ApiKey::expose`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
@@ -48,6 +48,19 @@ impl ApiKey {
             Ok(v) if !v.trim().is_empty() => ApiKey::new(v),
             _ => Err(ApiKeyError::Missing),
         }
+    }
+
+    /// The key from the first of `vars` that is set (a provider's key
+    /// variables, `ProviderKind::api_key_envs`).
+    pub fn from_env_vars(vars: &[&str]) -> Result<Self, ApiKeyError> {
+        for var in vars {
+            if let Ok(v) = std::env::var(var)
+                && !v.trim().is_empty()
+            {
+                return ApiKey::new(v);
+            }
+        }
+        Err(ApiKeyError::Missing)
     }
 
     /// The key from the first line of a file.

@@ -69,11 +69,12 @@ pub use api_key::{API_KEY_ENV, ApiKey, ApiKeyError};
 pub mod webhook;
 
 pub use client::{
-    Client, ClientConfig, ClientError, DigestStream, Download, Generated, IdempotencySupport,
-    KeyedResend, SubmitPhase, Submitted, UploadedImage, WaitEvent,
+    CancelRefusal, Client, ClientConfig, ClientError, DigestStream, Download, Generated,
+    IdempotencySupport, KeyedResend, SubmitPhase, Submitted, TaskPage, UploadedImage, WaitEvent,
 };
 pub use error::{TransportError, TransportErrorKind};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{DEFAULT_BASE_URL, ReqwestTransport, ReqwestTransportBuilder};
+pub use seedance_core::provider::ProviderKind;
 pub use transport::Transport;
 pub use wire::{ApiRequest, ApiResponse, ByteStream, Headers, MediaResponse, Method};

@@ -179,6 +179,7 @@ impl Transport for ReqwestTransport {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = self.api.request(method, &url);
         for (n, v) in request.headers.iter() {

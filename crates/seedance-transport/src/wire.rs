@@ -10,7 +10,7 @@ use futures_util::Stream;
 
 use crate::error::TransportError;
 
-/// HTTP method of an API call (the API uses only these two).
+/// HTTP method of an API call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Method {
@@ -18,6 +18,8 @@ pub enum Method {
     Get,
     /// POST.
     Post,
+    /// DELETE (Ark: cancel a queued task, delete a finished one's record).
+    Delete,
 }
 
 impl Method {
@@ -26,6 +28,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -92,6 +95,13 @@ impl ApiRequest {
             query: Vec::new(),
             headers: Headers::new(),
             body: None,
+        }
+    }
+    /// A DELETE of `path`.
+    pub fn delete(path: impl Into<String>) -> Self {
+        ApiRequest {
+            method: Method::Delete,
+            ..ApiRequest::get(path)
         }
     }
     /// A POST of a JSON `body` to `path`.

@@ -218,6 +218,17 @@ pub async fn run_batch(
     out_dir: &Path,
     options: &BatchOptions,
 ) -> Result<BatchSummary, WorkflowError> {
+    // The service's own rules (the client knows which apply), for every
+    // job before anything is paid.
+    for (index, job) in jobs.iter().enumerate() {
+        if let Err(e) = client.validate(job).into_result() {
+            return Err(WorkflowError::Client {
+                what: "job",
+                index,
+                source: Box::new(seedance_transport::ClientError::Invalid(e)),
+            });
+        }
+    }
     let recon = reconcile(jobs, options);
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;

@@ -123,6 +123,19 @@ pub async fn run_chain(
     options: &ChainOptions,
 ) -> Result<ChainOutcome, WorkflowError> {
     let n = plan.len();
+    // The service's own rules (the client knows which apply), for every
+    // segment before anything is paid.
+    let placeholder = MediaUrl::parse(crate::plan::PLACEHOLDER_FRAME).ok();
+    for k in 0..n {
+        let request = plan.segment_request(k, if k == 0 { None } else { placeholder.as_ref() })?;
+        if let Err(e) = client.validate(&request).into_result() {
+            return Err(WorkflowError::Client {
+                what: "segment",
+                index: k,
+                source: Box::new(seedance_transport::ClientError::Invalid(e)),
+            });
+        }
+    }
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
     let store =

@@ -411,7 +411,10 @@ pub async fn publish_file(
     sha256: &str,
     cache: &dyn UploadCache,
 ) -> Result<String, crate::WorkflowError> {
-    if let Some(r) = cache.get(sha256)
+    // Where the service takes images inside the request, the client keeps
+    // the bytes for this process only: read them again on every run.
+    let inline = client.inlines_images();
+    if let Some(r) = cache.get(sha256).filter(|_| !inline)
         && r.store.is_none()
         && r.expires_at - client.unix_now() >= MIN_LIFE_SECS
     {
@@ -435,14 +438,19 @@ pub async fn publish_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "image".to_owned());
-    let uploaded: UploadedImage =
-        client
-            .upload_image(&bytes, &name)
-            .await
-            .map_err(|source| PublishError::Upload {
-                path: path.to_owned(),
-                source: Box::new(source),
-            })?;
+    let upload_error = |source| PublishError::Upload {
+        path: path.to_owned(),
+        source: Box::new(source),
+    };
+    if inline {
+        let inlined = client.inline_image(&bytes, &name).map_err(upload_error)?;
+        tracing::info!(file = %path.display(), "sent inline");
+        return Ok(inlined.url);
+    }
+    let uploaded: UploadedImage = client
+        .upload_image(&bytes, &name)
+        .await
+        .map_err(upload_error)?;
     tracing::info!(file = %path.display(), "uploaded");
     cache.put(
         sha256,
@@ -468,7 +476,8 @@ pub async fn publish(
     publish_to(client, &Destinations::default(), body, files, cache).await
 }
 
-/// Where local files go: images to apimart's upload endpoint unless
+/// Where local files go: images to the service (apimart's upload endpoint,
+/// or inside the request where the client sends images inline) unless
 /// `images_via_store`; videos and audio to `store`.
 #[derive(Debug, Clone, Default)]
 pub struct Destinations {

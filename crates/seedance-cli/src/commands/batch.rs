@@ -96,12 +96,17 @@ pub(crate) async fn run(
     );
     let summary = progress::drive(work, lines_rx, err).await;
     bars.clear();
-    let summary = summary.map_err(|e| match e {
-        WorkflowError::Stopped => interrupted(Some(format!(
-            "the manifest in {} records every step; rerun to resume: {}",
+    if let Err(WorkflowError::Stopped) = &summary {
+        let cancel = crate::queued::offer_cancel(ctx, global, &args.resume.out, stdin, err).await;
+        return Err(interrupted(Some(format!(
+            "the manifest in {} records every step; rerun to resume: {}{}",
             args.resume.out.display(),
-            this_command_line(global)
-        ))),
+            this_command_line(global),
+            cancel.map(|c| format!("\n{c}")).unwrap_or_default()
+        ))));
+    }
+    let summary = summary.map_err(|e| match e {
+        WorkflowError::Stopped => interrupted(None),
         WorkflowError::ChangesNeedConfirmation(mut changes) => {
             changes.fill_requests(&jobs);
             crate::consent::refused(&changes, &args.cost)
@@ -177,7 +182,7 @@ pub(crate) async fn run(
             )
         });
         if let Some(line) = crate::output::run_billed_line(&billed) {
-            r = r.and_then(|_| writeln!(out, "{line}"));
+            r = r.and_then(|_| writeln!(out, "{line}{}", crate::output::billed_unit(&ctx.client)));
         }
         r
     };

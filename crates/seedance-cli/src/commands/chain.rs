@@ -142,12 +142,17 @@ pub(crate) async fn run(
     );
     let outcome = progress::drive(work, lines_rx, err).await;
     bars.clear();
-    let outcome = outcome.map_err(|e| match e {
-        WorkflowError::Stopped => interrupted(Some(format!(
-            "the manifest in {} records every step; rerun to resume: {}",
+    if let Err(WorkflowError::Stopped) = &outcome {
+        let cancel = crate::queued::offer_cancel(ctx, global, &args.resume.out, stdin, err).await;
+        return Err(interrupted(Some(format!(
+            "the manifest in {} records every step; rerun to resume: {}{}",
             args.resume.out.display(),
-            this_command_line(global)
-        ))),
+            this_command_line(global),
+            cancel.map(|c| format!("\n{c}")).unwrap_or_default()
+        ))));
+    }
+    let outcome = outcome.map_err(|e| match e {
+        WorkflowError::Stopped => interrupted(None),
         other => Failure::from(other),
     })?;
     let film = args
@@ -184,7 +189,7 @@ pub(crate) async fn run(
         )
     } else {
         if let Some(line) = crate::output::run_billed_line(&outcome.manifest.billed()) {
-            let _ = writeln!(err, "{line}");
+            let _ = writeln!(err, "{line}{}", crate::output::billed_unit(&ctx.client));
         }
         let mut r = Ok(());
         for v in &outcome.videos {

@@ -119,8 +119,9 @@ pub(crate) async fn run(
         if let Some(c) = generated.task.billed() {
             let _ = writeln!(
                 err,
-                "{}",
-                crate::output::billed_line(c, generated.task.credits_cost)
+                "{}{}",
+                crate::output::billed_line(c, generated.task.credits_cost),
+                crate::output::billed_unit(&ctx.client)
             );
         }
         let mut r = writeln!(out, "{}", generated.video.path.display());

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
+use seedance_core::provider::ProviderKind;
 use seedance_sim::{FaultRates, GenerationTime, SimConfig, SimServer, Simulator};
 use serde_json::json;
 
@@ -65,7 +66,13 @@ pub(crate) async fn run(
         },
         ..base
     };
+    let config = SimConfig {
+        ark_max_queued: args.max_queued.unwrap_or(config.ark_max_queued),
+        queue_secs: args.queue.map_or(config.queue_secs, |q| (q, q)),
+        ..config
+    };
     let key = config.api_key.clone();
+    let provider = crate::context::provider(global)?;
     let api: SocketAddr = ([127, 0, 0, 1], args.port).into();
     let media: SocketAddr = ([127, 0, 0, 1], args.media_port).into();
     let sim = Simulator::new(config);
@@ -77,18 +84,41 @@ pub(crate) async fn run(
     let server = SimServer::start(sim, api, media)
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on {api}: {e}")))?;
+    // Both dialects are served at once: apimart's paths at the root, Ark's
+    // under /api/v3 (Ark's base URLs end there).
+    let base_url = match provider {
+        ProviderKind::Apimart => server.api_url(),
+        _ => format!("{}/api/v3", server.api_url()),
+    };
     let written = if global.json {
         write_json(
             out,
-            &json!({"api_url": server.api_url(), "media_url": server.media_url(), "api_key": key}),
+            &json!({
+                "provider": provider.as_str(),
+                "api_url": server.api_url(),
+                "base_url": base_url,
+                "media_url": server.media_url(),
+                "api_key": key,
+            }),
         )
-    } else {
+    } else if provider == ProviderKind::Apimart {
         writeln!(
             out,
             "simulator listening: API {} (media {})\nkey: {key}\ntry:  APIMART_BASE_URL={} APIMART_API_KEY={key} seedance generate examples/requests/01-text-to-video.json --out out/\nCtrl-C to stop",
             server.api_url(),
             server.media_url(),
             server.api_url()
+        )
+    } else {
+        let flag = format!("--provider {provider} ");
+        writeln!(
+            out,
+            "simulator listening: API {} (media {}; {} dialect at {base_url})\nkey: {key}\ntry:  {}={base_url} {}={key} seedance {flag}generate examples/requests/01-text-to-video.json --out out/\nCtrl-C to stop",
+            server.api_url(),
+            server.media_url(),
+            provider.display_name(),
+            provider.base_url_env(),
+            provider.api_key_envs()[0],
         )
     };
     written.and_then(|_| out.flush()).map_err(Failure::output)?;

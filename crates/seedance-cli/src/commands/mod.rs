@@ -3,9 +3,11 @@
 pub(crate) mod asset;
 pub(crate) mod balance;
 pub(crate) mod batch;
+pub(crate) mod cancel;
 pub(crate) mod chain;
 pub(crate) mod download;
 pub(crate) mod generate;
+pub(crate) mod list;
 pub(crate) mod mock_server;
 pub(crate) mod models;
 pub(crate) mod publish;

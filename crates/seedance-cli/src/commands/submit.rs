@@ -62,6 +62,10 @@ pub(crate) struct Prepared {
     pub(crate) read: ReadRequest,
     pub(crate) local: Vec<seedance_workflows::LocalFile>,
     pub(crate) estimate: seedance_core::pricing::CostEstimate,
+    /// The body as the provider receives it (for the dry run).
+    pub(crate) wire_body: serde_json::Value,
+    /// The provider takes local images inline.
+    pub(crate) inline_images: bool,
 }
 
 /// Reads, validates and prices the request of `submit`/`generate`.
@@ -92,12 +96,36 @@ pub(crate) fn prepare(
             seedance_core::ValidationError { report: media }.to_string(),
         ));
     }
+    let media_count = media.warnings.len();
     read.warnings.extend(media.warnings);
+    // The rules that differ by provider, checked before paying.
+    if cost.provider != seedance_core::provider::ProviderKind::Apimart {
+        let report = cost.provider.validate(&read.request);
+        if !report.is_valid() {
+            return Err(Failure::failed(
+                seedance_core::ValidationError { report }.to_string(),
+            ));
+        }
+        // Only the warnings that hold on this provider (apimart's page
+        // disputes say nothing about Ark).
+        let media_warnings = read.warnings.split_off(read.warnings.len() - media_count);
+        read.warnings.retain(|w| {
+            let path = w.path.split(" (--").next().unwrap_or(&w.path);
+            report
+                .warnings
+                .iter()
+                .any(|x| x.code == w.code && x.path == path)
+        });
+        read.warnings.extend(media_warnings);
+    }
     let estimate = cost.check([&read.request])?;
+    let wire_body = cost.wire_body(&read.request);
     Ok(Prepared {
         read,
         local: raw.local,
         estimate,
+        wire_body,
+        inline_images: cost.inline_images(),
     })
 }
 
@@ -111,10 +139,11 @@ impl Prepared {
     ) -> Result<(), Failure> {
         crate::cost::DryRun {
             media,
-            requests: vec![("request".to_owned(), self.read.request.to_json())],
+            requests: vec![("request".to_owned(), self.wire_body.clone())],
             uploads: &self.local,
             estimate: self.estimate,
             warnings: &self.read.warnings,
+            inline_images: self.inline_images,
         }
         .print(json_mode, out)
     }

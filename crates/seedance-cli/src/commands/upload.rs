@@ -15,6 +15,18 @@ pub(crate) async fn run(
     args: &UploadArgs,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let provider = ctx.client.provider();
+    if !ctx.client.capabilities().upload {
+        let mut f = Failure::from(seedance_transport::ClientError::NotOffered {
+            provider,
+            operation: "an upload endpoint",
+        });
+        f.hint = Some(format!(
+            "on {} local images travel inside the request: put the file's path where the image URL goes (request files, --image, --first-frame, plans, job lines)",
+            provider.display_name()
+        ));
+        return Err(f);
+    }
     // Every file is read and checked before the first upload.
     let mut files = Vec::new();
     for path in &args.files {

@@ -47,6 +47,16 @@ fn classify(path: &std::path::Path, text: String) -> Result<Input, String> {
     Ok(Input::Jobs(text))
 }
 
+/// The errors of the provider's own rules (`--provider`), beyond apimart's
+/// (which every request passes first): none on apimart.
+fn provider_errors(global: &GlobalArgs, request: &GenerationRequest) -> Vec<Violation> {
+    let provider = crate::context::provider(global).unwrap_or_default();
+    if provider == seedance_core::provider::ProviderKind::Apimart {
+        return Vec::new();
+    }
+    provider.validate(request).errors
+}
+
 pub(crate) fn run(
     global: &GlobalArgs,
     args: &ValidateArgs,
@@ -123,6 +133,7 @@ fn check_input(
                         let media = seedance_core::validate_media(&request, &facts);
                         r.errors.extend(media.errors);
                         r.warnings.extend(media.warnings);
+                        r.errors.extend(provider_errors(global, &request));
                     }
                     r
                 }
@@ -146,8 +157,24 @@ fn check_input(
                     warnings: Vec::new(),
                 },
                 Ok(_) => match seedance_workflows::Plan::from_json(&v) {
-                    Ok((_, warnings)) => ValidationReport {
-                        errors: Vec::new(),
+                    Ok((plan, warnings)) => ValidationReport {
+                        errors: (0..plan.len())
+                            .filter_map(|k| {
+                                let frame = seedance_core::MediaUrl::parse(
+                                    "https://example.com/previous-last-frame.png",
+                                )
+                                .ok();
+                                plan.segment_request(k, if k == 0 { None } else { frame.as_ref() })
+                                    .ok()
+                                    .map(|r| (k, r))
+                            })
+                            .flat_map(|(k, r)| {
+                                provider_errors(global, &r).into_iter().map(move |mut v| {
+                                    v.path = format!("segments[{k}]: {}", v.path);
+                                    v
+                                })
+                            })
+                            .collect(),
                         warnings,
                     },
                     Err(e) => ValidationReport {
@@ -164,7 +191,19 @@ fn check_input(
                 Some(&base),
                 crate::media::local_av(global),
             ) {
-                Ok(_) => ValidationReport::default(),
+                Ok((jobs, _)) => ValidationReport {
+                    errors: jobs
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(k, r)| {
+                            provider_errors(global, r).into_iter().map(move |mut v| {
+                                v.path = format!("line {}: {}", k + 1, v.path);
+                                v
+                            })
+                        })
+                        .collect(),
+                    warnings: Vec::new(),
+                },
                 Err(e) => ValidationReport {
                     errors: e.errors,
                     warnings: e.warnings,

@@ -437,6 +437,7 @@ async fn generate(
         None
     };
     let warnings = checked.warnings.clone();
+    let wire_body = checked.request.to_json();
     let prepared = crate::commands::submit::Prepared {
         read: crate::commands::submit::ReadRequest {
             request: checked.request,
@@ -444,6 +445,10 @@ async fn generate(
         },
         local: checked.local,
         estimate,
+        wire_body,
+        // The MCP server runs on the provider the client was built for; its
+        // images are published as the client's capabilities say.
+        inline_images: inner.ctx.client.inlines_images(),
     };
     let request = prepared.publish(&inner.ctx).await?;
     // Not raced against cancellation: a submit on the wire finishes, so the

@@ -15,7 +15,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use seedance_core::{parse_error_body, parse_retry_after};
+use seedance_core::parse_retry_after;
 
 use super::retry::{Failed, Verdict};
 use super::{Client, ClientError, SubmitPhase};
@@ -38,11 +38,6 @@ fn retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// Statuses whose documented error body proves a submit created no task.
-fn refuses_submit(status: u16) -> bool {
-    matches!(status, 400 | 401 | 402 | 429)
-}
-
 impl Client {
     fn now_system_time(&self) -> SystemTime {
         let secs = u64::try_from(self.unix_now()).unwrap_or(0);
@@ -55,14 +50,14 @@ impl Client {
             .headers
             .get("retry-after")
             .and_then(|v| parse_retry_after(v, self.now_system_time()));
-        match parse_error_body(&response.body) {
+        match self.parse_error_answer(&response.body) {
             Some(e) => ClientError::Api {
                 status: response.status,
                 kind: e.kind,
                 code: e.code,
                 message: self.transport.redact(&e.message).into_owned(),
                 retry_after,
-                request_id: seedance_core::request_id_of(&response.body).map(Into::into),
+                request_id: self.request_id_of(response),
             },
             None => ClientError::Api {
                 status: response.status,
@@ -179,7 +174,7 @@ impl Client {
             return Ok(response);
         }
         let err = self.api_error(&response);
-        let documented = parse_error_body(&response.body).is_some();
+        let documented = self.parse_error_answer(&response.body).is_some();
         if !submit {
             let verdict = if retryable_status(response.status) {
                 Verdict::Backoff
@@ -192,7 +187,7 @@ impl Client {
             };
             return Err(Failed::new(err, verdict));
         }
-        if !(documented && refuses_submit(response.status)) {
+        if !(documented && self.submit_refused(response.status)) {
             // An answer, but not one that proves no task exists.
             if self.config.resubmit_when_uncertain && retryable_status(response.status) {
                 return Err(Failed::new(err, Verdict::Backoff));
@@ -218,7 +213,8 @@ impl Client {
             );
             return Err(Failed::new(err, Verdict::Paced));
         }
-        // A documented refusal (400, 401, 402): no task, and repeating
+        // A documented refusal (apimart 400, 401, 402; Ark also 403 and
+        // 404): no task, and repeating
         // would be refused again.
         Err(Failed::stop(err))
     }

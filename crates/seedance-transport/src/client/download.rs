@@ -231,6 +231,10 @@ impl Client {
     /// Whether the media host still serves `url` (a GET without the key;
     /// the body is not read).
     pub async fn url_is_live(&self, url: &str) -> bool {
+        if self.holds_inline(url) {
+            // An inlined image: sent inside the request, never fetched.
+            return true;
+        }
         let timeout = self.config.request_timeout;
         matches!(
             tokio::time::timeout(timeout, self.transport.fetch(url)).await,

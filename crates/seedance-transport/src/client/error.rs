@@ -171,6 +171,33 @@ pub enum ClientError {
         #[source]
         source: std::io::Error,
     },
+    /// The chosen provider does not offer this operation (apimart has no
+    /// list or cancel; Ark has no upload endpoint or balance).
+    #[error("{} does not offer {operation}", .provider.display_name())]
+    NotOffered {
+        /// The provider the client speaks to.
+        provider: seedance_core::provider::ProviderKind,
+        /// What was asked (`listing tasks`, `cancelling tasks`...).
+        operation: &'static str,
+    },
+    /// The task cannot be cancelled in its status (Ark cancels only queued
+    /// tasks; a running one finishes and is billed).
+    #[error("cannot cancel task {task_id}: {reason}")]
+    CannotCancel {
+        /// The task.
+        task_id: String,
+        /// Why not.
+        reason: super::provider::CancelRefusal,
+    },
+    /// The provider does not serve the request's model.
+    #[error(transparent)]
+    ModelNotServed(#[from] seedance_core::provider::ModelNotServed),
+    /// A list query the service would refuse (a page outside 1-500).
+    #[error(transparent)]
+    InvalidListQuery(#[from] seedance_core::provider::ark::ListQueryError),
+    /// Media that cannot be sent inline (a video, or over the body limit).
+    #[error(transparent)]
+    InlineRefused(#[from] seedance_core::provider::ark::InlineMediaError),
 }
 
 impl ClientError {

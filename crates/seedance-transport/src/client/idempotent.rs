@@ -12,6 +12,10 @@
 //! ([`KeyedResend`]). A resent submit whose answer confirms a replay
 //! (`Idempotency-Replayed: true`) is one task, paid once; one that does not
 //! is reported as such ([`Submitted::resent_unconfirmed`]).
+//!
+//! All of this is apimart's contract: on a provider without idempotency
+//! keys (Ark) no key or version header is sent, and an uncertain submit is
+//! never resent (`Client::resends_uncertain_submits` is false).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -19,11 +23,11 @@ use seedance_core::idempotency::{
     IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_REPLAYED_HEADER, RESPONSE_VERSION, RESPONSE_VERSION_HEADER,
     is_replay,
 };
-use seedance_core::{GenerationRequest, IdempotencyKey, parse_submit_body};
+use seedance_core::{GenerationRequest, IdempotencyKey};
 
 use super::call::Idempotency;
 use super::retry::{Failed, Verdict};
-use super::{Client, ClientError, SUBMIT_PATH, Submission, SubmitPhase, Submitted};
+use super::{Client, ClientError, Submission, SubmitPhase, Submitted};
 use crate::wire::{ApiRequest, ApiResponse};
 
 /// When an uncertain submit is resent with its key.
@@ -120,6 +124,10 @@ impl Client {
     /// Whether a submit whose outcome is uncertain is resent with its key
     /// (by the policy and what answers have shown so far).
     pub fn resends_uncertain_submits(&self) -> bool {
+        if !self.speaks_idempotency_keys() {
+            // No idempotency key on this provider: a resend may pay twice.
+            return false;
+        }
         match self.config.keyed_resend {
             KeyedResend::Always => true,
             KeyedResend::Never => false,
@@ -166,18 +174,16 @@ impl Client {
         request: &GenerationRequest,
         key: &IdempotencyKey,
     ) -> Result<Submitted, ClientError> {
-        let warnings = request.validate().into_result()?;
-        let body = serde_json::to_vec(request).map_err(|e| ClientError::UnexpectedResponse {
-            status: 0,
-            detail: format!("cannot serialize the request: {e}"),
-        })?;
-        let mut api_request = ApiRequest::post_json(SUBMIT_PATH, body);
-        api_request
-            .headers
-            .insert(IDEMPOTENCY_KEY_HEADER, key.as_str());
-        api_request
-            .headers
-            .insert(RESPONSE_VERSION_HEADER, RESPONSE_VERSION);
+        let warnings = self.validate(request).into_result()?;
+        let mut api_request = self.submit_call(request)?;
+        if self.speaks_idempotency_keys() {
+            api_request
+                .headers
+                .insert(IDEMPOTENCY_KEY_HEADER, key.as_str());
+            api_request
+                .headers
+                .insert(RESPONSE_VERSION_HEADER, RESPONSE_VERSION);
+        }
         let resent = std::sync::atomic::AtomicBool::new(false);
         let (response, parsed) = self
             .retrying("submit", &self.config.retry, || async {
@@ -187,7 +193,7 @@ impl Client {
                         resent.store(true, Ordering::Relaxed);
                     }
                 })?;
-                match parse_submit_body(&response.body) {
+                match self.parse_submit_answer(&response.body) {
                     Ok(parsed) => Ok((response, parsed)),
                     // A 2xx means the server accepted the job: a task
                     // exists, but we cannot tell its id.
@@ -224,6 +230,7 @@ impl Client {
                 Submission {
                     model: request.model.as_str().to_owned(),
                     at: tokio::time::Instant::now(),
+                    with_video: !request.video_urls.is_empty(),
                 },
             );
         Ok(Submitted {

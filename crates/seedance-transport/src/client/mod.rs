@@ -9,6 +9,7 @@ mod download;
 mod error;
 mod idempotent;
 mod naming;
+mod provider;
 mod retry;
 mod upload;
 mod wait;
@@ -26,6 +27,7 @@ pub use naming::{
     FILM_FILE_NAME, is_temp_file_of, job_stem, last_frame_file_name, remove_stale_temp_files,
     safe_file_stem, segment_stem, take_stem, temp_file_name, video_file_name,
 };
+pub use provider::{CancelRefusal, INLINE_HOST, TaskPage};
 pub use upload::{
     UPLOAD_MAX_BYTES, UPLOAD_PATH, UPLOAD_URL_TTL_SECS, UploadRefusal, UploadedImage,
     check_uploadable,
@@ -39,17 +41,20 @@ use std::time::Duration;
 
 use seedance_core::digest::DigestAlgorithm;
 use seedance_core::pacing::{Pacer, PacerConfig};
+use seedance_core::provider::ProviderKind;
+use seedance_core::provider::ark::TokenPriceTable;
 use seedance_core::rng::SplitMix64;
 use seedance_core::{
     Calibration, GenerationRequest, IdempotencyKey, PollConfig, RetryConfig, Task, Violation,
 };
 
 use crate::transport::Transport;
-use crate::wire::{self, ApiRequest};
+use crate::wire;
 
-/// Path of the generation endpoint.
+/// Path of apimart's generation endpoint (Ark's:
+/// [`ProviderKind::submit_path`]).
 pub const SUBMIT_PATH: &str = "/v1/videos/generations";
-/// Path prefix of the task endpoint.
+/// Path prefix of apimart's task endpoint (Ark's: [`ProviderKind::task_path`]).
 pub const TASK_PATH: &str = "/v1/tasks/";
 
 /// Client behaviour. `Default` suits interactive use and long batches alike.
@@ -95,6 +100,14 @@ pub struct ClientConfig {
     /// `sha256sum`) bounds a download at the CPU's SHA-256 speed, about
     /// 200-350 MiB/s without SHA extensions.
     pub download_digest: DigestAlgorithm,
+    /// The service spoken to: apimart (the default), Volcengine Ark or
+    /// BytePlus ModelArk. Every wire decision follows it (paths, bodies,
+    /// parsers, which answers prove a submit made no task); the transport
+    /// only needs the matching base URL and key.
+    pub provider: ProviderKind,
+    /// Token prices for a provider that bills tokens; `None`: the built-in
+    /// table of the provider ([`TokenPriceTable::builtin`]).
+    pub token_prices: Option<TokenPriceTable>,
 }
 
 impl Default for ClientConfig {
@@ -115,6 +128,8 @@ impl Default for ClientConfig {
             pacing: PacerConfig::default(),
             download_digest: DigestAlgorithm::default(),
             webhook_fallback_poll: Duration::from_secs(60),
+            provider: ProviderKind::default(),
+            token_prices: None,
         }
     }
 }
@@ -137,7 +152,8 @@ pub struct Submitted {
     pub task_id: String,
     /// Validation warnings of the request sent.
     pub warnings: Vec<Violation>,
-    /// The `Idempotency-Key` it was sent with.
+    /// The `Idempotency-Key` it was sent with (apimart; a provider without
+    /// idempotency keys, Ark, is sent none and this key is only recorded).
     pub idempotency_key: IdempotencyKey,
     /// The service answered `Idempotency-Replayed: true`: this is the task
     /// an earlier send of the same key created, not a new one.
@@ -180,6 +196,8 @@ pub struct Client {
     idempotency: idempotent::SupportCell,
     /// Pushed statuses, when a webhook listener feeds this client.
     webhooks: std::sync::OnceLock<Arc<crate::webhook::WebhookInbox>>,
+    /// Local images to send inline (providers that take them so).
+    inline: provider::InlineImages,
 }
 
 /// What the client remembers of a task it submitted.
@@ -187,6 +205,8 @@ pub struct Client {
 pub(crate) struct Submission {
     pub(crate) model: String,
     pub(crate) at: tokio::time::Instant,
+    /// Whether it sent a reference video (Ark's lower token rate).
+    pub(crate) with_video: bool,
 }
 
 impl fmt::Debug for Client {
@@ -219,6 +239,7 @@ impl Client {
             submissions: Mutex::new(std::collections::HashMap::new()),
             idempotency: idempotent::SupportCell::default(),
             webhooks: std::sync::OnceLock::new(),
+            inline: provider::InlineImages::default(),
         }
     }
 
@@ -378,7 +399,7 @@ impl Client {
         language: Option<&str>,
     ) -> Result<Task, ClientError> {
         self.call_parsed(
-            task_request(task_id, language),
+            self.task_call(task_id, language),
             call::Idempotency::Idempotent,
             |r| self.parse_task(r),
         )
@@ -389,24 +410,24 @@ impl Client {
     /// own patience is the only retry layer.
     pub(crate) async fn task_once(&self, task_id: &str) -> Result<Task, retry::Failed> {
         let response = self
-            .exchange(&task_request(task_id, None), call::Idempotency::Idempotent)
+            .exchange(
+                &self.task_call(task_id, None),
+                call::Idempotency::Idempotent,
+            )
             .await?;
         self.parse_task(&response)
             .map_err(|e| retry::Failed::new(e, retry::Verdict::Unusable))
     }
 
     fn parse_task(&self, response: &wire::ApiResponse) -> Result<Task, ClientError> {
-        let mut task = seedance_core::parse_task_body(&response.body).map_err(|e| {
+        let task = self.parse_task_answer(&response.body).map_err(|e| {
             ClientError::UnexpectedResponse {
                 status: response.status,
                 detail: self.transport.redact(&e.to_string()).into_owned(),
             }
         })?;
         // Server text is shown, logged and stored in manifests: no key in it.
-        if let Some(error) = &mut task.error {
-            error.message = self.transport.redact(&error.message).into_owned();
-        }
-        Ok(task)
+        Ok(self.redacted(task))
     }
 
     /// Submits, waits and downloads the video (and the last frame when the
@@ -453,16 +474,6 @@ impl Client {
             video,
             last_frame,
         })
-    }
-}
-
-/// `GET /v1/tasks/{id}`, with the id percent-encoded.
-fn task_request(task_id: &str, language: Option<&str>) -> ApiRequest {
-    let path = format!("{TASK_PATH}{}", crate::wire::percent_encode_path(task_id));
-    let request = ApiRequest::get(path);
-    match language {
-        Some(lang) => request.with_query("language", lang),
-        None => request,
     }
 }
 

@@ -72,7 +72,7 @@ pub fn check_uploadable(file_name: &str, bytes: &[u8]) -> Result<MediaKind, Uplo
     }
 }
 
-fn content_type(kind: MediaKind) -> &'static str {
+pub(crate) fn content_type(kind: MediaKind) -> &'static str {
     match kind {
         MediaKind::Png => "image/png",
         MediaKind::Jpeg => "image/jpeg",

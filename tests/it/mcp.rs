@@ -98,6 +98,7 @@ fn tools_validate_and_refuse_paying_without_a_budget() {
             "download",
             "chain",
             "batch",
+            "balance",
             "takes",
             "select"
         ]

@@ -128,8 +128,5 @@ fn fit_frames_sizes_a_local_first_frame_to_the_output_pixels() {
     adaptive[7] = "adaptive";
     let (code, _, stderr) = dry_run(&adaptive);
     assert_ne!(code, 0);
-    assert!(
-        stderr.contains("--fit-frames needs a fixed size"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("needs a fixed output size"), "{stderr}");
 }

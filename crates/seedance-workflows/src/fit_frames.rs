@@ -36,7 +36,7 @@ pub enum FitError {
     /// The output size is not fixed (`size` absent or `adaptive`): there
     /// is nothing exact to fit to.
     #[error(
-        "{field}: --fit-frames needs a fixed size and resolution (size is {size}); set size (16:9, 9:16, 1:1, 4:3, 3:4, 21:9)"
+        "{field}: fitting a frame needs a fixed output size (size is {size}); set size (16:9, 9:16, 1:1, 4:3, 3:4, 21:9)"
     )]
     NoFixedSize {
         /// The frame's field.

@@ -35,6 +35,51 @@ const IMAGE_FORMATS: &[&str] = &["jpeg", "jpg", "png", "webp", "bmp", "tiff", "t
 const VIDEO_FORMATS: &[&str] = &["mp4", "mov"];
 const AUDIO_FORMATS: &[&str] = &["wav", "mp3"];
 
+/// The frames that bound the video (a `first_frame`/`last_frame` role, or a
+/// lone `image_urls` entry, which is a first frame) whose size is known and
+/// differs from the output's: the video jumps right after the first frame
+/// or right before the last (Comfy-Org/ComfyUI PR #14251). A warning: the
+/// service accepts them.
+fn check_frame_sizes(
+    request: &GenerationRequest,
+    facts: &MediaFacts,
+    report: &mut ValidationReport,
+) {
+    use crate::model::ImageRole;
+    let mut frames: Vec<(String, &str)> = request
+        .image_with_roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.role, ImageRole::FirstFrame | ImageRole::LastFrame))
+        .map(|(i, r)| (format!("image_with_roles[{i}].url"), r.url.as_str()))
+        .collect();
+    if let [only] = request.image_urls.as_slice() {
+        frames.push(("image_urls[0]".to_owned(), only.as_str()));
+    }
+    let resolution = request
+        .resolution
+        .unwrap_or(crate::pricing::DEFAULT_RESOLUTION);
+    for (path, url) in frames {
+        let Some((w, h)) = facts.get(url).and_then(|i| i.width.zip(i.height)) else {
+            continue;
+        };
+        let message = match request.size {
+            None | Some(crate::model::Size::Adaptive) => continue,
+            Some(size) => match crate::provider::ark::output_dims(resolution, size) {
+                Some(d) if (d.width, d.height) != (w, h) => format!(
+                    "is {w}x{h}; the {} {} video is {}x{}: the video jumps after the first frame (or before the last). Scale and crop it to the output (the CLI's frame fitting), or set size to adaptive so the video takes the frame's shape",
+                    resolution.as_str(),
+                    size.as_str(),
+                    d.width,
+                    d.height
+                ),
+                _ => continue,
+            },
+        };
+        report.warn(Code::FrameSizeMismatch, path, message);
+    }
+}
+
 /// Checks the media-dependent rules of the reference and the upstream model
 /// documentation against `facts`:
 /// images (format, 300-6000 px a side, aspect ratio 0.4-2.5, under 30 MB),
@@ -60,6 +105,7 @@ pub fn validate_media(request: &GenerationRequest, facts: &MediaFacts) -> Valida
             check_image(&path, info, &mut report);
         }
     }
+    check_frame_sizes(request, facts, &mut report);
 
     let mut video_total = Some(0.0);
     for (i, url) in request.video_urls.iter().enumerate() {
@@ -247,5 +293,66 @@ fn check_image(path: &str, info: &MediaInfo, report: &mut ValidationReport) {
             path,
             format!("is {bytes} bytes; images must be under 30 MB"),
         );
+    }
+}
+
+#[cfg(test)]
+mod frame_size_tests {
+    use super::*;
+    use crate::{ImageRole, ImageWithRole, MediaUrl, Model, Resolution, Size};
+
+    fn first_frame(url: &str) -> GenerationRequest {
+        let mut r = GenerationRequest::new(Model::Seedance2)
+            .with_prompt("p")
+            .with_resolution(Resolution::P480);
+        r.size = Some(Size::Landscape16x9);
+        r.image_with_roles = vec![ImageWithRole {
+            url: MediaUrl::parse(url).unwrap(),
+            role: ImageRole::FirstFrame,
+        }];
+        r
+    }
+
+    fn facts(url: &str, w: u32, h: u32) -> MediaFacts {
+        let mut f = MediaFacts::default();
+        f.insert(
+            url.to_owned(),
+            MediaInfo {
+                format: Some("png".to_owned()),
+                width: Some(w),
+                height: Some(h),
+                ..MediaInfo::default()
+            },
+        );
+        f
+    }
+
+    #[test]
+    fn a_frame_of_another_size_than_the_video_is_a_warning_naming_both_sizes() {
+        let url = "https://cdn.example/f.png";
+        let report = validate_media(&first_frame(url), &facts(url, 640, 360));
+        let w = report
+            .warnings
+            .iter()
+            .find(|v| v.code == Code::FrameSizeMismatch)
+            .expect("a warning");
+        assert_eq!(w.path, "image_with_roles[0].url");
+        assert!(
+            w.message.contains("640x360") && w.message.contains("864x496"),
+            "{}",
+            w.message
+        );
+        // The exact size, or an adaptive video: nothing to say.
+        let exact = validate_media(&first_frame(url), &facts(url, 864, 496));
+        assert!(
+            !exact
+                .warnings
+                .iter()
+                .any(|v| v.code == Code::FrameSizeMismatch)
+        );
+        let mut adaptive = first_frame(url);
+        adaptive.size = Some(Size::Adaptive);
+        let r = validate_media(&adaptive, &facts(url, 640, 360));
+        assert!(!r.warnings.iter().any(|v| v.code == Code::FrameSizeMismatch));
     }
 }

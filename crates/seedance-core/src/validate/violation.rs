@@ -129,6 +129,9 @@ codes! {
     /// Warning: apimart cannot push to this `webhook` (a port other than 80
     /// or 443, or an address on this machine or a private network).
     WebhookNotReachable = "webhook_not_reachable",
+    /// Warning: a first or last frame whose size (known from the file, or
+    /// a probed URL) differs from the output's: the video jumps.
+    FrameSizeMismatch = "frame_size_mismatch",
     /// Warning: prompt longer than the recommended 500 characters.
     PromptLong = "prompt_long",
     /// Warning: `adaptive` size with no image or video to adapt to.

@@ -162,3 +162,37 @@ pub fn reference_digest(algorithm: seedance_core::digest::DigestAlgorithm, bytes
 pub fn matches_digest(bytes: &[u8], digest: &seedance_core::digest::FileDigest) -> bool {
     reference_digest(digest.algorithm(), bytes) == digest.hex()
 }
+
+/// Runs `seedance generate` in process against the simulator served at
+/// `api_url` (its default key, from a key file), for a small request
+/// (`prompt`, the fast model, 4 s at 480p), writing under a fresh temporary
+/// directory, which is returned with the output so it lives as long as the
+/// caller needs the files.
+pub fn generate_over_http(api_url: &str, prompt: &str) -> (CliOutput, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, seedance_sim::DEFAULT_SIM_KEY).unwrap();
+    let request = dir.path().join("request.json");
+    let body = serde_json::json!({
+        "model": "doubao-seedance-2.0-fast",
+        "prompt": prompt,
+        "duration": 4,
+        "resolution": "480p",
+    });
+    std::fs::write(&request, body.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let output = run_cli(
+        &[
+            "--base-url",
+            api_url,
+            "--api-key-file",
+            key_file.to_str().unwrap(),
+            "generate",
+            request.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    (output, dir)
+}

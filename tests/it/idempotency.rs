@@ -237,30 +237,7 @@ fn generate_against_mock_server_recovers_from_a_gateway_502_after_creation() {
     server
         .simulator()
         .inject(Route::Submit, Fault::StatusAfterHandling(502));
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("key");
-    std::fs::write(&key_file, seedance_sim::DEFAULT_SIM_KEY).unwrap();
-    let request = dir.path().join("request.json");
-    std::fs::write(
-        &request,
-        r#"{"model":"doubao-seedance-2.0-fast","prompt":"a red kite","duration":4,"resolution":"480p"}"#,
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    let base = server.api_url();
-    let result = run_cli(
-        &[
-            "--base-url",
-            &base,
-            "--api-key-file",
-            key_file.to_str().unwrap(),
-            "generate",
-            request.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (result, _dir) = seedance_tests::generate_over_http(&server.api_url(), "a red kite");
     assert_eq!(result.code, 0, "{}", result.stderr);
     let stats = server.simulator().stats();
     assert_eq!((stats.tasks_created, stats.replays), (1, 1), "{stats:?}");

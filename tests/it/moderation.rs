@@ -6,7 +6,7 @@
 
 use seedance_core::FailureCause;
 use seedance_sim::{Moderation, SimConfig, SimServer, Simulator};
-use seedance_tests::{run_cli, sim_client, small_request};
+use seedance_tests::{sim_client, small_request};
 use seedance_transport::{ClientConfig, ClientError};
 use seedance_workflows::{ChainOptions, Plan, WorkflowError, run_chain};
 
@@ -84,30 +84,8 @@ fn the_cli_says_what_to_change_after_a_moderation_failure() {
                 ..SimConfig::instant()
             })))
             .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let key_file = dir.path().join("key");
-        std::fs::write(&key_file, seedance_sim::DEFAULT_SIM_KEY).unwrap();
-        let request = dir.path().join("request.json");
-        std::fs::write(
-            &request,
-            r#"{"model":"doubao-seedance-2.0-fast","prompt":"a portrait comes alive","duration":4,"resolution":"480p"}"#,
-        )
-        .unwrap();
-        let base = server.api_url();
-        let out = dir.path().join("out");
-        let result = run_cli(
-            &[
-                "--base-url",
-                &base,
-                "--api-key-file",
-                key_file.to_str().unwrap(),
-                "generate",
-                request.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            "",
-        );
+        let (result, _dir) =
+            seedance_tests::generate_over_http(&server.api_url(), "a portrait comes alive");
         assert_eq!(result.code, 1, "{}", result.stderr);
         assert!(result.stderr.contains(why.message()), "{}", result.stderr);
         assert!(result.stderr.contains("hint:"), "{}", result.stderr);

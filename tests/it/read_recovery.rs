@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use seedance_core::{PollConfig, RetryConfig};
 use seedance_sim::{Fault, Route, SimConfig, SimServer, Simulator};
-use seedance_tests::{matches_digest, run_cli, sim_client, small_request};
+use seedance_tests::{matches_digest, sim_client, small_request};
 use seedance_transport::{ApiKey, Client, ClientConfig, ClientError, ReqwestTransport};
 
 /// Every unusable answer a proxy or a gateway can give to a status read.
@@ -204,30 +204,7 @@ fn the_cli_names_the_task_and_the_resume_command_when_status_answers_stay_unusab
             .simulator()
             .inject(Route::Status, Fault::OversizedBody);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("key");
-    std::fs::write(&key_file, seedance_sim::DEFAULT_SIM_KEY).unwrap();
-    let request = dir.path().join("request.json");
-    std::fs::write(
-        &request,
-        r#"{"model":"doubao-seedance-2.0-fast","prompt":"a red kite","duration":4,"resolution":"480p"}"#,
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    let base = server.api_url();
-    let result = run_cli(
-        &[
-            "--base-url",
-            &base,
-            "--api-key-file",
-            key_file.to_str().unwrap(),
-            "generate",
-            request.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (result, _dir) = seedance_tests::generate_over_http(&server.api_url(), "a red kite");
     assert_eq!(result.code, 1, "{}", result.stderr);
     let stats = server.simulator().stats();
     assert_eq!(stats.tasks_created, 1);

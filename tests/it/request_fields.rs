@@ -130,3 +130,38 @@ fn fit_frames_sizes_a_local_first_frame_to_the_output_pixels() {
     assert_ne!(code, 0);
     assert!(stderr.contains("needs a fixed output size"), "{stderr}");
 }
+
+#[test]
+fn a_chain_says_before_paying_that_its_start_image_is_not_the_video_size() {
+    let plan = seedance_tests::workspace_root().join("examples/plans/paper-boat.json");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("film");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--mock",
+            "chain",
+            plan.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--dry-run",
+        ];
+        args.extend_from_slice(extra);
+        run_cli(&args, "")
+    };
+    let plain = run(&[]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        plain.stderr.contains("640x360") && plain.stderr.contains("1280x720"),
+        "{}",
+        plain.stderr
+    );
+    // Fitted to the output, the start image has nothing to say.
+    let fitted = run(&["--fit-frames"]);
+    assert_eq!(fitted.code, 0, "{}", fitted.stderr);
+    assert!(!fitted.stderr.contains("640x360 is"), "{}", fitted.stderr);
+    assert!(
+        !fitted.stderr.contains("the video jumps"),
+        "{}",
+        fitted.stderr
+    );
+}

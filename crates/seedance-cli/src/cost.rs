@@ -463,20 +463,34 @@ pub(crate) async fn before_paying(
 ) -> Result<BeforePaying, Failure> {
     let mut facts = seedance_workflows::media_facts(local);
     facts.extend(crate::probe::local_clips(local).map_err(Failure::failed)?);
-    let errors: Vec<_> = requests
-        .iter()
-        .enumerate()
-        .flat_map(|(k, r)| {
-            let prefix = label(k);
-            seedance_core::validate_media(r, &facts)
-                .errors
-                .into_iter()
-                .map(move |mut v| {
-                    v.path = format!("{prefix}: {}", v.path);
-                    v
-                })
-        })
-        .collect();
+    // One pass over the media facts: errors stop the run; warnings (a frame
+    // of another size than the video...) are said before paying, the first
+    // few of a large batch and how many more.
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for (k, r) in requests.iter().enumerate() {
+        let prefix = label(k);
+        let report = seedance_core::validate_media(r, &facts);
+        let named = |mut v: seedance_core::Violation| {
+            v.path = format!("{prefix}: {}", v.path);
+            v
+        };
+        errors.extend(report.errors.into_iter().map(named));
+        warnings.extend(report.warnings.into_iter().map(named));
+    }
+    if !json_mode {
+        const SHOWN: usize = 5;
+        for w in warnings.iter().take(SHOWN) {
+            let _ = writeln!(err, "warning: {}", crate::output::printable(&w.to_string()));
+        }
+        if warnings.len() > SHOWN {
+            let _ = writeln!(
+                err,
+                "warning: ... and {} more like these",
+                warnings.len() - SHOWN
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(Failure::failed(
             seedance_workflows::PlanError {

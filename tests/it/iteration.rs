@@ -8,7 +8,7 @@ use seedance_sim::SimConfig;
 use seedance_tests::matches_digest;
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
-use seedance_workflows::takes::{select_take, stale_links};
+use seedance_workflows::takes::select_take;
 use seedance_workflows::{ChainOptions, JobState, Manifest, Plan, WorkflowError, run_chain};
 use serde_json::{Value, json};
 
@@ -105,7 +105,7 @@ async fn a_prompt_edit_in_the_middle_regenerates_it_and_what_follows_only_with_c
             &before.jobs[k].video.as_ref().unwrap().digest
         ));
     }
-    assert!(stale_links(&after).is_empty());
+    assert!(after.stale_links().is_empty());
     // Segment 2's new take started from segment 1's new take.
     assert_eq!(after.jobs[2].linked_from, Some(2));
 }
@@ -217,7 +217,7 @@ async fn selecting_an_earlier_take_swaps_files_and_marks_the_next_link_stale() {
     let second = manifest(dir.path());
     assert_eq!(second.jobs[2].take, 2);
     assert_eq!(
-        stale_links(&second),
+        second.stale_links(),
         vec![3],
         "segment 3 started from take 1"
     );

@@ -202,7 +202,7 @@ fn ctrl_c_while_waiting_prints_the_task_and_how_to_resume() {
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .filter(|n| n != seedance_workflows::lock::LOCK_FILE_NAME)
+        .filter(|n| n != seedance_workflows::RunLayout::LOCK)
         .collect();
     assert!(left.is_empty(), "nothing is written on interrupt: {left:?}");
 }

@@ -331,7 +331,7 @@ async fn expired_result_on_resume_names_the_lost_segment() {
         5,
         "only the lost segment was paid again"
     );
-    let stale = seedance_workflows::takes::stale_links(&manifest(dir.path()));
+    let stale = manifest(dir.path()).stale_links();
     assert_eq!(
         stale,
         vec![3],

@@ -37,6 +37,7 @@ mod output;
 mod probe;
 mod progress;
 mod queued;
+mod recorded_run;
 mod request_args;
 mod webhook_listener;
 

@@ -13,8 +13,9 @@ use seedance_transport::Client;
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink, ignore};
 use crate::job::JobRunner;
-use crate::manifest::{Fingerprint, JobState, ManifestKind};
+use crate::layout::RunLayout;
 use crate::plan::PlanError;
+use crate::records::{Fingerprint, JobState, ManifestKind};
 use crate::stop::StopSignal;
 
 /// How a batch runs.
@@ -91,7 +92,7 @@ impl BatchSummary {
     }
 }
 
-pub use seedance_transport::client::job_stem;
+pub use crate::layout::job_stem;
 
 /// Parses a JSON Lines jobs file (one request per line; blank lines and
 /// lines starting with `#` skipped). Every invalid line is reported, with
@@ -207,7 +208,7 @@ pub fn preview_batch(
     out_dir: &Path,
     options: &BatchOptions,
 ) -> Result<crate::changes::PlanChanges, WorkflowError> {
-    crate::changes::preview(out_dir, ManifestKind::Batch, &reconcile(jobs, options))
+    crate::reconcile::preview(out_dir, ManifestKind::Batch, &reconcile(jobs, options))
 }
 
 /// Runs (or resumes) `jobs` into `out_dir`. Individual failures do not stop
@@ -232,15 +233,13 @@ pub async fn run_batch(
     let recon = reconcile(jobs, options);
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
-    let store = crate::manifest::open_store(out_dir, ManifestKind::Batch, recon).await?;
+    let store = crate::reconcile::open_store(out_dir, ManifestKind::Batch, recon).await?;
     let runner = JobRunner {
         client,
         store: &store,
-        out_dir,
+        layout: RunLayout::new(out_dir, ManifestKind::Batch),
         resubmit_uncertain: options.resubmit_uncertain,
         events: options.events.clone(),
-        what: "job",
-        stem: job_stem,
         stop: options.stop.clone(),
         local_files: &options.local_files,
         media: &options.media,

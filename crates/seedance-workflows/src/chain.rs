@@ -12,8 +12,10 @@ use tokio::sync::mpsc;
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink, ignore};
 use crate::job::JobRunner;
-use crate::manifest::{JobState, Manifest, ManifestKind, ManifestStore};
+use crate::layout::RunLayout;
+use crate::manifest::ManifestStore;
 use crate::plan::Plan;
+use crate::records::{JobState, Manifest, ManifestKind};
 use crate::stop::StopSignal;
 
 /// How a chain runs.
@@ -82,7 +84,7 @@ pub struct ChainOutcome {
     pub videos: Vec<PathBuf>,
 }
 
-pub use seedance_transport::client::segment_stem;
+pub use crate::layout::segment_stem;
 
 /// What a run of `plan` asks of the manifest.
 fn reconcile(plan: &Plan, options: &ChainOptions) -> crate::changes::Reconcile {
@@ -112,7 +114,7 @@ pub fn preview_chain(
     out_dir: &Path,
     options: &ChainOptions,
 ) -> Result<crate::changes::PlanChanges, WorkflowError> {
-    crate::changes::preview(out_dir, ManifestKind::Chain, &reconcile(plan, options))
+    crate::reconcile::preview(out_dir, ManifestKind::Chain, &reconcile(plan, options))
 }
 
 /// Runs (or resumes) `plan` into `out_dir`.
@@ -139,15 +141,14 @@ pub async fn run_chain(
     // Held until the run ends: a second run on this directory would pay twice.
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
     let store =
-        crate::manifest::open_store(out_dir, ManifestKind::Chain, reconcile(plan, options)).await?;
+        crate::reconcile::open_store(out_dir, ManifestKind::Chain, reconcile(plan, options))
+            .await?;
     let runner = JobRunner {
         client,
         store: &store,
-        out_dir,
+        layout: RunLayout::new(out_dir, ManifestKind::Chain),
         resubmit_uncertain: options.resubmit_uncertain,
         events: options.events.clone(),
-        what: "segment",
-        stem: segment_stem,
         stop: options.stop.clone(),
         local_files: &options.local_files,
         media: &options.media,
@@ -274,7 +275,7 @@ async fn link_from(
                     .await
                     .map_err(std::io::Error::other)
                     .and_then(|r| r)
-                    .map(|bytes| crate::manifest::sha256_hex(&bytes))
+                    .map(|bytes| crate::records::sha256_hex(&bytes))
                     .map_err(|source| {
                         WorkflowError::Publish(crate::local_media::PublishError::Io {
                             path: path.clone(),

@@ -5,16 +5,15 @@
 //! (`ChainOptions::apply_changes`); appending segments needs no consent.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use serde_json::Value;
 
-use crate::manifest::{JobState, JsonText, Manifest, ManifestKind};
+use crate::records::{Fingerprint, JobState, JsonText, Manifest};
 
 /// What a run is asked to do with the jobs already in its manifest.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reconcile {
-    pub(crate) fingerprints: Vec<crate::manifest::Fingerprint>,
+    pub(crate) fingerprints: Vec<Fingerprint>,
     /// Each job as planned (what its fingerprint hashes).
     pub(crate) specs: Vec<Value>,
     pub(crate) regenerate: Vec<usize>,
@@ -240,40 +239,4 @@ pub(crate) fn detect(manifest: &Manifest, recon: &Reconcile) -> PlanChanges {
         }
     }
     changes
-}
-
-/// What reconciling `recon` with the run in `out_dir` would change, read
-/// only: the preview a caller shows before asking to pay.
-pub(crate) fn preview(
-    out_dir: &Path,
-    kind: ManifestKind,
-    recon: &Reconcile,
-) -> Result<PlanChanges, crate::WorkflowError> {
-    let manifest =
-        read_manifest(out_dir, kind).map_err(|source| crate::manifest::ManifestError::Io {
-            path: out_dir.to_owned(),
-            source,
-        })?;
-    Ok(detect(&manifest, recon))
-}
-
-/// The manifest in `dir` as it stands, read only (no lock, nothing
-/// written): a batch's journal replayed, else `manifest.json`.
-pub(crate) fn read_manifest(dir: &Path, kind: ManifestKind) -> std::io::Result<Manifest> {
-    if kind == ManifestKind::Batch
-        && let Some(m) = crate::journal::replay(&dir.join(crate::journal::JOURNAL_FILE_NAME))?
-    {
-        return Ok(m);
-    }
-    match std::fs::read(dir.join(crate::manifest::ManifestStore::FILE_NAME)) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
-            version: 1,
-            kind,
-            jobs: Vec::new(),
-            stitched: None,
-            uploads: Default::default(),
-        }),
-        Err(e) => Err(e),
-    }
 }

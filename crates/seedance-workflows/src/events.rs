@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use seedance_core::TaskStatus;
 
-use crate::manifest::FileRecord;
+use crate::records::FileRecord;
 
 /// Something that happened to a job (a chain segment or a batch line).
 #[derive(Debug, Clone, PartialEq)]

@@ -129,7 +129,7 @@ fn fit_file(
     })?;
     let name = format!(
         "{}_{}x{}.png",
-        &crate::manifest::sha256_hex(&bytes)[..16],
+        &crate::records::sha256_hex(&bytes)[..16],
         size.0,
         size.1
     );

@@ -4,12 +4,13 @@
 use std::path::Path;
 
 use seedance_core::{GenerationRequest, IdempotencyKey};
-use seedance_transport::client as naming;
 use seedance_transport::{Client, ClientError, Download};
 
 use crate::error::WorkflowError;
 use crate::events::{Event, EventSink};
-use crate::manifest::{FileRecord, JobState, JsonText, ManifestStore};
+use crate::layout::{RunLayout, last_frame_file_name, video_file_name};
+use crate::manifest::ManifestStore;
+use crate::records::{FileRecord, JobRecord, JobState, JsonText};
 use crate::stop::StopSignal;
 
 /// A new run's id: unique per process and moment, part of the idempotency
@@ -26,20 +27,17 @@ pub(crate) fn new_run_id() -> String {
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     );
-    crate::manifest::sha256_hex(seed.as_bytes())[..16].to_owned()
+    crate::records::sha256_hex(seed.as_bytes())[..16].to_owned()
 }
 
 /// Runs job steps for one run.
 pub(crate) struct JobRunner<'a> {
     pub(crate) client: &'a Client,
     pub(crate) store: &'a ManifestStore,
-    pub(crate) out_dir: &'a Path,
+    /// The run's directory, its kind and every name it writes.
+    pub(crate) layout: RunLayout,
     pub(crate) resubmit_uncertain: bool,
     pub(crate) events: EventSink,
-    /// "segment" or "job", for messages.
-    pub(crate) what: &'static str,
-    /// File stem of job `index`.
-    pub(crate) stem: fn(usize) -> String,
     /// Raised to stop at the next safe point.
     pub(crate) stop: StopSignal,
     /// Local files that placeholders in requests stand for.
@@ -96,7 +94,7 @@ fn verify_blocking(path: &Path, record: &FileRecord) -> bool {
 impl JobRunner<'_> {
     pub(crate) fn client_error(&self, index: usize, source: ClientError) -> WorkflowError {
         WorkflowError::Client {
-            what: self.what,
+            what: self.layout.kind().noun(),
             index,
             source: Box::new(source),
         }
@@ -119,7 +117,7 @@ impl JobRunner<'_> {
             }
             (JobState::Submitting, _) if !self.resubmit_uncertain => {
                 return Err(WorkflowError::Uncertain {
-                    what: self.what,
+                    what: self.layout.kind().noun(),
                     index,
                     reason: job
                         .error
@@ -193,14 +191,14 @@ impl JobRunner<'_> {
     /// take it makes, and the body's digest.
     fn key_for(&self, index: usize, body: &serde_json::Value) -> IdempotencyKey {
         let take = self.store.read(|m| m.jobs[index].take);
-        let digest = crate::manifest::sha256_hex(body.to_string().as_bytes());
+        let digest = crate::records::sha256_hex(body.to_string().as_bytes());
         IdempotencyKey::for_job(&self.run_id, index, take, &digest[..32])
     }
 
     /// Whether a job left `submitting` (its outcome unknown) may be sent
     /// again with its recorded key: it has one and its request, and the
     /// service honours keys (as recorded, or as this client has seen).
-    fn can_resend_with_key(&self, job: &crate::manifest::JobRecord) -> bool {
+    fn can_resend_with_key(&self, job: &JobRecord) -> bool {
         if job.idempotency_key.is_none() || job.request.is_none() {
             return false;
         }
@@ -217,18 +215,18 @@ impl JobRunner<'_> {
     async fn resend_with_key(
         &self,
         index: usize,
-        job: &crate::manifest::JobRecord,
+        job: &JobRecord,
     ) -> Result<String, WorkflowError> {
         let (Some(key), Some(body)) = (&job.idempotency_key, &job.request) else {
             return Err(WorkflowError::Uncertain {
-                what: self.what,
+                what: self.layout.kind().noun(),
                 index,
                 reason: "no key or request recorded".to_owned(),
                 sent_at: job.sent_at,
             });
         };
         let key = IdempotencyKey::new(key.clone()).map_err(|e| WorkflowError::Uncertain {
-            what: self.what,
+            what: self.layout.kind().noun(),
             index,
             reason: format!("the recorded key is unusable ({e})"),
             sent_at: job.sent_at,
@@ -295,7 +293,7 @@ impl JobRunner<'_> {
                     })
                     .await?;
                 Err(WorkflowError::Uncertain {
-                    what: self.what,
+                    what: self.layout.kind().noun(),
                     index,
                     reason,
                     sent_at,
@@ -333,7 +331,7 @@ impl JobRunner<'_> {
         }
         let Some(task_id) = job.task_id else {
             return Err(WorkflowError::Uncertain {
-                what: self.what,
+                what: self.layout.kind().noun(),
                 index,
                 reason: "no task id recorded".to_owned(),
                 sent_at: job.sent_at,
@@ -398,7 +396,7 @@ impl JobRunner<'_> {
                     message: message.clone(),
                 });
                 Err(WorkflowError::TaskFailed {
-                    what: self.what,
+                    what: self.layout.kind().noun(),
                     index,
                     task_id,
                     message,
@@ -416,14 +414,14 @@ impl JobRunner<'_> {
     }
 
     /// Whether the job's recorded files are all there, intact.
-    async fn files_intact(&self, job: &crate::manifest::JobRecord) -> bool {
+    async fn files_intact(&self, job: &JobRecord) -> bool {
         let video_ok = match &job.video {
-            Some(v) => verify(self.out_dir, v).await,
+            Some(v) => verify(self.layout.dir(), v).await,
             None => false,
         };
         video_ok
             && match &job.last_frame {
-                Some(f) => verify(self.out_dir, f).await,
+                Some(f) => verify(self.layout.dir(), f).await,
                 None => true,
             }
     }
@@ -448,19 +446,19 @@ impl JobRunner<'_> {
             );
         }
         let task_id = job.task_id.clone().unwrap_or_default();
-        let stem = (self.stem)(index);
+        let stem = self.layout.stem(index);
         let fetch = |urls: Vec<String>, name: String, file: &'static str| {
             let task_id = task_id.clone();
             async move {
                 let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
                 match self
                     .client
-                    .download_first_live(&urls, &self.out_dir.join(name), job.expires_at)
+                    .download_first_live(&urls, &self.layout.dir().join(name), job.expires_at)
                     .await
                 {
                     Ok(d) => Ok(d),
                     Err(ClientError::Expired { expires_at }) => Err(WorkflowError::Expired {
-                        what: self.what,
+                        what: self.layout.kind().noun(),
                         index,
                         task_id,
                         file,
@@ -481,10 +479,10 @@ impl JobRunner<'_> {
             ));
         }
         let files = async {
-            let video = fetch(video_urls, naming::video_file_name(&stem), "video").await?;
+            let video = fetch(video_urls, video_file_name(&stem), "video").await?;
             let last_frame = match job.last_frame_url.clone() {
                 Some(url) => {
-                    Some(fetch(vec![url], naming::last_frame_file_name(&stem), "last frame").await?)
+                    Some(fetch(vec![url], last_frame_file_name(&stem), "last frame").await?)
                 }
                 None => None,
             };
@@ -494,8 +492,8 @@ impl JobRunner<'_> {
             files = files => files?,
             () = self.stop.requested() => return Err(WorkflowError::Stopped),
         };
-        let video = file_record(self.out_dir, &video);
-        let last_frame = last_frame.map(|d| file_record(self.out_dir, &d));
+        let video = file_record(self.layout.dir(), &video);
+        let last_frame = last_frame.map(|d| file_record(self.layout.dir(), &d));
         self.store
             .update_job_async(index, |j| {
                 j.state = JobState::Downloaded;

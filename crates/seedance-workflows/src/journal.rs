@@ -21,11 +21,8 @@ use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-use crate::local_media::UploadRecord;
-use crate::manifest::{JobRecord, Manifest};
-
-/// The journal's file name in an output directory.
-pub const JOURNAL_FILE_NAME: &str = "journal.jsonl";
+use crate::layout::RunLayout;
+use crate::records::{JobRecord, Manifest, UploadRecord};
 
 /// One line of the journal.
 #[derive(Debug, Serialize, Deserialize)]
@@ -228,9 +225,9 @@ pub(crate) fn replay(path: &Path) -> std::io::Result<Option<Manifest>> {
 
 impl Journal {
     /// Starts the writer for `dir`'s journal.
-    pub(crate) fn start(dir: &Path) -> Journal {
+    pub(crate) fn start(layout: &RunLayout) -> Journal {
         let (tx, rx) = mpsc::channel();
-        let path = dir.join(JOURNAL_FILE_NAME);
+        let path = layout.journal();
         let worker_path = path.clone();
         let worker = std::thread::Builder::new()
             .name("seedance-journal".into())
@@ -240,7 +237,7 @@ impl Journal {
             tx: Some(tx),
             worker,
             path,
-            snapshot: dir.join(crate::manifest::ManifestStore::FILE_NAME),
+            snapshot: layout.manifest(),
         }
     }
 

@@ -39,11 +39,14 @@ pub mod fit_frames;
 pub mod fresh_file;
 mod job;
 mod journal;
+pub mod layout;
 pub mod local_media;
 pub mod lock;
 pub mod manifest;
 pub mod media_store;
 pub mod plan;
+mod reconcile;
+pub mod records;
 pub mod stitch;
 pub mod stop;
 pub mod storyboard;
@@ -56,15 +59,16 @@ pub use batch::{
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
-pub use journal::JOURNAL_FILE_NAME;
+pub use layout::RunLayout;
 pub use local_media::{
     Destinations, LocalFile, LocalFiles, PublishError, UploadRecord, localize, localize_media,
     media_facts,
 };
 pub use lock::{LockError, OutputLock};
-pub use manifest::{
-    Billed, FileRecord, Fingerprint, JobRecord, JobState, JsonText, Manifest, ManifestStore,
-};
+pub use manifest::{ManifestError, ManifestStore, read_run};
 pub use plan::{LinkMode, Plan, PlanError};
+pub use records::{
+    Billed, FileRecord, Fingerprint, JobRecord, JobState, JsonText, Manifest, ManifestKind, Take,
+};
 pub use stitch::{StitchError, StitchOptions, stitch};
 pub use stop::StopSignal;

@@ -18,8 +18,11 @@ use std::path::{Path, PathBuf};
 use seedance_core::{Code, Violation};
 use seedance_transport::client::{UploadedImage, check_uploadable};
 use seedance_transport::{Client, ClientError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::manifest::{ManifestError, ManifestStore};
+pub use crate::records::UploadRecord;
 
 /// The host of placeholder URLs standing for local files.
 pub const LOCAL_HOST: &str = "local.seedance.invalid";
@@ -67,23 +70,6 @@ pub fn media_facts(found: &[LocalFile]) -> seedance_core::MediaFacts {
             )
         })
         .collect()
-}
-
-/// An upload a manifest remembers, keyed by the file's SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadRecord {
-    /// The file uploaded (as given).
-    pub file: String,
-    /// The public URL.
-    pub url: String,
-    /// When the URL stops working (unix seconds).
-    pub expires_at: i64,
-    /// Its size.
-    pub bytes: u64,
-    /// The media store it was published to (`s3://bucket/prefix`); `None`
-    /// for apimart's upload endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
 }
 
 /// The local files of a run, by SHA-256.
@@ -293,7 +279,7 @@ fn stand_in(
     format: String,
     found: &mut Vec<LocalFile>,
 ) {
-    let sha256 = crate::manifest::sha256_hex(bytes);
+    let sha256 = crate::records::sha256_hex(bytes);
     let url = placeholder(&sha256, &path);
     *v = Value::String(url.clone());
     found.push(LocalFile {
@@ -351,7 +337,18 @@ pub trait UploadCache: Send + Sync {
     /// The upload of the file with this SHA-256, if one was recorded.
     fn get(&self, sha256: &str) -> Option<UploadRecord>;
     /// Records an upload.
-    fn put(&self, sha256: &str, record: UploadRecord) -> Result<(), crate::WorkflowError>;
+    fn put(&self, sha256: &str, record: UploadRecord) -> Result<(), PublishError>;
+}
+
+/// A run's manifest remembers its uploads: a rerun reuses the live ones.
+impl UploadCache for ManifestStore {
+    fn get(&self, sha256: &str) -> Option<UploadRecord> {
+        self.read(|m| m.uploads.get(sha256).cloned())
+    }
+
+    fn put(&self, sha256: &str, record: UploadRecord) -> Result<(), PublishError> {
+        Ok(self.record_upload(sha256, record)?)
+    }
 }
 
 /// A cache that remembers nothing (single requests).
@@ -362,7 +359,7 @@ impl UploadCache for NoCache {
     fn get(&self, _: &str) -> Option<UploadRecord> {
         None
     }
-    fn put(&self, _: &str, _: UploadRecord) -> Result<(), crate::WorkflowError> {
+    fn put(&self, _: &str, _: UploadRecord) -> Result<(), PublishError> {
         Ok(())
     }
 }
@@ -392,6 +389,10 @@ pub enum PublishError {
     /// Publishing to the media store failed.
     #[error(transparent)]
     Store(Box<crate::media_store::StoreError>),
+    /// The upload could not be recorded in the run's manifest: the run
+    /// stops rather than go on with records it cannot keep.
+    #[error(transparent)]
+    Record(#[from] ManifestError),
     /// The upload failed.
     #[error("uploading {}: {source}", path.display())]
     Upload {
@@ -410,7 +411,7 @@ pub async fn publish_file(
     path: &Path,
     sha256: &str,
     cache: &dyn UploadCache,
-) -> Result<String, crate::WorkflowError> {
+) -> Result<String, PublishError> {
     // Where the service takes images inside the request, the client keeps
     // the bytes for this process only: read them again on every run.
     let inline = client.inlines_images();
@@ -431,8 +432,8 @@ pub async fn publish_file(
             path: path.to_owned(),
             source,
         })?;
-    if crate::manifest::sha256_hex(&bytes) != sha256 {
-        return Err(PublishError::Changed(path.to_owned()).into());
+    if crate::records::sha256_hex(&bytes) != sha256 {
+        return Err(PublishError::Changed(path.to_owned()));
     }
     let name = path
         .file_name()
@@ -472,7 +473,7 @@ pub async fn publish(
     body: &mut Value,
     files: &LocalFiles,
     cache: &dyn UploadCache,
-) -> Result<(), crate::WorkflowError> {
+) -> Result<(), PublishError> {
     publish_to(client, &Destinations::default(), body, files, cache).await
 }
 
@@ -512,7 +513,7 @@ async fn publish_to_store(
     path: &Path,
     sha256: &str,
     cache: &dyn UploadCache,
-) -> Result<String, crate::WorkflowError> {
+) -> Result<String, PublishError> {
     // A signed URL is renewed (re-signed, not re-uploaded) once it has
     // less than MIN_LIFE_SECS left.
     if let Some(r) = cache.get(sha256)
@@ -540,7 +541,7 @@ pub async fn publish_to(
     body: &mut Value,
     files: &LocalFiles,
     cache: &dyn UploadCache,
-) -> Result<(), crate::WorkflowError> {
+) -> Result<(), PublishError> {
     let mut slots = Vec::new();
     collect_placeholders(body, &mut slots);
     let mut urls: BTreeMap<String, String> = BTreeMap::new();
@@ -561,7 +562,7 @@ pub async fn publish_to(
         let url = match (&to.store, image && !to.images_via_store) {
             (_, true) => publish_file(client, path, &sha, cache).await?,
             (Some(store), false) => publish_to_store(client, store, path, &sha, cache).await?,
-            (None, false) => return Err(PublishError::NoStore(path.clone()).into()),
+            (None, false) => return Err(PublishError::NoStore(path.clone())),
         };
         urls.insert(sha, url);
     }

@@ -12,7 +12,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The lock file's name in an output directory.
-pub const LOCK_FILE_NAME: &str = ".seedance.lock";
+pub const LOCK_FILE_NAME: &str = crate::layout::RunLayout::LOCK;
 
 /// Why the directory could not be locked.
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,7 @@ use object_store::path::Path as Key;
 use object_store::signer::Signer;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
-use crate::local_media::UploadRecord;
+use crate::records::UploadRecord;
 
 /// The environment variable that names the media store.
 pub const MEDIA_STORE_ENV: &str = "SEEDANCE_MEDIA_STORE";

@@ -293,11 +293,11 @@ impl Plan {
 
     /// A fingerprint of segment `k` as planned (with the placeholder frame):
     /// a resume compares it to notice that the plan changed.
-    pub fn fingerprint(&self, k: usize) -> crate::manifest::Fingerprint {
+    pub fn fingerprint(&self, k: usize) -> crate::records::Fingerprint {
         let placeholder = MediaUrl::parse(PLACEHOLDER_FRAME).ok();
         match self.segment_request(k, if k == 0 { None } else { placeholder.as_ref() }) {
-            Ok(request) => crate::manifest::Fingerprint::of_request(&request),
-            Err(_) => crate::manifest::Fingerprint::of(b""),
+            Ok(request) => crate::records::Fingerprint::of_request(&request),
+            Err(_) => crate::records::Fingerprint::of(b""),
         }
     }
 }

@@ -164,7 +164,7 @@ pub async fn stitch(
     let final_name = output
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| seedance_transport::client::FILM_FILE_NAME.to_owned());
+        .unwrap_or_else(|| crate::layout::RunLayout::FILM.to_owned());
     let tmp = dir.join(temp_file_name(&final_name));
     let _tmp_guard = RemoveOnDrop(tmp.clone());
     create_fresh(&tmp, b"")?;

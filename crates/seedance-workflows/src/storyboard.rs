@@ -18,12 +18,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use seedance_transport::client as naming;
-
-use crate::manifest::{JobRecord, JobState, Manifest, ManifestKind, ManifestStore};
-
-/// The page's file name in the output directory.
-pub const FILE_NAME: &str = "index.html";
+use crate::layout::RunLayout;
+use crate::manifest::{ManifestStore, read_run};
+use crate::records::{JobRecord, JobState, Manifest, ManifestKind};
 
 /// Pixel positions on the page, for tests and for anyone embedding it.
 pub mod layout {
@@ -207,10 +204,7 @@ fn extract_first_frames(out_dir: &Path, manifest: &Manifest) {
 }
 
 fn stem_of(manifest: &Manifest, k: usize) -> String {
-    match manifest.kind {
-        ManifestKind::Chain => naming::segment_stem(k),
-        _ => naming::job_stem(k),
-    }
+    RunLayout::new("", manifest.kind).stem(k)
 }
 
 fn state_name(state: JobState) -> &'static str {
@@ -241,7 +235,7 @@ fn img(out_dir: &Path, path: Option<String>, x: u32, label: &str) -> String {
 
 /// The page for `manifest` in `out_dir`.
 pub fn render(out_dir: &Path, manifest: &Manifest) -> String {
-    let film = out_dir.join(naming::FILM_FILE_NAME).is_file();
+    let film = out_dir.join(RunLayout::FILM).is_file();
     let what = if manifest.kind == ManifestKind::Chain {
         "segment"
     } else {
@@ -281,10 +275,10 @@ a{{color:#8cb4ff}}\
         let _ = writeln!(
             h,
             "<div class=\"film\"><video src=\"{}\" controls preload=\"metadata\" width=\"512\" height=\"288\"></video></div>",
-            href(naming::FILM_FILE_NAME)
+            href(RunLayout::FILM)
         );
     }
-    let stale = crate::takes::stale_links(manifest);
+    let stale = manifest.stale_links();
     for job in manifest.jobs.iter().take(MAX_ROWS) {
         let k = job.index;
         let stem = stem_of(manifest, k);
@@ -465,7 +459,7 @@ pub fn write(out_dir: &Path, manifest: &Manifest, extract: bool) -> std::io::Res
         extract_first_frames(out_dir, manifest);
     }
     let page = render(out_dir, manifest);
-    let path = out_dir.join(FILE_NAME);
+    let path = out_dir.join(RunLayout::STORYBOARD);
     crate::fresh_file::write_fresh(&path, |w| std::io::Write::write_all(w, page.as_bytes()))?;
     Ok(path)
 }
@@ -485,7 +479,7 @@ pub(crate) async fn update(out_dir: &Path, store: &ManifestStore, extract: bool)
     // than copy the manifest, then write off the workers.
     let page = store.read(|m| render(&dir, m));
     let _ = tokio::task::spawn_blocking(move || {
-        crate::fresh_file::write_fresh(&dir.join(FILE_NAME), |w| {
+        crate::fresh_file::write_fresh(&dir.join(RunLayout::STORYBOARD), |w| {
             std::io::Write::write_all(w, page.as_bytes())
         })
     })
@@ -497,8 +491,7 @@ pub(crate) async fn update(out_dir: &Path, store: &ManifestStore, extract: bool)
 pub async fn write_async(out_dir: &Path) {
     let dir = out_dir.to_owned();
     let _ = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(dir.join(ManifestStore::FILE_NAME)).ok()?;
-        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        let manifest = read_run(&dir).ok()??;
         write(&dir, &manifest, true).ok()
     })
     .await;

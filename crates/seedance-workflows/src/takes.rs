@@ -12,28 +12,10 @@
 
 use std::path::Path;
 
-use seedance_transport::client as naming;
-
 use crate::error::WorkflowError;
-use crate::manifest::{
-    FileRecord, Fingerprint, JobRecord, JobState, Manifest, ManifestError, Take,
-};
-
-/// Segments whose selected take did not start from the previous segment's
-/// selected take (chains only).
-pub fn stale_links(manifest: &Manifest) -> Vec<usize> {
-    manifest
-        .jobs
-        .windows(2)
-        .filter(|w| {
-            let (prev, next) = (&w[0], &w[1]);
-            next.state != JobState::Planned
-                && next.linked_from.is_some()
-                && next.linked_from != Some(prev.take.max(1))
-        })
-        .map(|w| w[1].index)
-        .collect()
-}
+use crate::layout::{RunLayout, last_frame_file_name, video_file_name};
+use crate::manifest::{ManifestError, ManifestStore};
+use crate::records::{FileRecord, Fingerprint, JobRecord, JobState, Manifest, Take};
 
 /// One past every take number the job has used, in the manifest or on disk.
 pub(crate) fn next_take_number(job: &JobRecord, dir: &Path) -> u32 {
@@ -48,13 +30,7 @@ pub(crate) fn next_take_number(job: &JobRecord, dir: &Path) -> u32 {
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("take_")?
-                .strip_suffix(".mp4")?
-                .parse::<u32>()
-                .ok()
-        })
+        .filter_map(|e| RunLayout::take_number(&e.file_name().to_string_lossy()))
         .max()
         .unwrap_or(0);
     recorded.max(on_disk) + 1
@@ -84,40 +60,40 @@ fn move_file(out_dir: &Path, file: &FileRecord, to: String) -> Result<FileRecord
 /// The job's current take as a kept take, its files moved into the job's
 /// directory (blocking: file renames). `None` when nothing was generated.
 pub(crate) fn archive_files(
-    out_dir: &Path,
-    stem: &str,
+    layout: &RunLayout,
     job: &JobRecord,
 ) -> Result<Option<Take>, WorkflowError> {
+    let out_dir = layout.dir();
     if job.task_id.is_none() && job.video.is_none() {
         return Ok(None);
     }
     // The job's own take number, unless it has none (batch jobs recorded by
     // earlier versions) or its files would land on a kept take's: then the
     // next free one. A rename onto an existing take would lose a paid video.
-    let dir = out_dir.join(stem);
+    let dir = layout.takes_dir(job.index);
     let taken = |n: u32| {
-        let t = naming::take_stem(stem, n);
-        out_dir.join(naming::video_file_name(&t)).exists()
-            || out_dir.join(naming::last_frame_file_name(&t)).exists()
+        let t = layout.take_stem(job.index, n);
+        out_dir.join(video_file_name(&t)).exists()
+            || out_dir.join(last_frame_file_name(&t)).exists()
     };
     let number = if job.take > 0 && !taken(job.take) {
         job.take
     } else {
         next_take_number(job, &dir)
     };
-    let take = naming::take_stem(stem, number);
+    let take = layout.take_stem(job.index, number);
     let exists = |f: &&FileRecord| out_dir.join(&f.path).exists();
     let video = job
         .video
         .as_ref()
         .filter(exists)
-        .map(|v| move_file(out_dir, v, naming::video_file_name(&take)))
+        .map(|v| move_file(out_dir, v, video_file_name(&take)))
         .transpose()?;
     let last_frame = job
         .last_frame
         .as_ref()
         .filter(exists)
-        .map(|f| move_file(out_dir, f, naming::last_frame_file_name(&take)))
+        .map(|f| move_file(out_dir, f, last_frame_file_name(&take)))
         .transpose()?;
     Ok(Some(Take {
         number,
@@ -154,11 +130,11 @@ pub(crate) fn reset_for_new_take(
 /// the current take is archived into the job's directory and the chosen
 /// one's files take the job's own names.
 pub(crate) fn swap_in(
-    out_dir: &Path,
-    stem: &str,
+    layout: &RunLayout,
     job: &mut JobRecord,
     number: u32,
 ) -> Result<(), WorkflowError> {
+    let (out_dir, stem) = (layout.dir(), &layout.stem(job.index));
     let Some(pos) = job.takes.iter().position(|t| t.number == number) else {
         return Err(WorkflowError::NoSuchTake {
             index: job.index,
@@ -172,16 +148,16 @@ pub(crate) fn swap_in(
         });
     };
     let chosen = job.takes.remove(pos);
-    let archived = archive_files(out_dir, stem, job)?;
+    let archived = archive_files(layout, job)?;
     let video = chosen
         .video
         .as_ref()
-        .map(|v| move_file(out_dir, v, naming::video_file_name(stem)))
+        .map(|v| move_file(out_dir, v, video_file_name(stem)))
         .transpose()?;
     let last_frame = chosen
         .last_frame
         .as_ref()
-        .map(|f| move_file(out_dir, f, naming::last_frame_file_name(stem)))
+        .map(|f| move_file(out_dir, f, last_frame_file_name(stem)))
         .transpose()?;
     let fingerprint = job.fingerprint;
     reset_for_new_take(job, archived, fingerprint);
@@ -206,6 +182,17 @@ pub(crate) fn swap_in(
     Ok(())
 }
 
+/// Job `index` of the run in `store`, or an error naming how many jobs
+/// there are.
+pub fn job_checked(store: &ManifestStore, index: usize) -> Result<JobRecord, WorkflowError> {
+    store.read(|m| {
+        m.jobs.get(index).cloned().ok_or(WorkflowError::NoSuchJob {
+            index,
+            count: m.jobs.len(),
+        })
+    })
+}
+
 /// What selecting a take changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -224,24 +211,21 @@ pub async fn select_take(
 ) -> Result<Selected, WorkflowError> {
     let _lock = crate::lock::OutputLock::acquire(out_dir)?;
     let dir = out_dir.to_owned();
-    let store =
-        tokio::task::spawn_blocking(move || crate::manifest::ManifestStore::open_existing(&dir))
-            .await
-            .map_err(|e| io(out_dir, std::io::Error::other(e)))??;
-    let stem = store.stem(index);
-    let mut job = store.job_checked(index)?;
+    let store = tokio::task::spawn_blocking(move || ManifestStore::open_existing(&dir))
+        .await
+        .map_err(|e| io(out_dir, std::io::Error::other(e)))??;
+    let layout = store.layout();
+    let mut job = job_checked(&store, index)?;
     if job.current_take() == Some(number) {
         return Ok(Selected {
-            stale: store.read(stale_links),
+            stale: store.read(Manifest::stale_links),
         });
     }
-    let dir = out_dir.to_owned();
-    let job =
-        tokio::task::spawn_blocking(move || swap_in(&dir, &stem, &mut job, number).map(|()| job))
-            .await
-            .map_err(|e| io(out_dir, std::io::Error::other(e)))??;
+    let job = tokio::task::spawn_blocking(move || swap_in(&layout, &mut job, number).map(|()| job))
+        .await
+        .map_err(|e| io(out_dir, std::io::Error::other(e)))??;
     store.update_async(|m| m.jobs[index] = job).await?;
     Ok(Selected {
-        stale: store.read(stale_links),
+        stale: store.read(Manifest::stale_links),
     })
 }

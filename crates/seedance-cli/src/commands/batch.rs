@@ -113,25 +113,22 @@ pub(crate) async fn run(
         }
         other => Failure::from(other),
     })?;
-    let manifest = seedance_workflows::ManifestStore::FILE_NAME;
-    // The files written, as the manifest records them.
-    let recorded = std::fs::read(args.resume.out.join(manifest))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<seedance_workflows::Manifest>(&b).ok());
+    let manifest = args
+        .resume
+        .out
+        .join(seedance_workflows::RunLayout::MANIFEST);
+    // The files written, as the run records them.
+    let recorded = crate::recorded_run::read(&args.resume.out)?;
     let videos: Vec<(usize, std::path::PathBuf)> = recorded
-        .as_ref()
-        .map(|m| {
-            m.jobs
-                .iter()
-                .filter_map(|j| {
-                    j.video
-                        .as_ref()
-                        .map(|v| (j.index, args.resume.out.join(&v.path)))
-                })
-                .collect()
+        .jobs
+        .iter()
+        .filter_map(|j| {
+            j.video
+                .as_ref()
+                .map(|v| (j.index, args.resume.out.join(&v.path)))
         })
-        .unwrap_or_default();
-    let billed = recorded.as_ref().map(|m| m.billed()).unwrap_or_default();
+        .collect();
+    let billed = recorded.billed();
     let written = if global.json {
         let failed: Vec<_> = summary
             .failed
@@ -150,7 +147,7 @@ pub(crate) async fn run(
                 "done": summary.done,
                 "failed": failed,
                 "videos": videos.iter().map(|(k, p)| json!({"index": k, "path": p})).collect::<Vec<_>>(),
-                "manifest": args.resume.out.join(manifest),
+                "manifest": manifest,
                 "billed": billed.total,
                 "credits_billed": billed.credits,
                 "billed_selected": billed.selected,
@@ -174,13 +171,7 @@ pub(crate) async fn run(
                 )
             });
         }
-        r = r.and_then(|_| {
-            writeln!(
-                out,
-                "manifest: {}",
-                args.resume.out.join(manifest).display()
-            )
-        });
+        r = r.and_then(|_| writeln!(out, "manifest: {}", manifest.display()));
         if let Some(line) = crate::output::run_billed_line(&billed) {
             r = r.and_then(|_| writeln!(out, "{line}{}", crate::output::billed_unit(&ctx.client)));
         }

@@ -155,12 +155,9 @@ pub(crate) async fn run(
         WorkflowError::Stopped => interrupted(None),
         other => Failure::from(other),
     })?;
-    let film = args
-        .resume
-        .out
-        .join(seedance_transport::client::FILM_FILE_NAME);
+    let film = args.resume.out.join(seedance_workflows::RunLayout::FILM);
     if args.stitch {
-        let stale = seedance_workflows::takes::stale_links(&outcome.manifest);
+        let stale = outcome.manifest.stale_links();
         if !stale.is_empty() && !args.accept_stale {
             return Err(WorkflowError::StaleLinks { segments: stale }.into());
         }

@@ -47,23 +47,10 @@ pub(crate) fn run_dir(
     args: &StatusArgs,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    use seedance_workflows::manifest::{JobRecord, ManifestKind};
+    use seedance_workflows::JobRecord;
     let dir = std::path::Path::new(&args.task_id);
-    let manifest = seedance_workflows::manifest::read_run(dir)
-        .map_err(|e| Failure::failed(format!("cannot read the run in {}: {e}", dir.display())))?
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "{} holds no run (no {} or {}): give a chain's or batch's --out directory, or a task id",
-                dir.display(),
-                seedance_workflows::ManifestStore::FILE_NAME,
-                seedance_workflows::JOURNAL_FILE_NAME
-            ))
-        })?;
-    let what = if manifest.kind == ManifestKind::Chain {
-        "segment"
-    } else {
-        "job"
-    };
+    let manifest = crate::recorded_run::read(dir)?;
+    let what = manifest.kind.noun();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for job in &manifest.jobs {
         *counts.entry(state_name(job)).or_default() += 1;

@@ -163,7 +163,7 @@ impl Prepared {
             &seedance_workflows::local_media::NoCache,
         )
         .await
-        .map_err(Failure::from)?;
+        .map_err(|e| Failure::from(seedance_workflows::WorkflowError::from(e)))?;
         // Parsed under the base model's id (an opted-in unknown id would not
         // parse), then given back its own.
         body["model"] = serde_json::json!(self.read.request.model.base().as_str());

@@ -3,26 +3,15 @@
 
 use std::io::Write;
 
-use seedance_workflows::manifest::{JobRecord, Manifest, ManifestStore};
-use seedance_workflows::takes::{select_take, stale_links};
+use seedance_workflows::JobRecord;
+use seedance_workflows::takes::select_take;
+
+use crate::recorded_run::read;
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, SelectArgs, TakesArgs};
 use crate::failure::Failure;
 use crate::output::{printable, write_json};
-
-fn read(dir: &std::path::Path) -> Result<Manifest, Failure> {
-    // A batch's journal is newer than its manifest.json snapshot.
-    seedance_workflows::manifest::read_run(dir)
-        .map_err(|e| Failure::failed(format!("cannot read the run in {}: {e}", dir.display())))?
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "no {} in {} (is it a run's --out directory?)",
-                ManifestStore::FILE_NAME,
-                dir.display()
-            ))
-        })
-}
 
 pub(crate) fn takes_json(job: &JobRecord) -> serde_json::Value {
     let mut takes: Vec<serde_json::Value> = job
@@ -44,7 +33,7 @@ pub(crate) fn list(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let manifest = read(&args.dir)?;
-    let stale = stale_links(&manifest);
+    let stale = manifest.stale_links();
     let written = if global.json {
         let jobs: Vec<_> = manifest
             .jobs
@@ -90,19 +79,18 @@ pub(crate) fn list(
             } else {
                 ""
             };
-            r = r.and_then(|_| writeln!(out, "{} {}: {listed}{stale}", kind(&manifest), job.index));
+            r = r.and_then(|_| {
+                writeln!(
+                    out,
+                    "{} {}: {listed}{stale}",
+                    manifest.kind.noun(),
+                    job.index
+                )
+            });
         }
         r
     };
     written.map_err(Failure::output)
-}
-
-fn kind(m: &Manifest) -> &'static str {
-    if m.kind == seedance_workflows::manifest::ManifestKind::Chain {
-        "segment"
-    } else {
-        "job"
-    }
 }
 
 /// `seedance select DIR SEGMENT TAKE`.

@@ -873,7 +873,7 @@ fn takes(inner: &Inner, args: OutArg) -> Outcome {
             ))
         })?
         .ok_or_else(|| ToolError::new(format!("out: no run in {} (no manifest)", dir.display())))?;
-    let stale = seedance_workflows::takes::stale_links(&manifest);
+    let stale = manifest.stale_links();
     let jobs: Vec<_> = manifest
         .jobs
         .iter()

@@ -24,8 +24,8 @@ pub use download::Download;
 pub use error::{ClientError, SubmitPhase};
 pub use idempotent::{IdempotencySupport, KeyedResend};
 pub use naming::{
-    FILM_FILE_NAME, is_temp_file_of, job_stem, last_frame_file_name, remove_stale_temp_files,
-    safe_file_stem, segment_stem, take_stem, temp_file_name, video_file_name,
+    is_temp_file_of, last_frame_file_name, remove_stale_temp_files, safe_file_stem, temp_file_name,
+    video_file_name,
 };
 pub use provider::{CancelRefusal, INLINE_HOST, TaskPage};
 pub use upload::{

@@ -1,7 +1,7 @@
-//! Every file name seedance writes, in one place: the video and last frame
-//! of a task or of a chain segment or batch job, the stitched film, and the
-//! temporary names files are written under before they are renamed into
-//! place. Names from server data are made safe first (a task id from the
+//! The file names a single task's files get: its video and last frame, and
+//! the temporary names files are written under before they are renamed into
+//! place. A run's own names (segments, jobs, takes, the film, the manifest)
+//! are the workflows crate's `RunLayout`. Names from server data are made safe first (a task id from the
 //! server never becomes a path unchecked).
 
 use std::path::Path;
@@ -30,19 +30,6 @@ pub fn safe_file_stem(id: &str) -> String {
     }
 }
 
-/// The stitched film of a chain, in its output directory.
-pub const FILM_FILE_NAME: &str = "final.mp4";
-
-/// File stem of chain segment `k` (`segment_003`).
-pub fn segment_stem(k: usize) -> String {
-    format!("segment_{k:03}")
-}
-
-/// File stem of batch job `k` (`job_0042`).
-pub fn job_stem(k: usize) -> String {
-    format!("job_{k:04}")
-}
-
 /// The video file of `stem` (`{stem}.mp4`).
 pub fn video_file_name(stem: &str) -> String {
     format!("{stem}.mp4")
@@ -51,13 +38,6 @@ pub fn video_file_name(stem: &str) -> String {
 /// The last-frame image of `stem` (`{stem}_last_frame.png`).
 pub fn last_frame_file_name(stem: &str) -> String {
     format!("{stem}_last_frame.png")
-}
-
-/// The stem of take `number` of the job with stem `stem`, relative to the
-/// output directory: `segment_003/take_2` (every take but the selected one
-/// lives in the job's own directory).
-pub fn take_stem(stem: &str, number: u32) -> String {
-    format!("{stem}/take_{number}")
 }
 
 /// A fresh temporary name for a file that will be renamed to `final_name`:

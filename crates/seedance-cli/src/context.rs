@@ -9,7 +9,7 @@ use seedance_sim::{SimConfig, Simulator};
 use seedance_transport::{ApiKey, ApiKeyError, Client, ClientConfig, ReqwestTransport};
 
 use crate::cli::GlobalArgs;
-use crate::failure::Failure;
+use crate::failure::{Failure, key_vars};
 
 /// The provider: `--provider`, else `SEEDANCE_PROVIDER`, else apimart.
 pub(crate) fn provider(global: &GlobalArgs) -> Result<ProviderKind, Failure> {
@@ -22,12 +22,6 @@ pub(crate) fn provider(global: &GlobalArgs) -> Result<ProviderKind, Failure> {
             .map_err(|e| Failure::usage(format!("{PROVIDER_ENV}: {e}"))),
         _ => Ok(ProviderKind::default()),
     }
-}
-
-/// The key variables of `provider`, for messages: `ARK_API_KEY`, or
-/// `BYTEPLUS_API_KEY or ARK_API_KEY`.
-pub(crate) fn key_vars(provider: ProviderKind) -> String {
-    provider.api_key_envs().join(" or ")
 }
 
 /// A ready client; `mock` says it runs on the in-process simulator.

@@ -1,11 +1,10 @@
 //! Knowing before paying: `--dry-run` (every request exactly as it would be
 //! sent, what would be uploaded, the estimated cost; nothing sent, uploaded
-//! or written) and `--max-cost` (refuse to start above a budget).
+//! or written) and `--max-cost` (refuse to start above a budget). The
+//! options themselves, [`CostArgs`], are declared with the grammar.
 
 use std::io::Write;
-use std::path::PathBuf;
 
-use clap::Args;
 use seedance_core::GenerationRequest;
 use seedance_core::account::Balance;
 use seedance_core::pricing::{CostEstimate, CostLine, PriceTable};
@@ -13,39 +12,13 @@ use seedance_core::provider::ark::TokenPriceTable;
 use seedance_workflows::LocalFile;
 use serde_json::{Value, json};
 
+use crate::cli::CostArgs;
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::{printable, write_json};
 
 /// The `--prices` value that asks for the service's public prices.
 const LIVE: &str = "live";
-
-/// Cost options of every command that pays.
-#[derive(Debug, Default, Args)]
-pub struct CostArgs {
-    /// Validate everything and print each request exactly as it would be
-    /// sent, what would be uploaded and the estimated cost; send nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// A price table (JSON) instead of the built-in one: `{"source",
-    /// "observed", "currency", "per_second": {MODEL: {RESOLUTION: PRICE}}}`;
-    /// or `live`: the service's public prices (GET /api/pricing/model),
-    /// cached for a day under the cache directory, falling back to the
-    /// built-in table with a warning.
-    #[arg(long, value_name = "FILE|live")]
-    pub prices: Option<PathBuf>,
-    /// The table `--prices live` resolved to (set before the command runs).
-    #[arg(skip)]
-    pub resolved: std::sync::OnceLock<PriceTable>,
-    /// Refuse to start when the estimated cost is above this amount (in
-    /// the provider's currency: USD on apimart and BytePlus, CNY on Ark).
-    #[arg(long, value_name = "AMOUNT")]
-    pub max_cost: Option<f64>,
-    /// The provider the estimate is for (set from `--provider`): apimart
-    /// bills seconds, Ark and BytePlus bill tokens.
-    #[arg(skip)]
-    pub provider: seedance_core::provider::ProviderKind,
-}
 
 impl CostArgs {
     /// Estimates `requests` with the provider's table: apimart's price per

@@ -97,7 +97,7 @@ pub(crate) async fn run(
             "--max-cost {m}: must be a number of at least 0"
         )));
     }
-    let prices = crate::cost::CostArgs {
+    let prices = crate::cli::CostArgs {
         prices: args.prices.clone(),
         ..Default::default()
     }

@@ -1,4 +1,5 @@
-//! The command-line grammar: every argument struct as pure clap data. The bottom
+//! The command-line grammar: every argument struct as pure clap data, and
+//! what each command needs before it runs ([`Command::facts`]). The bottom
 //! of the CLI: it imports none of the layers built on it (the context, the
 //! services, the commands); their behaviour over these structs lives with
 //! them (`CostArgs` in `cost.rs`, `RequestArgs` in `request_args.rs`).
@@ -278,15 +279,103 @@ pub struct McpArgs {
     pub timeout: std::time::Duration,
 }
 
-impl Command {
+/// What the CLI needs to know about a command before it runs, so that each
+/// command states its facts in one arm of [`Command::facts`].
+#[derive(Debug)]
+pub(crate) struct Facts<'a> {
+    /// Whether the API options (`--mock`, `--base-url`, `--api-key-file`)
+    /// mean anything to it; when not, giving one is refused rather than
+    /// ignored.
+    pub(crate) takes_api_options: bool,
+    /// Whether its client needs the API key: not for commands that only
+    /// fetch or publish media (which never carries the key).
+    pub(crate) needs_key: bool,
+    /// How long one wait for a task may last, when it waits.
+    pub(crate) wait_timeout: Option<std::time::Duration>,
+    /// The output directory of a run it writes (where `--mock` keeps its
+    /// state, so a rerun finds the tasks the first run paid for).
+    pub(crate) run_dir: Option<&'a std::path::Path>,
     /// The cost options of a command that pays.
-    pub(crate) fn cost_mut(&mut self) -> Option<&mut CostArgs> {
+    pub(crate) cost: Option<&'a CostArgs>,
+}
+
+impl Facts<'_> {
+    /// A command that sends no request with the client of the global options.
+    const OFFLINE: Self = Facts {
+        takes_api_options: false,
+        needs_key: false,
+        wait_timeout: None,
+        run_dir: None,
+        cost: None,
+    };
+    /// A command that calls the service with the key.
+    const CLIENT: Self = Facts {
+        takes_api_options: true,
+        needs_key: true,
+        wait_timeout: None,
+        run_dir: None,
+        cost: None,
+    };
+}
+
+impl Command {
+    /// This command's facts. The match is exhaustive on purpose: a new
+    /// command does not compile until its facts are stated here.
+    pub(crate) fn facts(&self) -> Facts<'_> {
         match self {
-            Command::Submit(a) => Some(&mut a.cost),
-            Command::Generate(a) => Some(&mut a.cost),
-            Command::Chain(a) => Some(&mut a.cost),
-            Command::Batch(a) => Some(&mut a.cost),
-            _ => None,
+            Command::Validate(a) if a.live => Facts {
+                takes_api_options: true,
+                ..Facts::OFFLINE
+            },
+            Command::Validate(_)
+            | Command::Takes(_)
+            | Command::Select(_)
+            | Command::Completions(_)
+            | Command::Schema(_) => Facts::OFFLINE,
+            // They serve on loopback and send nothing to the service.
+            Command::MockServer(_) | Command::WebhookListen(_) => Facts::OFFLINE,
+            // It builds its own client from the API options.
+            Command::Mcp(_) => Facts {
+                takes_api_options: true,
+                ..Facts::OFFLINE
+            },
+            // `status DIR` reads a run's manifest and sends nothing, but
+            // `--mock` is accepted there as it is for `status TASK_ID`.
+            Command::Status(_)
+            | Command::Upload(_)
+            | Command::Balance(_)
+            | Command::Models(_)
+            | Command::List(_)
+            | Command::Cancel(_) => Facts::CLIENT,
+            Command::Download(_) | Command::Publish(_) => Facts {
+                needs_key: false,
+                ..Facts::CLIENT
+            },
+            Command::Submit(a) => Facts {
+                cost: Some(&a.cost),
+                ..Facts::CLIENT
+            },
+            Command::Wait(a) => Facts {
+                wait_timeout: Some(a.timeout),
+                ..Facts::CLIENT
+            },
+            Command::Generate(a) => Facts {
+                wait_timeout: Some(a.timeout),
+                run_dir: Some(&a.out),
+                cost: Some(&a.cost),
+                ..Facts::CLIENT
+            },
+            Command::Chain(ChainArgs { resume, cost, .. })
+            | Command::Batch(BatchArgs { resume, cost, .. }) => Facts {
+                wait_timeout: Some(resume.timeout),
+                run_dir: Some(&resume.out),
+                cost: Some(cost),
+                ..Facts::CLIENT
+            },
+            Command::Asset(AssetCommand::Create(a)) => Facts {
+                wait_timeout: Some(a.timeout),
+                ..Facts::CLIENT
+            },
         }
     }
 }
@@ -715,17 +804,19 @@ pub struct CostArgs {
     /// built-in table with a warning.
     #[arg(long, value_name = "FILE|live")]
     pub prices: Option<PathBuf>,
-    /// The table `--prices live` resolved to (set before the command runs).
+    /// The table `--prices live` resolved to (settled before the command
+    /// runs, see `CostArgs::resolve`).
     #[arg(skip)]
     pub resolved: std::sync::OnceLock<seedance_core::pricing::PriceTable>,
     /// Refuse to start when the estimated cost is above this amount (in
     /// the provider's currency: USD on apimart and BytePlus, CNY on Ark).
     #[arg(long, value_name = "AMOUNT")]
     pub max_cost: Option<f64>,
-    /// The provider the estimate is for (set from `--provider`): apimart
-    /// bills seconds, Ark and BytePlus bill tokens.
+    /// The provider the estimate is for: the context's client's, settled
+    /// before the command runs (see `CostArgs::resolve`; apimart until
+    /// then). Apimart bills seconds, Ark and BytePlus bill tokens.
     #[arg(skip)]
-    pub provider: seedance_core::provider::ProviderKind,
+    pub provider: std::sync::OnceLock<seedance_core::provider::ProviderKind>,
 }
 
 /// The request fields as flags.

@@ -28,7 +28,7 @@ impl CostArgs {
         &self,
         requests: impl IntoIterator<Item = &'a GenerationRequest>,
     ) -> Result<CostEstimate, Failure> {
-        if self.provider.capabilities().cost_in_money {
+        if self.provider().capabilities().cost_in_money {
             return Ok(self.table()?.estimate(requests));
         }
         Ok(token_estimate(&self.token_table()?, requests))
@@ -37,10 +37,10 @@ impl CostArgs {
     /// The token table of an Ark platform.
     fn token_table(&self) -> Result<TokenPriceTable, Failure> {
         match &self.prices {
-            None => TokenPriceTable::builtin(self.provider).ok_or_else(|| {
+            None => TokenPriceTable::builtin(self.provider()).ok_or_else(|| {
                 Failure::usage(format!(
                     "no built-in token prices for {}",
-                    self.provider.display_name()
+                    self.provider().display_name()
                 ))
             }),
             Some(path) => {
@@ -57,15 +57,20 @@ impl CostArgs {
         }
     }
 
+    /// The provider the estimate is for (apimart until [`Self::resolve`]).
+    pub(crate) fn provider(&self) -> seedance_core::provider::ProviderKind {
+        self.provider.get().copied().unwrap_or_default()
+    }
+
     /// Whether the provider takes local images inside the request.
     pub(crate) fn inline_images(&self) -> bool {
-        let c = self.provider.capabilities();
+        let c = self.provider().capabilities();
         c.inline_media && !c.upload
     }
 
     /// The body each request is sent as (Ark's `content[]` body on Ark).
     pub(crate) fn wire_body(&self, request: &GenerationRequest) -> Value {
-        self.provider
+        self.provider()
             .submit_json(request)
             .unwrap_or_else(|_| request.to_json())
     }
@@ -100,9 +105,11 @@ impl CostArgs {
             .is_some_and(|p| p == std::path::Path::new(LIVE))
     }
 
-    /// Fetches the live prices when `--prices live` asks for them, before
-    /// anything reads the table.
+    /// Settles what these options leave to the run, before anything reads
+    /// them: the provider (the context's client's), and the live prices
+    /// when `--prices live` asks for them.
     pub(crate) async fn resolve(&self, ctx: &Context, err: &mut dyn Write) {
+        let _ = self.provider.set(ctx.client.provider());
         if self.wants_live() && self.resolved.get().is_none() {
             let table = crate::live_prices::resolve(ctx, err).await;
             let _ = self.resolved.set(table);

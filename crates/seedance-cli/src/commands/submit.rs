@@ -94,8 +94,8 @@ pub(crate) fn prepare(
     let media_count = media.warnings.len();
     read.warnings.extend(media.warnings);
     // The rules that differ by provider, checked before paying.
-    if cost.provider != seedance_core::provider::ProviderKind::Apimart {
-        let report = cost.provider.validate(&read.request);
+    if cost.provider() != seedance_core::provider::ProviderKind::Apimart {
+        let report = cost.provider().validate(&read.request);
         if !report.is_valid() {
             return Err(Failure::failed(
                 seedance_core::ValidationError { report }.to_string(),

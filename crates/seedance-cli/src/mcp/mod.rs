@@ -112,7 +112,7 @@ pub(crate) async fn run(
     let mock_state = global
         .mock_state
         .clone()
-        .unwrap_or_else(|| root.path().join(crate::MOCK_STATE_DIR));
+        .unwrap_or_else(|| root.path().join(crate::context::MOCK_STATE_DIR));
     let ctx = crate::context::build(global, config, true, Some(&mock_state))?;
     let server = Server {
         inner: Arc::new(Inner {

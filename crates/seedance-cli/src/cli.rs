@@ -1,4 +1,8 @@
-//! The command-line grammar.
+//! The command-line grammar: every argument struct as pure clap data, and
+//! what each command needs before it runs ([`Command::facts`]). The bottom
+//! of the CLI: it imports none of the layers built on it (the context, the
+//! services, the commands); their behaviour over these structs lives with
+//! them (`CostArgs` in `cost.rs`, `RequestArgs` in `request_args.rs`).
 
 use std::path::PathBuf;
 
@@ -275,15 +279,103 @@ pub struct McpArgs {
     pub timeout: std::time::Duration,
 }
 
-impl Command {
+/// What the CLI needs to know about a command before it runs, so that each
+/// command states its facts in one arm of [`Command::facts`].
+#[derive(Debug)]
+pub(crate) struct Facts<'a> {
+    /// Whether the API options (`--mock`, `--base-url`, `--api-key-file`)
+    /// mean anything to it; when not, giving one is refused rather than
+    /// ignored.
+    pub(crate) takes_api_options: bool,
+    /// Whether its client needs the API key: not for commands that only
+    /// fetch or publish media (which never carries the key).
+    pub(crate) needs_key: bool,
+    /// How long one wait for a task may last, when it waits.
+    pub(crate) wait_timeout: Option<std::time::Duration>,
+    /// The output directory of a run it writes (where `--mock` keeps its
+    /// state, so a rerun finds the tasks the first run paid for).
+    pub(crate) run_dir: Option<&'a std::path::Path>,
     /// The cost options of a command that pays.
-    pub(crate) fn cost_mut(&mut self) -> Option<&mut crate::cost::CostArgs> {
+    pub(crate) cost: Option<&'a CostArgs>,
+}
+
+impl Facts<'_> {
+    /// A command that sends no request with the client of the global options.
+    const OFFLINE: Self = Facts {
+        takes_api_options: false,
+        needs_key: false,
+        wait_timeout: None,
+        run_dir: None,
+        cost: None,
+    };
+    /// A command that calls the service with the key.
+    const CLIENT: Self = Facts {
+        takes_api_options: true,
+        needs_key: true,
+        wait_timeout: None,
+        run_dir: None,
+        cost: None,
+    };
+}
+
+impl Command {
+    /// This command's facts. The match is exhaustive on purpose: a new
+    /// command does not compile until its facts are stated here.
+    pub(crate) fn facts(&self) -> Facts<'_> {
         match self {
-            Command::Submit(a) => Some(&mut a.cost),
-            Command::Generate(a) => Some(&mut a.cost),
-            Command::Chain(a) => Some(&mut a.cost),
-            Command::Batch(a) => Some(&mut a.cost),
-            _ => None,
+            Command::Validate(a) if a.live => Facts {
+                takes_api_options: true,
+                ..Facts::OFFLINE
+            },
+            Command::Validate(_)
+            | Command::Takes(_)
+            | Command::Select(_)
+            | Command::Completions(_)
+            | Command::Schema(_) => Facts::OFFLINE,
+            // They serve on loopback and send nothing to the service.
+            Command::MockServer(_) | Command::WebhookListen(_) => Facts::OFFLINE,
+            // It builds its own client from the API options.
+            Command::Mcp(_) => Facts {
+                takes_api_options: true,
+                ..Facts::OFFLINE
+            },
+            // `status DIR` reads a run's manifest and sends nothing, but
+            // `--mock` is accepted there as it is for `status TASK_ID`.
+            Command::Status(_)
+            | Command::Upload(_)
+            | Command::Balance(_)
+            | Command::Models(_)
+            | Command::List(_)
+            | Command::Cancel(_) => Facts::CLIENT,
+            Command::Download(_) | Command::Publish(_) => Facts {
+                needs_key: false,
+                ..Facts::CLIENT
+            },
+            Command::Submit(a) => Facts {
+                cost: Some(&a.cost),
+                ..Facts::CLIENT
+            },
+            Command::Wait(a) => Facts {
+                wait_timeout: Some(a.timeout),
+                ..Facts::CLIENT
+            },
+            Command::Generate(a) => Facts {
+                wait_timeout: Some(a.timeout),
+                run_dir: Some(&a.out),
+                cost: Some(&a.cost),
+                ..Facts::CLIENT
+            },
+            Command::Chain(ChainArgs { resume, cost, .. })
+            | Command::Batch(BatchArgs { resume, cost, .. }) => Facts {
+                wait_timeout: Some(resume.timeout),
+                run_dir: Some(&resume.out),
+                cost: Some(cost),
+                ..Facts::CLIENT
+            },
+            Command::Asset(AssetCommand::Create(a)) => Facts {
+                wait_timeout: Some(a.timeout),
+                ..Facts::CLIENT
+            },
         }
     }
 }
@@ -389,10 +481,10 @@ pub struct SubmitArgs {
     pub file: Option<PathBuf>,
     /// The request as flags (override the file's fields).
     #[command(flatten)]
-    pub request: crate::request_args::RequestArgs,
+    pub request: RequestArgs,
     /// Dry run and cost.
     #[command(flatten)]
-    pub cost: crate::cost::CostArgs,
+    pub cost: CostArgs,
 }
 
 /// Options shared by chains and batches.
@@ -433,7 +525,7 @@ pub struct ChainArgs {
     pub resume: ResumeArgs,
     /// Dry run and cost.
     #[command(flatten)]
-    pub cost: crate::cost::CostArgs,
+    pub cost: CostArgs,
     /// Join the segments into final.mp4 with ffmpeg (stream copy).
     #[arg(long)]
     pub stitch: bool,
@@ -482,7 +574,7 @@ pub struct BatchArgs {
     pub concurrency: usize,
     /// Dry run and cost.
     #[command(flatten)]
-    pub cost: crate::cost::CostArgs,
+    pub cost: CostArgs,
 }
 
 /// Arguments of `seedance validate`.
@@ -549,10 +641,10 @@ pub struct GenerateArgs {
     pub file: Option<PathBuf>,
     /// The request as flags (override the file's fields).
     #[command(flatten)]
-    pub request: crate::request_args::RequestArgs,
+    pub request: RequestArgs,
     /// Dry run and cost.
     #[command(flatten)]
-    pub cost: crate::cost::CostArgs,
+    pub cost: CostArgs,
     /// Directory for the video (and last frame).
     #[arg(long)]
     pub out: PathBuf,
@@ -696,4 +788,110 @@ fn probability(s: &str) -> Result<f64, String> {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!("`{s}` is not a probability between 0 and 1")),
     }
+}
+
+/// Cost options of every command that pays.
+#[derive(Debug, Default, Args)]
+pub struct CostArgs {
+    /// Validate everything and print each request exactly as it would be
+    /// sent, what would be uploaded and the estimated cost; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A price table (JSON) instead of the built-in one: `{"source",
+    /// "observed", "currency", "per_second": {MODEL: {RESOLUTION: PRICE}}}`;
+    /// or `live`: the service's public prices (GET /api/pricing/model),
+    /// cached for a day under the cache directory, falling back to the
+    /// built-in table with a warning.
+    #[arg(long, value_name = "FILE|live")]
+    pub prices: Option<PathBuf>,
+    /// The table `--prices live` resolved to (settled before the command
+    /// runs, see `CostArgs::resolve`).
+    #[arg(skip)]
+    pub resolved: std::sync::OnceLock<seedance_core::pricing::PriceTable>,
+    /// Refuse to start when the estimated cost is above this amount (in
+    /// the provider's currency: USD on apimart and BytePlus, CNY on Ark).
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<f64>,
+    /// The provider the estimate is for: the context's client's, settled
+    /// before the command runs (see `CostArgs::resolve`; apimart until
+    /// then). Apimart bills seconds, Ark and BytePlus bill tokens.
+    #[arg(skip)]
+    pub provider: std::sync::OnceLock<seedance_core::provider::ProviderKind>,
+}
+
+/// The request fields as flags.
+#[derive(Debug, Default, Args)]
+pub struct RequestArgs {
+    /// Model id: `doubao-seedance-2.0`, `-fast`, `-mini`, `-face`, `-fast-face`.
+    #[arg(long, value_name = "MODEL", help_heading = "Request")]
+    pub model: Option<String>,
+    /// What to generate.
+    #[arg(long, value_name = "TEXT", help_heading = "Request")]
+    pub prompt: Option<String>,
+    /// Seconds of video, 4 to 15.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        help_heading = "Request"
+    )]
+    pub duration: Option<i64>,
+    /// Aspect ratio: `16:9`, `9:16`, `1:1`, `4:3`, `3:4`, `21:9`, `adaptive`.
+    #[arg(long, value_name = "RATIO", help_heading = "Request")]
+    pub size: Option<String>,
+    /// `480p`, `720p`, `1080p` or `4k`.
+    #[arg(long, value_name = "RES", help_heading = "Request")]
+    pub resolution: Option<String>,
+    /// Seed, -1 (random) to 4294967295.
+    #[arg(long, allow_negative_numbers = true, help_heading = "Request")]
+    pub seed: Option<i64>,
+    /// Generate sound with the video (`--audio`, or `--audio false`).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Request")]
+    pub audio: Option<bool>,
+    /// Return the video's last frame too (to continue from it).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Request")]
+    pub return_last_frame: Option<bool>,
+    /// Let the model search the web for the prompt.
+    #[arg(long, help_heading = "Request")]
+    pub web_search: bool,
+    /// An input image (repeatable): a URL, or a local file (uploaded first).
+    #[arg(long = "image", value_name = "URL_OR_FILE", help_heading = "Request")]
+    pub images: Vec<String>,
+    /// The first frame: a URL or a local file.
+    #[arg(long, value_name = "URL_OR_FILE", help_heading = "Request")]
+    pub first_frame: Option<String>,
+    /// The last frame (needs --first-frame): a URL or a local file.
+    #[arg(long, value_name = "URL_OR_FILE", help_heading = "Request")]
+    pub last_frame: Option<String>,
+    /// A reference image (repeatable): a URL or a local file.
+    #[arg(
+        long = "reference-image",
+        value_name = "URL_OR_FILE",
+        help_heading = "Request"
+    )]
+    pub reference_images: Vec<String>,
+    /// A reference video URL (repeatable).
+    #[arg(long = "video", value_name = "URL", help_heading = "Request")]
+    pub videos: Vec<String>,
+    /// A reference audio URL (repeatable).
+    #[arg(long = "audio-ref", value_name = "URL", help_heading = "Request")]
+    pub audio_refs: Vec<String>,
+    /// Send a model id this version does not know (a newer model), under the
+    /// rules of the base its name suggests. The SDK cannot check it.
+    #[arg(long, help_heading = "Request")]
+    pub allow_unknown_model: bool,
+    /// Where apimart pushes the task's status when it changes (the request's
+    /// `webhook` field; apimart appends `/callback`). Runs still poll.
+    #[arg(long, value_name = "URL", help_heading = "Request")]
+    pub webhook: Option<String>,
+    /// Send a field this version leaves out because the service refuses it
+    /// (repeatable): `camera_fixed` is documented by apimart but refused
+    /// upstream for the Seedance 2.0 family.
+    #[arg(long, value_name = "FIELD", help_heading = "Request")]
+    pub force_field: Vec<String>,
+    /// Scale and crop local first and last frames to the video's exact
+    /// pixels (for the request's size and resolution), so the video does not
+    /// jump after the first frame or before the last.
+    #[arg(long, help_heading = "Request")]
+    pub fit_frames: bool,
 }

@@ -8,8 +8,7 @@ use std::io::{IsTerminal, Read, Write};
 use seedance_core::GenerationRequest;
 use seedance_workflows::changes::PlanChanges;
 
-use crate::cli::GlobalArgs;
-use crate::cost::CostArgs;
+use crate::cli::{CostArgs, GlobalArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
 use crate::output::printable_lines;

@@ -8,8 +8,8 @@ use seedance_sim::SimTransport;
 use seedance_sim::{SimConfig, Simulator};
 use seedance_transport::{ApiKey, ApiKeyError, Client, ClientConfig, ReqwestTransport};
 
-use crate::cli::GlobalArgs;
-use crate::failure::Failure;
+use crate::cli::{Facts, GlobalArgs};
+use crate::failure::{Failure, key_vars};
 
 /// The provider: `--provider`, else `SEEDANCE_PROVIDER`, else apimart.
 pub(crate) fn provider(global: &GlobalArgs) -> Result<ProviderKind, Failure> {
@@ -24,11 +24,8 @@ pub(crate) fn provider(global: &GlobalArgs) -> Result<ProviderKind, Failure> {
     }
 }
 
-/// The key variables of `provider`, for messages: `ARK_API_KEY`, or
-/// `BYTEPLUS_API_KEY or ARK_API_KEY`.
-pub(crate) fn key_vars(provider: ProviderKind) -> String {
-    provider.api_key_envs().join(" or ")
-}
+/// Where `--mock` keeps the simulator's state under an output directory.
+pub(crate) const MOCK_STATE_DIR: &str = ".seedance-mock";
 
 /// A ready client; `mock` says it runs on the in-process simulator.
 pub(crate) struct Context {
@@ -144,4 +141,23 @@ pub(crate) fn build(
         mock: false,
         media: crate::media::destinations(global)?,
     })
+}
+
+/// The context `facts`' command runs with: the client of the global
+/// options, waiting as long as the command allows, and under `--mock` the
+/// simulator's state kept next to the run it serves (so a rerun finds the
+/// tasks the first run paid for).
+pub(crate) fn for_command(global: &GlobalArgs, facts: &Facts<'_>) -> Result<Context, Failure> {
+    let mut config = ClientConfig {
+        download_digest: global.digest.into(),
+        ..ClientConfig::default()
+    };
+    if let Some(timeout) = facts.wait_timeout {
+        config.wait_timeout = timeout;
+    }
+    let mock_state = global
+        .mock_state
+        .clone()
+        .or_else(|| facts.run_dir.map(|dir| dir.join(MOCK_STATE_DIR)));
+    build(global, config, facts.needs_key, mock_state.as_deref())
 }

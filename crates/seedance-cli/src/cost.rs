@@ -1,11 +1,10 @@
 //! Knowing before paying: `--dry-run` (every request exactly as it would be
 //! sent, what would be uploaded, the estimated cost; nothing sent, uploaded
-//! or written) and `--max-cost` (refuse to start above a budget).
+//! or written) and `--max-cost` (refuse to start above a budget). The
+//! options themselves, [`CostArgs`], are declared with the grammar.
 
 use std::io::Write;
-use std::path::PathBuf;
 
-use clap::Args;
 use seedance_core::GenerationRequest;
 use seedance_core::account::Balance;
 use seedance_core::pricing::{CostEstimate, CostLine, PriceTable};
@@ -13,39 +12,13 @@ use seedance_core::provider::ark::TokenPriceTable;
 use seedance_workflows::LocalFile;
 use serde_json::{Value, json};
 
+use crate::cli::CostArgs;
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::{printable, write_json};
 
 /// The `--prices` value that asks for the service's public prices.
 const LIVE: &str = "live";
-
-/// Cost options of every command that pays.
-#[derive(Debug, Default, Args)]
-pub struct CostArgs {
-    /// Validate everything and print each request exactly as it would be
-    /// sent, what would be uploaded and the estimated cost; send nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// A price table (JSON) instead of the built-in one: `{"source",
-    /// "observed", "currency", "per_second": {MODEL: {RESOLUTION: PRICE}}}`;
-    /// or `live`: the service's public prices (GET /api/pricing/model),
-    /// cached for a day under the cache directory, falling back to the
-    /// built-in table with a warning.
-    #[arg(long, value_name = "FILE|live")]
-    pub prices: Option<PathBuf>,
-    /// The table `--prices live` resolved to (set before the command runs).
-    #[arg(skip)]
-    pub resolved: std::sync::OnceLock<PriceTable>,
-    /// Refuse to start when the estimated cost is above this amount (in
-    /// the provider's currency: USD on apimart and BytePlus, CNY on Ark).
-    #[arg(long, value_name = "AMOUNT")]
-    pub max_cost: Option<f64>,
-    /// The provider the estimate is for (set from `--provider`): apimart
-    /// bills seconds, Ark and BytePlus bill tokens.
-    #[arg(skip)]
-    pub provider: seedance_core::provider::ProviderKind,
-}
 
 impl CostArgs {
     /// Estimates `requests` with the provider's table: apimart's price per
@@ -55,7 +28,7 @@ impl CostArgs {
         &self,
         requests: impl IntoIterator<Item = &'a GenerationRequest>,
     ) -> Result<CostEstimate, Failure> {
-        if self.provider.capabilities().cost_in_money {
+        if self.provider().capabilities().cost_in_money {
             return Ok(self.table()?.estimate(requests));
         }
         Ok(token_estimate(&self.token_table()?, requests))
@@ -64,10 +37,10 @@ impl CostArgs {
     /// The token table of an Ark platform.
     fn token_table(&self) -> Result<TokenPriceTable, Failure> {
         match &self.prices {
-            None => TokenPriceTable::builtin(self.provider).ok_or_else(|| {
+            None => TokenPriceTable::builtin(self.provider()).ok_or_else(|| {
                 Failure::usage(format!(
                     "no built-in token prices for {}",
-                    self.provider.display_name()
+                    self.provider().display_name()
                 ))
             }),
             Some(path) => {
@@ -84,15 +57,20 @@ impl CostArgs {
         }
     }
 
+    /// The provider the estimate is for (apimart until [`Self::resolve`]).
+    pub(crate) fn provider(&self) -> seedance_core::provider::ProviderKind {
+        self.provider.get().copied().unwrap_or_default()
+    }
+
     /// Whether the provider takes local images inside the request.
     pub(crate) fn inline_images(&self) -> bool {
-        let c = self.provider.capabilities();
+        let c = self.provider().capabilities();
         c.inline_media && !c.upload
     }
 
     /// The body each request is sent as (Ark's `content[]` body on Ark).
     pub(crate) fn wire_body(&self, request: &GenerationRequest) -> Value {
-        self.provider
+        self.provider()
             .submit_json(request)
             .unwrap_or_else(|_| request.to_json())
     }
@@ -127,9 +105,11 @@ impl CostArgs {
             .is_some_and(|p| p == std::path::Path::new(LIVE))
     }
 
-    /// Fetches the live prices when `--prices live` asks for them, before
-    /// anything reads the table.
+    /// Settles what these options leave to the run, before anything reads
+    /// them: the provider (the context's client's), and the live prices
+    /// when `--prices live` asks for them.
     pub(crate) async fn resolve(&self, ctx: &Context, err: &mut dyn Write) {
+        let _ = self.provider.set(ctx.client.provider());
         if self.wants_live() && self.resolved.get().is_none() {
             let table = crate::live_prices::resolve(ctx, err).await;
             let _ = self.resolved.set(table);

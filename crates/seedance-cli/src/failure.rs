@@ -56,6 +56,12 @@ impl Failure {
     }
 }
 
+/// The key variables of `provider`, for messages: `ARK_API_KEY`, or
+/// `BYTEPLUS_API_KEY or ARK_API_KEY`.
+pub(crate) fn key_vars(provider: seedance_core::provider::ProviderKind) -> String {
+    provider.api_key_envs().join(" or ")
+}
+
 /// What the user can do next after a client error, naming the command or flag.
 fn client_hint(e: &ClientError) -> Option<String> {
     match e {
@@ -112,7 +118,7 @@ impl Failure {
                         provider.display_name()
                     ),
                 )
-                .replace("APIMART_API_KEY", &crate::context::key_vars(provider))
+                .replace("APIMART_API_KEY", &key_vars(provider))
                 .replace(
                     "top up your apimart balance",
                     &format!("top up your {} account", provider.display_name()),

@@ -1,93 +1,16 @@
 //! A request from flags, over (or instead of) a request file. Flags
 //! override the file's fields; validation errors name the flag that set the
-//! field, so `--duration 20` is reported as `duration (--duration)`.
+//! field, so `--duration 20` is reported as `duration (--duration)`. The
+//! flags themselves, [`RequestArgs`], are declared with the grammar.
 
 use std::io::Read;
 use std::path::PathBuf;
 
-use clap::Args;
 use serde_json::{Map, Value, json};
 
-use crate::commands::submit::ReadRequest;
+use crate::cli::RequestArgs;
 use crate::failure::Failure;
 use crate::input::read_json;
-
-/// The request fields as flags.
-#[derive(Debug, Default, Args)]
-pub struct RequestArgs {
-    /// Model id: `doubao-seedance-2.0`, `-fast`, `-mini`, `-face`, `-fast-face`.
-    #[arg(long, value_name = "MODEL", help_heading = "Request")]
-    pub model: Option<String>,
-    /// What to generate.
-    #[arg(long, value_name = "TEXT", help_heading = "Request")]
-    pub prompt: Option<String>,
-    /// Seconds of video, 4 to 15.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        allow_negative_numbers = true,
-        help_heading = "Request"
-    )]
-    pub duration: Option<i64>,
-    /// Aspect ratio: `16:9`, `9:16`, `1:1`, `4:3`, `3:4`, `21:9`, `adaptive`.
-    #[arg(long, value_name = "RATIO", help_heading = "Request")]
-    pub size: Option<String>,
-    /// `480p`, `720p`, `1080p` or `4k`.
-    #[arg(long, value_name = "RES", help_heading = "Request")]
-    pub resolution: Option<String>,
-    /// Seed, -1 (random) to 4294967295.
-    #[arg(long, allow_negative_numbers = true, help_heading = "Request")]
-    pub seed: Option<i64>,
-    /// Generate sound with the video (`--audio`, or `--audio false`).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Request")]
-    pub audio: Option<bool>,
-    /// Return the video's last frame too (to continue from it).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Request")]
-    pub return_last_frame: Option<bool>,
-    /// Let the model search the web for the prompt.
-    #[arg(long, help_heading = "Request")]
-    pub web_search: bool,
-    /// An input image (repeatable): a URL, or a local file (uploaded first).
-    #[arg(long = "image", value_name = "URL_OR_FILE", help_heading = "Request")]
-    pub images: Vec<String>,
-    /// The first frame: a URL or a local file.
-    #[arg(long, value_name = "URL_OR_FILE", help_heading = "Request")]
-    pub first_frame: Option<String>,
-    /// The last frame (needs --first-frame): a URL or a local file.
-    #[arg(long, value_name = "URL_OR_FILE", help_heading = "Request")]
-    pub last_frame: Option<String>,
-    /// A reference image (repeatable): a URL or a local file.
-    #[arg(
-        long = "reference-image",
-        value_name = "URL_OR_FILE",
-        help_heading = "Request"
-    )]
-    pub reference_images: Vec<String>,
-    /// A reference video URL (repeatable).
-    #[arg(long = "video", value_name = "URL", help_heading = "Request")]
-    pub videos: Vec<String>,
-    /// A reference audio URL (repeatable).
-    #[arg(long = "audio-ref", value_name = "URL", help_heading = "Request")]
-    pub audio_refs: Vec<String>,
-    /// Send a model id this version does not know (a newer model), under the
-    /// rules of the base its name suggests. The SDK cannot check it.
-    #[arg(long, help_heading = "Request")]
-    pub allow_unknown_model: bool,
-    /// Where apimart pushes the task's status when it changes (the request's
-    /// `webhook` field; apimart appends `/callback`). Runs still poll.
-    #[arg(long, value_name = "URL", help_heading = "Request")]
-    pub webhook: Option<String>,
-    /// Send a field this version leaves out because the service refuses it
-    /// (repeatable): `camera_fixed` is documented by apimart but refused
-    /// upstream for the Seedance 2.0 family.
-    #[arg(long, value_name = "FIELD", help_heading = "Request")]
-    pub force_field: Vec<String>,
-    /// Scale and crop local first and last frames to the video's exact
-    /// pixels (for the request's size and resolution), so the video does not
-    /// jump after the first frame or before the last.
-    #[arg(long, help_heading = "Request")]
-    pub fit_frames: bool,
-}
 
 impl RequestArgs {
     /// Whether any request flag was given.
@@ -177,6 +100,12 @@ impl RequestArgs {
     }
 }
 
+/// A request read from a file, with the warnings `validate` would print.
+pub(crate) struct ReadRequest {
+    pub(crate) request: seedance_core::GenerationRequest,
+    pub(crate) warnings: Vec<seedance_core::Violation>,
+}
+
 /// A request body as read: the file (if any) with the flags over it, local
 /// image paths replaced by placeholders (see `seedance_workflows::local_media`).
 pub(crate) struct RawRequest {
@@ -187,7 +116,11 @@ pub(crate) struct RawRequest {
 
 /// Fits the local first and last frames of `value` (paths relative to
 /// `base`) to the output size of `sized`, saying on stderr what it did.
-fn fit_frames(value: &mut Value, sized: &Value, base: &std::path::Path) -> Result<(), Failure> {
+fn fit_local_frames(
+    value: &mut Value,
+    sized: &Value,
+    base: &std::path::Path,
+) -> Result<(), Failure> {
     let fitted = seedance_workflows::fit_frames::fit_request_frames_sized(
         value,
         sized,
@@ -231,7 +164,7 @@ pub(crate) fn read_request_with_flags(
             if flags.fit_frames {
                 // Sized by the request as sent: the file with the flags over it.
                 let sized = flags.apply(v.clone()).0;
-                fit_frames(&mut v, &sized, &dir)?;
+                fit_local_frames(&mut v, &sized, &dir)?;
             }
             match seedance_workflows::localize_media(&mut v, &dir, local_av) {
                 Ok(found) => local.extend(found),
@@ -249,7 +182,7 @@ pub(crate) fn read_request_with_flags(
     let (mut value, flagged) = flags.apply(base);
     if flags.fit_frames {
         let sized = value.clone();
-        fit_frames(&mut value, &sized, std::path::Path::new("."))?;
+        fit_local_frames(&mut value, &sized, std::path::Path::new("."))?;
     }
     match seedance_workflows::localize_media(&mut value, std::path::Path::new("."), local_av) {
         Ok(found) => local.extend(found),

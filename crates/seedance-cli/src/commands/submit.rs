@@ -6,18 +6,13 @@ use seedance_core::{GenerationRequest, Violation};
 use seedance_transport::Submitted;
 use serde_json::json;
 
-use crate::cli::{GlobalArgs, SubmitArgs};
+use crate::cli::{CostArgs, GlobalArgs, RequestArgs, SubmitArgs};
 use crate::commands::interrupted;
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
 use crate::output::{printable, write_json};
-
-/// A request read from a file, with the warnings `validate` would print.
-pub(crate) struct ReadRequest {
-    pub(crate) request: GenerationRequest,
-    pub(crate) warnings: Vec<Violation>,
-}
+use crate::request_args::ReadRequest;
 
 /// Prints warnings on stderr, before anything is sent (human mode; `--json`
 /// output carries them in its `warnings` array).
@@ -71,8 +66,8 @@ pub(crate) struct Prepared {
 /// Reads, validates and prices the request of `submit`/`generate`.
 pub(crate) fn prepare(
     file: Option<&std::path::PathBuf>,
-    flags: &crate::request_args::RequestArgs,
-    cost: &crate::cost::CostArgs,
+    flags: &RequestArgs,
+    cost: &CostArgs,
     local_av: bool,
     stdin: &mut dyn Read,
 ) -> Result<Prepared, Failure> {
@@ -99,8 +94,8 @@ pub(crate) fn prepare(
     let media_count = media.warnings.len();
     read.warnings.extend(media.warnings);
     // The rules that differ by provider, checked before paying.
-    if cost.provider != seedance_core::provider::ProviderKind::Apimart {
-        let report = cost.provider.validate(&read.request);
+    if cost.provider() != seedance_core::provider::ProviderKind::Apimart {
+        let report = cost.provider().validate(&read.request);
         if !report.is_valid() {
             return Err(Failure::failed(
                 seedance_core::ValidationError { report }.to_string(),

@@ -439,7 +439,7 @@ async fn generate(
     let warnings = checked.warnings.clone();
     let wire_body = checked.request.to_json();
     let prepared = crate::commands::submit::Prepared {
-        read: crate::commands::submit::ReadRequest {
+        read: crate::request_args::ReadRequest {
             request: checked.request,
             warnings: checked.warnings,
         },

@@ -97,7 +97,7 @@ pub(crate) async fn run(
             "--max-cost {m}: must be a number of at least 0"
         )));
     }
-    let prices = crate::cost::CostArgs {
+    let prices = crate::cli::CostArgs {
         prices: args.prices.clone(),
         ..Default::default()
     }
@@ -112,7 +112,7 @@ pub(crate) async fn run(
     let mock_state = global
         .mock_state
         .clone()
-        .unwrap_or_else(|| root.path().join(crate::MOCK_STATE_DIR));
+        .unwrap_or_else(|| root.path().join(crate::context::MOCK_STATE_DIR));
     let ctx = crate::context::build(global, config, true, Some(&mock_state))?;
     let server = Server {
         inner: Arc::new(Inner {

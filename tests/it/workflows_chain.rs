@@ -12,7 +12,8 @@ use seedance_tests::matches_digest;
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
 use seedance_workflows::{
-    ChainOptions, Event, JobState, Manifest, Plan, StitchOptions, WorkflowError, run_chain, stitch,
+    ChainOptions, Event, FilmOptions, JobState, Manifest, Plan, RunLayout, StitchOptions,
+    WorkflowError, make_film, run_chain, stitch,
 };
 use serde_json::{Value, json};
 
@@ -452,6 +453,63 @@ async fn stitch_joins_segments_and_can_drop_the_seam_frames() {
     .await
     .unwrap();
     assert_eq!(frames(&seamless), 3 * per_segment - 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_film_is_stitched_recorded_and_refused_over_stale_links() {
+    if !seedance_tests::ffmpeg_or_skip("a_film_is_stitched_recorded_and_refused_over_stale_links") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (client, sim) = sim_client(quick(), ClientConfig::default());
+    let plan = plan(json!({
+        "defaults": {"model": "doubao-seedance-2.0-fast"},
+        "segments": [{"prompt": "a"}, {"prompt": "b"}, {"prompt": "c"}]
+    }));
+    let options = FilmOptions {
+        stitch: Some(StitchOptions::default()),
+        ..FilmOptions::default()
+    };
+    let film = make_film(&client, &plan, dir.path(), &options)
+        .await
+        .unwrap();
+    let path = film.film.clone().expect("stitching was asked for");
+    assert_eq!(path, dir.path().join(RunLayout::FILM));
+    assert_eq!(frames(&path), 3 * frames(&film.chain.videos[0]));
+    // The manifest records the film by its bytes; the page shows it.
+    let recorded = manifest(dir.path()).stitched.expect("the film is recorded");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(recorded.bytes, bytes.len() as u64);
+    assert!(matches_digest(&bytes, &recorded.digest));
+    let page = std::fs::read_to_string(dir.path().join(RunLayout::STORYBOARD)).unwrap();
+    assert!(page.contains("final.mp4"), "the storyboard shows the film");
+    // A regenerated middle segment that keeps the one after it: the link
+    // is stale, the film is refused (the segments are kept), and accepting
+    // stale links stitches anyway.
+    let again = FilmOptions {
+        chain: ChainOptions {
+            regenerate: vec![1],
+            keep_downstream: true,
+            ..ChainOptions::default()
+        },
+        ..options.clone()
+    };
+    let err = make_film(&client, &plan, dir.path(), &again)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::StaleLinks { segments } if segments == &vec![2]),
+        "{err}"
+    );
+    assert_eq!(sim.stats().tasks_created, 4, "one regeneration, paid once");
+    let accepted = FilmOptions {
+        accept_stale: true,
+        ..options
+    };
+    make_film(&client, &plan, dir.path(), &accepted)
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().tasks_created, 4, "nothing paid to stitch");
 }
 
 #[test]

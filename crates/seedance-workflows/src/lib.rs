@@ -35,6 +35,7 @@ pub mod chain;
 pub mod changes;
 pub mod error;
 pub mod events;
+pub mod film;
 pub mod fit_frames;
 pub mod fresh_file;
 mod job;
@@ -59,6 +60,7 @@ pub use batch::{
 pub use chain::{ChainOptions, ChainOutcome, run_chain};
 pub use error::WorkflowError;
 pub use events::{Event, EventSink};
+pub use film::{Film, FilmOptions, make_film};
 pub use layout::RunLayout;
 pub use local_media::{
     Destinations, LocalFile, LocalFiles, PublishError, UploadRecord, localize, localize_media,

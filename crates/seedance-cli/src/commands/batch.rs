@@ -2,16 +2,15 @@
 
 use std::io::Write;
 
-use seedance_workflows::{BatchOptions, StopSignal, WorkflowError, run_batch};
+use seedance_workflows::{BatchOptions, StopSignal, run_batch};
 use serde_json::json;
 
 use crate::cli::{BatchArgs, GlobalArgs};
-use crate::commands::{interrupted, this_command_line, with_stop};
+use crate::commands::workflow::{Ran, Steering, Streams, WorkflowRun};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
 use crate::output::{printable, write_json};
-use crate::progress::{self, Mode, RunBars};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -27,7 +26,7 @@ pub(crate) async fn run(
     let parsed = seedance_workflows::parse_jobs_with_local_media(
         &text,
         Some(&crate::input::parent_dir(&args.jobs)),
-        crate::media::local_av(global),
+        ctx.media.store.is_some(),
     );
     let (jobs, local) = parsed.map_err(|e| {
         Failure::failed(format!(
@@ -48,71 +47,60 @@ pub(crate) async fn run(
                 .insert("webhook".to_owned(), serde_json::json!(url));
         }
     }
-    let label = |k: usize| format!("job {k}");
-    let (estimate, balance) = match crate::cost::before_paying(
-        ctx,
-        &args.cost,
-        &jobs,
-        &local,
-        label,
-        &args.resume.out,
-        global.json,
-        out,
-        err,
-    )
-    .await?
-    {
-        crate::cost::BeforePaying::DryRunPrinted => return Ok(()),
-        crate::cost::BeforePaying::Go { estimate, balance } => (estimate, balance),
-    };
-    let (lines, lines_rx) = progress::line_channel();
-    let bars = RunBars::new(Mode::detect(), "job", jobs.len(), lines.clone());
-    let stop = StopSignal::new();
-    let mut options = BatchOptions {
-        apply_changes: args.resume.apply_changes,
+    let batch_options = |steering: Steering| BatchOptions {
+        apply_changes: steering.apply_changes,
         concurrency: args.concurrency,
         resubmit_uncertain: args.resume.resubmit_uncertain,
         regenerate: args.resume.regenerate.clone(),
-        events: bars.sink(),
-        stop: stop.clone(),
+        events: steering.events,
+        stop: steering.stop,
         local_files: seedance_workflows::LocalFiles::from_found(&local),
-        media: crate::media::destinations(global)?,
+        media: ctx.media.clone(),
+    };
+    let run = WorkflowRun {
+        ctx,
+        global,
+        resume: &args.resume,
+        cost: &args.cost,
+        noun: "job",
+        requests: &jobs,
+        local: &local,
     };
     // A person at a terminal is asked before edited jobs are paid for again.
     // Elsewhere the run itself refuses them (without reading the journal
     // twice, which at 100,000 jobs is a second of startup).
-    if !args.resume.apply_changes && crate::consent::can_ask(global) {
-        let mut changes =
-            seedance_workflows::batch::preview_batch(&jobs, &args.resume.out, &options)?;
-        changes.fill_requests(&jobs);
-        options.apply_changes =
-            crate::consent::ask(&changes, false, &args.cost, global, stdin, err)?;
-    }
-    let work = with_stop(
-        interrupt,
-        &stop,
-        &lines,
-        run_batch(&ctx.client, &jobs, &args.resume.out, &options),
-    );
-    let summary = progress::drive(work, lines_rx, err).await;
-    bars.clear();
-    if let Err(WorkflowError::Stopped) = &summary {
-        let cancel = crate::queued::offer_cancel(ctx, global, &args.resume.out, stdin, err).await;
-        return Err(interrupted(Some(format!(
-            "the manifest in {} records every step; rerun to resume: {}{}",
-            args.resume.out.display(),
-            this_command_line(global),
-            cancel.map(|c| format!("\n{c}")).unwrap_or_default()
-        ))));
-    }
-    let summary = summary.map_err(|e| match e {
-        WorkflowError::Stopped => interrupted(None),
-        WorkflowError::ChangesNeedConfirmation(mut changes) => {
-            changes.fill_requests(&jobs);
-            crate::consent::refused(&changes, &args.cost)
+    let preview = || {
+        if args.resume.apply_changes || !crate::consent::can_ask(global) {
+            return Ok(None);
         }
-        other => Failure::from(other),
-    })?;
+        let options = batch_options(Steering {
+            apply_changes: false,
+            events: seedance_workflows::events::ignore(),
+            stop: StopSignal::new(),
+        });
+        Ok(Some(seedance_workflows::batch::preview_batch(
+            &jobs,
+            &args.resume.out,
+            &options,
+        )?))
+    };
+    let mut io = Streams { stdin, out, err };
+    let ran = run
+        .run(&mut io, interrupt, preview, |steering| {
+            let options = batch_options(steering);
+            let (client, jobs, out_dir) = (&ctx.client, &jobs, &args.resume.out);
+            async move { run_batch(client, jobs, out_dir, &options).await }
+        })
+        .await?;
+    let Some(Ran {
+        outcome: summary,
+        estimate,
+        balance,
+    }) = ran
+    else {
+        return Ok(());
+    };
+    let out = io.out;
     let manifest = args
         .resume
         .out

@@ -3,18 +3,17 @@
 use std::io::Write;
 
 use seedance_workflows::{
-    ChainOptions, Plan, StitchOptions, StopSignal, WorkflowError, run_chain, stitch,
+    ChainOptions, FilmOptions, Plan, StitchOptions, StopSignal, WorkflowError, make_film,
 };
 use serde_json::json;
 
 use crate::cli::{ChainArgs, GlobalArgs};
-use crate::commands::{interrupted, this_command_line, with_stop};
+use crate::commands::workflow::{Ran, Steering, Streams, WorkflowRun};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::input::read_json;
 use crate::interrupt::Interrupt;
 use crate::output::{printable, write_json};
-use crate::progress::{self, Mode, RunBars};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -49,7 +48,7 @@ pub(crate) async fn run(
     let local = seedance_workflows::localize_media(
         &mut value,
         &crate::input::parent_dir(&args.plan),
-        crate::media::local_av(global),
+        ctx.media.store.is_some(),
     )
     .map_err(|errors| {
         Failure::failed(
@@ -82,120 +81,101 @@ pub(crate) async fn run(
         .map(|k| plan.segment_request(k, (k > 0).then_some(&placeholder)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::failed(e.to_string()))?;
-    let label = |k: usize| format!("segment {k}");
-    let (estimate, balance) = match crate::cost::before_paying(
-        ctx,
-        &args.cost,
-        &requests,
-        &local,
-        label,
-        &args.resume.out,
-        global.json,
-        out,
-        err,
-    )
-    .await?
-    {
-        crate::cost::BeforePaying::DryRunPrinted => return Ok(()),
-        crate::cost::BeforePaying::Go { estimate, balance } => (estimate, balance),
-    };
-    if args.stitch {
-        // Checked before anything is paid for, not after every segment.
-        seedance_workflows::stitch::check_tools(args.drop_seam_frame).map_err(|e| {
-            let mut f = Failure::failed(e.to_string());
-            f.hint = Some(if args.drop_seam_frame {
-                "install ffmpeg with libx264, or stitch without --drop-seam-frame".to_owned()
-            } else {
-                "run without --stitch to generate the segments only".to_owned()
-            });
-            f
-        })?;
-    }
-    let (lines, lines_rx) = progress::line_channel();
-    let bars = RunBars::new(Mode::detect(), "segment", plan.len(), lines.clone());
-    let stop = StopSignal::new();
-    let mut options = ChainOptions {
-        resubmit_uncertain: args.resume.resubmit_uncertain,
-        regenerate: args.resume.regenerate.clone(),
-        keep_downstream: args.keep_downstream,
-        apply_changes: args.resume.apply_changes,
-        frame_urls: args.frame_url.iter().cloned().collect(),
-        events: bars.sink(),
-        stop: stop.clone(),
-        local_files: seedance_workflows::LocalFiles::from_found(&local),
-        media: crate::media::destinations(global)?,
-    };
-    let changes = seedance_workflows::chain::preview_chain(&plan, &args.resume.out, &options)?;
-    options.apply_changes = crate::consent::ask(
-        &changes,
-        args.resume.apply_changes,
-        &args.cost,
-        global,
-        stdin,
-        err,
-    )?;
-    let work = with_stop(
-        interrupt,
-        &stop,
-        &lines,
-        run_chain(&ctx.client, &plan, &args.resume.out, &options),
-    );
-    let outcome = progress::drive(work, lines_rx, err).await;
-    bars.clear();
-    if let Err(WorkflowError::Stopped) = &outcome {
-        let cancel = crate::queued::offer_cancel(ctx, global, &args.resume.out, stdin, err).await;
-        return Err(interrupted(Some(format!(
-            "the manifest in {} records every step; rerun to resume: {}{}",
-            args.resume.out.display(),
-            this_command_line(global),
-            cancel.map(|c| format!("\n{c}")).unwrap_or_default()
-        ))));
-    }
-    let outcome = outcome.map_err(|e| match e {
-        WorkflowError::Stopped => interrupted(None),
-        other => Failure::from(other),
-    })?;
-    let film = args.resume.out.join(seedance_workflows::RunLayout::FILM);
-    if args.stitch {
-        let stale = outcome.manifest.stale_links();
-        if !stale.is_empty() && !args.accept_stale {
-            return Err(WorkflowError::StaleLinks { segments: stale }.into());
+    let film_options = |steering: Option<Steering>| {
+        let steering = steering.unwrap_or(Steering {
+            apply_changes: args.resume.apply_changes,
+            events: seedance_workflows::events::ignore(),
+            stop: StopSignal::new(),
+        });
+        FilmOptions {
+            chain: ChainOptions {
+                resubmit_uncertain: args.resume.resubmit_uncertain,
+                regenerate: args.resume.regenerate.clone(),
+                keep_downstream: args.keep_downstream,
+                apply_changes: steering.apply_changes,
+                frame_urls: args.frame_url.iter().cloned().collect(),
+                events: steering.events,
+                stop: steering.stop,
+                local_files: seedance_workflows::LocalFiles::from_found(&local),
+                media: ctx.media.clone(),
+            },
+            stitch: args.stitch.then_some(StitchOptions {
+                drop_seam_frame: args.drop_seam_frame,
+            }),
+            accept_stale: args.accept_stale,
         }
-        let stitch_options = StitchOptions {
-            drop_seam_frame: args.drop_seam_frame,
-        };
-        stitch(&outcome.videos, &film, &stitch_options)
-            .await
-            .map_err(|e| Failure::failed(e.to_string()))?;
-        // The page shows the film now that it exists.
-        seedance_workflows::storyboard::write_async(&args.resume.out).await;
-    }
+    };
+    let run = WorkflowRun {
+        ctx,
+        global,
+        resume: &args.resume,
+        cost: &args.cost,
+        noun: "segment",
+        requests: &requests,
+        local: &local,
+    };
+    let preview = || {
+        let options = film_options(None);
+        // The tools stitching needs, checked before anything is paid for.
+        options
+            .check()
+            .map_err(|e| stitch_refusal(&e, args.drop_seam_frame))?;
+        Ok(Some(seedance_workflows::chain::preview_chain(
+            &plan,
+            &args.resume.out,
+            &options.chain,
+        )?))
+    };
+    let mut io = Streams { stdin, out, err };
+    let ran = run
+        .run(&mut io, interrupt, preview, |steering| async {
+            let options = film_options(Some(steering));
+            make_film(&ctx.client, &plan, &args.resume.out, &options).await
+        })
+        .await?;
+    let Some(Ran {
+        outcome,
+        estimate,
+        balance,
+    }) = ran
+    else {
+        return Ok(());
+    };
+    let Streams { out, err, .. } = io;
+    let manifest = &outcome.chain.manifest;
     let written = if global.json {
-        let segments: Vec<_> = outcome
-            .manifest
+        let segments: Vec<_> = manifest
             .jobs
             .iter()
             .map(|j| {
                 json!({"index": j.index, "task_id": j.task_id, "video": j.video, "last_frame": j.last_frame, "cost": j.cost, "refunded": j.refunded})
             })
             .collect();
-        let billed = outcome.manifest.billed();
+        let billed = manifest.billed();
         write_json(
             out,
-            &json!({"segments": segments, "final": args.stitch.then(|| film.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected, "estimate": estimate, "balance": balance}),
+            &json!({"segments": segments, "final": outcome.film.as_ref().map(|f| f.display().to_string()), "warnings": warnings, "billed": billed.total, "credits_billed": billed.credits, "billed_selected": billed.selected, "estimate": estimate, "balance": balance}),
         )
     } else {
-        if let Some(line) = crate::output::run_billed_line(&outcome.manifest.billed()) {
+        if let Some(line) = crate::output::run_billed_line(&manifest.billed()) {
             let _ = writeln!(err, "{line}{}", crate::output::billed_unit(&ctx.client));
         }
         let mut r = Ok(());
-        for v in &outcome.videos {
+        for v in outcome.chain.videos.iter().chain(&outcome.film) {
             r = r.and_then(|_| writeln!(out, "{}", v.display()));
-        }
-        if args.stitch {
-            r = r.and_then(|_| writeln!(out, "{}", film.display()));
         }
         r
     };
     written.map_err(Failure::output)
+}
+
+/// Stitching cannot run here: what to install, or how to go on without it.
+fn stitch_refusal(e: &WorkflowError, drop_seam_frame: bool) -> Failure {
+    let mut f = Failure::failed(e.to_string());
+    f.hint = Some(if drop_seam_frame {
+        "install ffmpeg with libx264, or stitch without --drop-seam-frame".to_owned()
+    } else {
+        "run without --stitch to generate the segments only".to_owned()
+    });
+    f
 }

@@ -19,6 +19,7 @@ pub(crate) mod upload;
 pub(crate) mod validate;
 pub(crate) mod wait;
 pub(crate) mod webhook_listen;
+pub(crate) mod workflow;
 
 use crate::exit::ExitStatus;
 use crate::failure::Failure;

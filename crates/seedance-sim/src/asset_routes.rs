@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::responses::{error_with, ok_json};
 use crate::simulator::{Simulator, State};
+use crate::tasks::SimAssetTask;
 
 /// The most assets one request registers.
 const MAX_ASSETS: usize = 20;
@@ -25,15 +26,6 @@ const MIN_IMAGE_SIDE: u32 = 300;
 const REFERENCE_ASSET_IDS: &[&str] = &["asset_a"];
 /// The task object of an asset task.
 const ASSET_TASK_OBJECT: &str = "seedance.avatar.asset.task";
-
-/// An asset task.
-#[derive(Debug, Clone)]
-pub(crate) struct SimAssetTask {
-    created_ms: i64,
-    group_id: String,
-    usable: Vec<Value>,
-    failed: Vec<Value>,
-}
 
 fn bad(param: &str, message: &str) -> ApiResponse {
     error_with(400, "invalid_request_error", message, Some(param))

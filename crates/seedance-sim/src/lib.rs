@@ -74,6 +74,7 @@ mod reachability;
 mod reply;
 mod request_check;
 mod responses;
+mod router;
 mod signing;
 mod simulator;
 mod stats;

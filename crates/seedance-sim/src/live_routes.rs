@@ -9,19 +9,9 @@ use serde_json::{Value, json};
 
 use crate::billing;
 use crate::fault::Route;
-use crate::model_schema;
+use crate::model_schema::{self, LISTED_MODELS};
 use crate::responses::{error_response, ok_json};
 use crate::simulator::{Simulator, State};
-
-/// The models the simulator lists, with their price per second at 720p in
-/// its own currency (0.1 per 720p video-second, see `billing`).
-pub(crate) const LISTED_MODELS: &[&str] = &[
-    "doubao-seedance-2.0",
-    "doubao-seedance-2.0-fast",
-    "doubao-seedance-2.0-mini",
-    "doubao-seedance-2.0-face",
-    "doubao-seedance-2.0-fast-face",
-];
 
 fn query<'a>(request: &'a ApiRequest, name: &str) -> Option<&'a str> {
     request

@@ -9,6 +9,16 @@
 
 use serde_json::{Value, json};
 
+/// The models the simulator lists, with their price per second at 720p in
+/// its own currency (0.1 per 720p video-second, see `billing`).
+pub(crate) const LISTED_MODELS: &[&str] = &[
+    "doubao-seedance-2.0",
+    "doubao-seedance-2.0-fast",
+    "doubao-seedance-2.0-mini",
+    "doubao-seedance-2.0-face",
+    "doubao-seedance-2.0-fast-face",
+];
+
 /// The resolutions `model` renders.
 pub(crate) fn resolutions(model: &str) -> &'static [&'static str] {
     match model {
@@ -29,7 +39,7 @@ fn url_list(max: u64, what: &str) -> Value {
 /// The schema of `model`'s input, or `None` for a model the simulator
 /// does not serve.
 pub(crate) fn schema_for(model: &str) -> Option<Value> {
-    if !crate::live_routes::LISTED_MODELS.contains(&model) {
+    if !LISTED_MODELS.contains(&model) {
         return None;
     }
     let mini = model == "doubao-seedance-2.0-mini";
@@ -75,7 +85,7 @@ mod tests {
 
     #[test]
     fn every_listed_model_has_a_schema_with_its_resolutions() {
-        for m in crate::live_routes::LISTED_MODELS {
+        for m in LISTED_MODELS {
             let s = schema_for(m).unwrap();
             assert_eq!(s["properties"]["model"]["const"], *m);
         }

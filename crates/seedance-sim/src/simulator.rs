@@ -9,21 +9,20 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use seedance_core::rng::SplitMix64;
-use seedance_transport::wire::{ApiRequest, Method};
+use seedance_transport::wire::ApiRequest;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::billing::Ledger;
 use crate::config::SimConfig;
-use crate::fault::{Fault, Route, post_effect, pre_effect};
+use crate::fault::{Fault, Route};
 use crate::media;
 use crate::persist;
 use crate::rate_limit::LimiterState;
 use crate::reply::SimReply;
-use crate::responses::{error_response, respond};
 use crate::signing::UrlSigner;
 use crate::stats::SimStats;
-use crate::tasks::{Outcome, SimTask};
+use crate::tasks::{Outcome, SimAssetTask, SimTask};
 use crate::uploads::SimUpload;
 
 /// The request header that selects apimart's newer response version, in
@@ -47,7 +46,7 @@ pub(crate) struct State {
     pub(crate) keys: HashMap<Box<str>, String>,
     /// Asset tasks, by id (kept in memory only: their ids are signed, so
     /// the assets themselves stay known in the next process).
-    pub(crate) asset_tasks: HashMap<String, crate::asset_routes::SimAssetTask>,
+    pub(crate) asset_tasks: HashMap<String, SimAssetTask>,
     /// Schemas served instead of the built-in one, by model (a test hook).
     pub(crate) schema_overrides: HashMap<String, Value>,
     /// Something worth keeping changed since the last snapshot.
@@ -64,7 +63,7 @@ pub struct Simulator {
     unix_start_ms: i64,
     pub(crate) state: Arc<Mutex<State>>,
     /// Woken when a scripted refusal may be waiting (see [`Self::take_refusal`]).
-    refusals: Arc<tokio::sync::Notify>,
+    pub(crate) refusals: Arc<tokio::sync::Notify>,
     pub(crate) renderer: Arc<media::Renderer>,
     /// Where the state is kept between processes, when it is.
     state_dir: Option<Arc<std::path::PathBuf>>,
@@ -364,135 +363,6 @@ impl Simulator {
             }
             (_, reply) => reply,
         }
-    }
-
-    fn route(
-        &self,
-        request: &ApiRequest,
-        authorization: Option<&str>,
-        dead_link: Option<(String, String)>,
-    ) -> SimReply {
-        if let Some(call) = crate::ark_face::route(request) {
-            return self.route_ark(request, authorization, &call);
-        }
-        let route = match (request.method, request.path.as_str()) {
-            (Method::Post, "/v1/videos/generations") => Route::Submit,
-            (Method::Get, p) if p.starts_with("/v1/tasks/") => Route::Status,
-            (Method::Post, "/v1/uploads/images") => Route::Upload,
-            (m, p) => match crate::live_routes::route(m, p) {
-                Some(route) => route,
-                None => {
-                    return respond(error_response(
-                        404,
-                        "invalid_request_error",
-                        "no such endpoint",
-                    ));
-                }
-            },
-        };
-        let mut state = self.lock();
-        match route {
-            Route::Submit => state.stats.submits_received += 1,
-            Route::Upload => state.stats.uploads_received += 1,
-            Route::Status => state.stats.status_requests += 1,
-            _ => state.stats.discovery_requests += u64::from(route != Route::Assets),
-        }
-        let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
-            Some(f) => Some(f),
-            None => {
-                let State { rng, .. } = &mut *state;
-                self.config.faults.draw(rng, route)
-            }
-        };
-        if state
-            .scripted
-            .values()
-            .any(|q| q.front() == Some(&Fault::Refuse))
-        {
-            self.refusals.notify_one();
-        }
-        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
-            return reply;
-        }
-        // The public price list needs no key.
-        if route == Route::Pricing {
-            return post_effect(fault, self.pricing(request));
-        }
-        let echo = self.config.echo_key_in_errors || fault == Some(Fault::EchoKey);
-        if let Err(denied) = crate::auth::check(
-            &self.config.api_key,
-            authorization,
-            echo,
-            fault == Some(Fault::EchoKey),
-        ) {
-            state.stats.unauthorized += 1;
-            return respond(denied);
-        }
-        let response = match route {
-            Route::Submit => match self.replay(&mut state, request) {
-                Some(replayed) => replayed,
-                None => self.submit(&mut state, request, dead_link),
-            },
-            Route::Upload => self.upload(&mut state, request),
-            Route::Status => self.status(&state, request),
-            _ => self.live_route(route, &mut state, request),
-        };
-        post_effect(fault, response)
-    }
-
-    /// Ark's face: the same auth, faults and engine, Ark's bodies.
-    fn route_ark(
-        &self,
-        request: &ApiRequest,
-        authorization: Option<&str>,
-        call: &crate::ark_face::ArkCall,
-    ) -> SimReply {
-        let route = match call {
-            crate::ark_face::ArkCall::Create => Route::Submit,
-            _ => Route::Status,
-        };
-        let mut state = self.lock();
-        let rid = format!("{:016x}", state.rng.next_u64());
-        let ark = |reply: SimReply| match reply {
-            SimReply::Respond { response, delay } => SimReply::Respond {
-                response: crate::ark_face::in_ark_dialect(response, &rid),
-                delay,
-            },
-            other => other,
-        };
-        match route {
-            Route::Submit => state.stats.submits_received += 1,
-            _ => state.stats.status_requests += 1,
-        }
-        let fault = match state.scripted.get_mut(&route).and_then(VecDeque::pop_front) {
-            Some(f) => Some(f),
-            None => {
-                let State { rng, .. } = &mut *state;
-                self.config.faults.draw(rng, route)
-            }
-        };
-        if state
-            .scripted
-            .values()
-            .any(|q| q.front() == Some(&Fault::Refuse))
-        {
-            self.refusals.notify_one();
-        }
-        if let Some(reply) = fault.as_ref().and_then(pre_effect) {
-            return ark(reply);
-        }
-        let echo = self.config.echo_key_in_errors || fault == Some(Fault::EchoKey);
-        if let Err(denied) = crate::auth::check(
-            &self.config.api_key,
-            authorization,
-            echo,
-            fault == Some(Fault::EchoKey),
-        ) {
-            state.stats.unauthorized += 1;
-            return ark(respond(denied));
-        }
-        let response = self.ark(&mut state, call, request);
-        ark(post_effect(fault, response))
     }
 
     /// The response version this simulator echoes on `request`'s answer:

@@ -194,3 +194,12 @@ impl SimTask {
         Some(data)
     }
 }
+
+/// An asset task.
+#[derive(Debug, Clone)]
+pub(crate) struct SimAssetTask {
+    pub(crate) created_ms: i64,
+    pub(crate) group_id: String,
+    pub(crate) usable: Vec<Value>,
+    pub(crate) failed: Vec<Value>,
+}

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream;
 
-use crate::{MediaReply, SimConfig, SimReply, Simulator};
+use crate::config::SimConfig;
+use crate::reply::{MediaReply, SimReply};
+use crate::simulator::Simulator;
 use seedance_transport::Transport;
 use seedance_transport::api_key::ApiKey;
 use seedance_transport::error::{TransportError, TransportErrorKind};

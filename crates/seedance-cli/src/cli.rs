@@ -873,8 +873,13 @@ pub struct RequestArgs {
     /// A reference video URL (repeatable).
     #[arg(long = "video", value_name = "URL", help_heading = "Request")]
     pub videos: Vec<String>,
-    /// A reference audio URL (repeatable).
-    #[arg(long = "audio-ref", value_name = "URL", help_heading = "Request")]
+    /// A reference audio clip (repeatable): a URL, or a local file (sent
+    /// inline on Ark and BytePlus; elsewhere through --media-store).
+    #[arg(
+        long = "audio-ref",
+        value_name = "URL_OR_FILE",
+        help_heading = "Request"
+    )]
     pub audio_refs: Vec<String>,
     /// Send a model id this version does not know (a newer model), under the
     /// rules of the base its name suggests. The SDK cannot check it.

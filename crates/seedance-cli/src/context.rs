@@ -35,6 +35,19 @@ pub(crate) struct Context {
     pub(crate) media: seedance_workflows::Destinations,
 }
 
+impl Context {
+    /// Which local clips this run's requests may name: videos and audio
+    /// where the media store will publish them, audio also where the
+    /// provider takes it inside the request (Ark, BytePlus).
+    pub(crate) fn local_media(&self) -> seedance_workflows::LocalMediaPolicy {
+        let store = self.media.store.is_some();
+        seedance_workflows::LocalMediaPolicy {
+            video: store,
+            audio: store || self.client.capabilities().inline_media,
+        }
+    }
+}
+
 fn api_key(global: &GlobalArgs, provider: ProviderKind) -> Result<ApiKey, Failure> {
     if let Some(path) = &global.api_key_file {
         return ApiKey::from_file(path)
@@ -116,9 +129,10 @@ pub(crate) fn build(
         .base_url
         .clone()
         .or_else(|| {
-            std::env::var(provider.base_url_env())
-                .ok()
-                .filter(|s| !s.trim().is_empty())
+            provider
+                .base_url_envs()
+                .iter()
+                .find_map(|var| std::env::var(var).ok().filter(|s| !s.trim().is_empty()))
         })
         .unwrap_or_else(|| provider.default_base_url().to_owned());
     if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {

@@ -36,7 +36,10 @@ impl CostArgs {
 
     /// The token table of an Ark platform.
     fn token_table(&self) -> Result<TokenPriceTable, Failure> {
-        match &self.prices {
+        // `--prices live` reads apimart's public prices; Ark has no such
+        // API (`resolve` said so): the built-in token table stands.
+        let file = self.prices.as_ref().filter(|_| !self.wants_live());
+        match file {
             None => TokenPriceTable::builtin(self.provider()).ok_or_else(|| {
                 Failure::usage(format!(
                     "no built-in token prices for {}",
@@ -110,6 +113,14 @@ impl CostArgs {
     /// when `--prices live` asks for them.
     pub(crate) async fn resolve(&self, ctx: &Context, err: &mut dyn Write) {
         let _ = self.provider.set(ctx.client.provider());
+        if self.wants_live() && !self.provider().capabilities().discovery {
+            let _ = writeln!(
+                err,
+                "warning: --prices live: {} publishes no price list to read; estimating with the built-in token prices (or give a token table with --prices FILE)",
+                self.provider().display_name()
+            );
+            return;
+        }
         if self.wants_live() && self.resolved.get().is_none() {
             let table = crate::live_prices::resolve(ctx, err).await;
             let _ = self.resolved.set(table);
@@ -335,7 +346,9 @@ pub(crate) async fn check_balance(
     estimate: &CostEstimate,
     err: &mut dyn Write,
 ) -> Result<Option<Balance>, Failure> {
-    if estimate.total <= 0.0 {
+    // Ark and BytePlus have no balance endpoint: nothing to ask, nothing
+    // to warn about (the estimate and --max-cost still hold).
+    if estimate.total <= 0.0 || !ctx.client.capabilities().balance {
         return Ok(None);
     }
     let key = ctx.client.balance().await;

@@ -35,16 +35,24 @@ pub(crate) fn destination_of(
                 file.format
             )
         }
-        _ if image && inline_images => "the request itself (inline, base64)".to_owned(),
+        _ if inline_images && file.format != "mp4" && file.format != "mov" => {
+            "the request itself (inline, base64)".to_owned()
+        }
         _ if image => "apimart's upload endpoint".to_owned(),
         _ => "nowhere: no --media-store".to_owned(),
     }
 }
 
-/// Whether local videos and audio are accepted in requests: only where a
-/// store will publish them (from the options of this run, not a global).
-pub(crate) fn local_av(global: &GlobalArgs) -> bool {
-    store_url(global).is_some()
+/// Which local clips are accepted in requests: videos and audio where a
+/// store will publish them (from the options of this run, not a global);
+/// audio also where the provider takes it inline (Ark, BytePlus).
+pub(crate) fn local_av(global: &GlobalArgs) -> seedance_workflows::LocalMediaPolicy {
+    let store = store_url(global).is_some();
+    let inline = crate::context::provider(global).is_ok_and(|p| p.capabilities().inline_media);
+    seedance_workflows::LocalMediaPolicy {
+        video: store,
+        audio: store || inline,
+    }
 }
 
 /// Where local files go for this run.

@@ -41,6 +41,48 @@ pub(crate) fn task_json(task: &Task) -> Value {
     v
 }
 
+/// [`task_json`] with what its cost is in, where the provider bills tokens
+/// (`"currency": "CNY"`, `"billed_from": "usage_tokens"`); apimart's tasks
+/// report money themselves and are left as they are.
+pub(crate) fn task_json_in(task: &Task, client: &seedance_transport::Client) -> Value {
+    let mut v = task_json(task);
+    if let Some(table) = client.token_prices() {
+        v["currency"] = json!(table.currency);
+        v["billed_from"] = json!("usage_tokens");
+    }
+    v
+}
+
+/// [`task_line`] with the currency beside the cost where the provider bills
+/// tokens (`cost 4.0293 CNY (from 108900 usage tokens)`), and `not billed`
+/// for an unsuccessful task there (Ark bills only succeeded tasks: nothing
+/// was refunded because nothing was charged).
+pub(crate) fn task_line_in(task: &Task, client: &seedance_transport::Client) -> String {
+    let Some(table) = client.token_prices() else {
+        return task_line(task);
+    };
+    let mut line = task_line(task);
+    let plain = match (task.billed(), task.status.is_unsuccessful()) {
+        (Some(_), true) => "  refunded".to_owned(),
+        (Some(c), false) => format!("  cost {c}"),
+        (None, _) => return line,
+    };
+    let priced = match (task.billed(), task.status.is_unsuccessful()) {
+        (Some(_), true) => "  not billed".to_owned(),
+        (Some(c), _) => {
+            let tokens = seedance_core::provider::ark::completion_tokens(task)
+                .map(|t| format!(" (from {t} usage tokens)"))
+                .unwrap_or_default();
+            format!("  cost {c:.4} {}{tokens}", table.currency)
+        }
+        (None, _) => String::new(),
+    };
+    if let Some(at) = line.find(&plain) {
+        line.replace_range(at..at + plain.len(), &priced);
+    }
+    line
+}
+
 /// One human line describing a task (server text escaped for the terminal).
 pub(crate) fn task_line(task: &Task) -> String {
     let mut line = format!(
@@ -67,13 +109,35 @@ pub(crate) fn task_line(task: &Task) -> String {
             line.push_str(&format!("\n  last frame: {}", printable(u)));
         }
         if let Some(x) = r.expires_at() {
-            line.push_str(&format!("\n  expires at: {x} (unix)"));
+            line.push_str(&format!("\n  expires at: {x} (unix; {})", utc(x)));
         }
     }
     if let Some(e) = &task.error {
         line.push_str(&format!("\n  error: {}", printable(&e.to_string())));
     }
     line
+}
+
+/// A unix time as `2026-12-04 20:37:05 UTC` (for people; JSON keeps the number).
+pub(crate) fn utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// A download as JSON.
@@ -158,5 +222,12 @@ mod tests {
         assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(printable("x\ny\r"), "x\\ny\\r");
         assert_eq!(printable_lines("x\ny\r"), "x\ny\\r");
+    }
+
+    #[test]
+    fn unix_times_read_as_utc() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(super::utc(1_796_416_631), "2026-12-04 20:37:11 UTC");
     }
 }

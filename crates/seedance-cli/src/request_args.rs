@@ -148,7 +148,7 @@ fn fit_local_frames(
 pub(crate) fn read_request_with_flags(
     file: Option<&PathBuf>,
     flags: &RequestArgs,
-    local_av: bool,
+    local_av: seedance_workflows::LocalMediaPolicy,
     stdin: &mut dyn Read,
 ) -> Result<RawRequest, Failure> {
     let mut local = Vec::new();
@@ -203,11 +203,11 @@ pub(crate) fn read_request_with_flags(
         let n = violations.len();
         // A local clip without a store to publish it (decided by the
         // violation's code and field, not its words).
-        let needs_store = !local_av
-            && violations.iter().any(|v| {
-                v.code == seedance_core::Code::InvalidUrl
-                    && (v.path.starts_with("video_urls") || v.path.starts_with("audio_urls"))
-            });
+        let needs_store = violations.iter().any(|v| {
+            v.code == seedance_core::Code::InvalidUrl
+                && ((v.path.starts_with("video_urls") && !local_av.video)
+                    || (v.path.starts_with("audio_urls") && !local_av.audio))
+        });
         let mut failure = Failure::failed(format!(
             "invalid request ({n} problem{}):{}",
             if n == 1 { "" } else { "s" },

@@ -6,7 +6,9 @@ use crate::wire_enum::wire_enum;
 /// A Seedance 2.0 model served by apimart.
 ///
 /// Parsing is strict: an id this version does not know is an error listing
-/// the known ones. A newer id can still be sent by a caller who opts in,
+/// the known ones. The Ark platforms' ids of the same models
+/// (`doubao-seedance-2-0-260128`, `dreamina-seedance-2-0-fast-260128`, with
+/// or without the date) parse as the model they name. A newer id can still be sent by a caller who opts in,
 /// with [`Model::other`]: the rules of the base model its name suggests
 /// apply (`mini`, `fast`, else 2.0).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,9 +112,15 @@ impl std::str::FromStr for Model {
             "doubao-seedance-2.0-mini" => Ok(Model::Seedance2Mini),
             "doubao-seedance-2.0-face" => Ok(Model::Seedance2Face),
             "doubao-seedance-2.0-fast-face" => Ok(Model::Seedance2FastFace),
-            _ => Err(crate::wire_enum::UnknownValue {
-                value: s.to_owned(),
-                expected: Model::WIRE_VALUES,
+            // The same models under their Ark ids (Volcengine
+            // `doubao-seedance-2-0-260128`, BytePlus `dreamina-...`, dated
+            // or not): what Ark users already write. Each provider then
+            // sends its own id for the model.
+            other => crate::provider::ark::project_model(other).ok_or_else(|| {
+                crate::wire_enum::UnknownValue {
+                    value: s.to_owned(),
+                    expected: Model::WIRE_VALUES,
+                }
             }),
         }
     }

@@ -117,8 +117,9 @@ pub fn parse_jobs_with_local_files(
 pub fn parse_jobs_with_local_media(
     text: &str,
     base: Option<&Path>,
-    av: bool,
+    av: impl Into<crate::local_media::LocalMediaPolicy>,
 ) -> Result<(Vec<GenerationRequest>, Vec<crate::local_media::LocalFile>), PlanError> {
+    let av = av.into();
     let mut local = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();

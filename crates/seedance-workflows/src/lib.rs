@@ -63,8 +63,8 @@ pub use events::{Event, EventSink};
 pub use film::{Film, FilmOptions, make_film};
 pub use layout::RunLayout;
 pub use local_media::{
-    Destinations, LocalFile, LocalFiles, PublishError, UploadRecord, localize, localize_media,
-    media_facts,
+    Destinations, LocalFile, LocalFiles, LocalMediaPolicy, PublishError, UploadRecord, localize,
+    localize_media, media_facts,
 };
 pub use lock::{LockError, OutputLock};
 pub use manifest::{ManifestError, ManifestStore, read_run};

@@ -126,7 +126,28 @@ pub fn placeholder_sha(url: &str) -> Option<&str> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Image,
-    VideoOrAudio,
+    Video,
+    Audio,
+}
+
+/// Which local clips a request may name: videos and audio where a media
+/// store will publish them, audio also where the provider takes it inline
+/// (Ark). `true` converts to "both" (a store is configured).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LocalMediaPolicy {
+    /// Local videos are accepted.
+    pub video: bool,
+    /// Local audio clips are accepted.
+    pub audio: bool,
+}
+
+impl From<bool> for LocalMediaPolicy {
+    fn from(av: bool) -> Self {
+        LocalMediaPolicy {
+            video: av,
+            audio: av,
+        }
+    }
 }
 
 /// Replaces local paths in `value` (a request body, a plan, or one job
@@ -137,15 +158,16 @@ pub fn localize(value: &mut Value, base: &Path) -> Result<Vec<LocalFile>, Vec<Vi
 }
 
 /// [`localize`], with local videos and audio allowed too when `av` (a media
-/// store is configured to publish them, see [`crate::media_store`]).
+/// store is configured to publish them, see [`crate::media_store`]; or, for
+/// audio, the provider takes it inline: [`LocalMediaPolicy`]).
 pub fn localize_media(
     value: &mut Value,
     base: &Path,
-    av: bool,
+    av: impl Into<LocalMediaPolicy>,
 ) -> Result<Vec<LocalFile>, Vec<Violation>> {
     let mut walk = Walk {
         base,
-        av_allowed: av,
+        av_allowed: av.into(),
         found: Vec::new(),
         errors: Vec::new(),
     };
@@ -162,7 +184,7 @@ pub fn localize_media(
 /// what was found.
 struct Walk<'a> {
     base: &'a Path,
-    av_allowed: bool,
+    av_allowed: LocalMediaPolicy,
     found: Vec<LocalFile>,
     errors: Vec<Violation>,
 }
@@ -187,7 +209,8 @@ fn visit(value: &mut Value, prefix: &str, walk: &mut Walk<'_>) {
         match key.as_str() {
             "start_image" | "end_image" if prefix.is_empty() => one(v, &path, Slot::Image, walk),
             "image_urls" => each(v, &path, Slot::Image, walk),
-            "video_urls" | "audio_urls" => each(v, &path, Slot::VideoOrAudio, walk),
+            "video_urls" => each(v, &path, Slot::Video, walk),
+            "audio_urls" => each(v, &path, Slot::Audio, walk),
             "image_with_roles" => {
                 if let Value::Array(items) = v {
                     for (i, item) in items.iter_mut().enumerate() {
@@ -232,8 +255,12 @@ fn one(v: &mut Value, field: &str, slot: Slot, walk: &mut Walk<'_>) {
         return;
     };
     let path = base.join(rel);
-    if slot == Slot::VideoOrAudio {
-        if !*av_allowed {
+    if slot != Slot::Image {
+        let allowed = match slot {
+            Slot::Audio => av_allowed.audio,
+            _ => av_allowed.video,
+        };
+        if !allowed {
             errors.push(Violation::new(
                 Code::InvalidUrl,
                 field,
@@ -506,6 +533,51 @@ fn is_image(path: &Path) -> bool {
     )
 }
 
+/// Whether the file at `path` is a video (MP4/MOV, by its first bytes).
+fn is_video(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    matches!(
+        seedance_core::media_check::MediaKind::sniff(&head[..n]),
+        Some(seedance_core::media_check::MediaKind::Mp4)
+    )
+}
+
+/// Reads the audio clip at `path` (whose content must hash to `sha256`)
+/// into the request, as the client sends it inline: read again on every
+/// run, like inlined images.
+async fn inline_audio(client: &Client, path: &Path, sha256: &str) -> Result<String, PublishError> {
+    let owned = path.to_owned();
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&owned))
+        .await
+        .map_err(|e| PublishError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })?
+        .map_err(|source| PublishError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    if crate::manifest::sha256_hex(&bytes) != sha256 {
+        return Err(PublishError::Changed(path.to_owned()));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "audio".to_owned());
+    let url = client
+        .inline_audio(&bytes, &name)
+        .map_err(|source| PublishError::Upload {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
+    tracing::info!(file = %path.display(), "sent inline");
+    Ok(url)
+}
+
 /// Publishes `path` to the store (reusing a live record from `cache`).
 async fn publish_to_store(
     client: &Client,
@@ -562,6 +634,10 @@ pub async fn publish_to(
         let url = match (&to.store, image && !to.images_via_store) {
             (_, true) => publish_file(client, path, &sha, cache).await?,
             (Some(store), false) => publish_to_store(client, store, path, &sha, cache).await?,
+            // Ark takes audio inside the request (videos only as URLs).
+            (None, false) if !image && client.capabilities().inline_media && !is_video(path) => {
+                inline_audio(client, path, &sha).await?
+            }
             (None, false) => return Err(PublishError::NoStore(path.clone())),
         };
         urls.insert(sha, url);

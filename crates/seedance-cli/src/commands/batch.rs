@@ -26,7 +26,7 @@ pub(crate) async fn run(
     let parsed = seedance_workflows::parse_jobs_with_local_media(
         &text,
         Some(&crate::input::parent_dir(&args.jobs)),
-        ctx.media.store.is_some(),
+        ctx.local_media(),
     );
     let (jobs, local) = parsed.map_err(|e| {
         Failure::failed(format!(

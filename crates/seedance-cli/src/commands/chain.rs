@@ -48,7 +48,7 @@ pub(crate) async fn run(
     let local = seedance_workflows::localize_media(
         &mut value,
         &crate::input::parent_dir(&args.plan),
-        ctx.media.store.is_some(),
+        ctx.local_media(),
     )
     .map_err(|errors| {
         Failure::failed(

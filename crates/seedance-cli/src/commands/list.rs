@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::context::Context;
 use crate::failure::Failure;
-use crate::output::{printable, task_json, write_json};
+use crate::output::{printable, task_json_in, write_json};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -41,7 +41,7 @@ pub(crate) async fn run(
                 "total": page.total,
                 "page": args.page,
                 "page_size": args.page_size,
-                "tasks": page.tasks.iter().map(task_json).collect::<Vec<_>>(),
+                "tasks": page.tasks.iter().map(|t| task_json_in(t, &ctx.client)).collect::<Vec<_>>(),
             }),
         )
     } else {
@@ -57,7 +57,7 @@ pub(crate) async fn run(
                 printable(&t.id),
                 printable(t.status.as_str()),
                 printable(model),
-                t.created.map_or_else(|| "-".to_owned(), |c| c.to_string())
+                t.created.map_or_else(|| "-".to_owned(), crate::output::utc)
             ));
             if let Some(c) = t.billed() {
                 text.push_str(&format!("  billed {c:.4}"));

@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::failure::Failure;
 use serde_json::json;
 
-use crate::output::{printable, task_json, task_line, write_json};
+use crate::output::{printable, task_json_in, task_line_in, write_json};
 
 pub(crate) async fn run(
     ctx: &Context,
@@ -21,9 +21,9 @@ pub(crate) async fn run(
         .task_in(&args.task_id, args.language.as_deref())
         .await?;
     let result = if global.json {
-        write_json(out, &task_json(&task))
+        write_json(out, &task_json_in(&task, &ctx.client))
     } else {
-        writeln!(out, "{}", task_line(&task))
+        writeln!(out, "{}", task_line_in(&task, &ctx.client))
     };
     result.map_err(Failure::output)
 }
@@ -56,6 +56,16 @@ pub(crate) fn run_dir(
         *counts.entry(state_name(job)).or_default() += 1;
     }
     let billed = manifest.billed();
+    // The manifest records amounts, not their currency: it is the
+    // provider's (Ark's token prices: CNY on Volcengine, USD on BytePlus).
+    let provider = crate::context::provider(global).unwrap_or_default();
+    let currency =
+        seedance_core::provider::ark::TokenPriceTable::builtin(provider).map(|t| t.currency);
+    let ark_ids = manifest
+        .jobs
+        .iter()
+        .filter_map(|j| j.task_id.as_deref())
+        .any(|id| id.starts_with("cgt-"));
     let attention = |j: &JobRecord| state_name(j) != "downloaded";
     let written = if global.json {
         let jobs: Vec<_> = manifest
@@ -88,6 +98,8 @@ pub(crate) fn run_dir(
                 "billed": billed.total,
                 "credits_billed": billed.credits,
                 "billed_selected": billed.selected,
+                "currency": currency,
+                "provider": provider.as_str(),
                 "jobs": jobs,
             }),
         )
@@ -102,10 +114,22 @@ pub(crate) fn run_dir(
                 .collect::<Vec<_>>()
                 .join(", ")
         )];
-        lines.extend(crate::output::run_billed_line(&billed));
+        let unit = currency
+            .as_deref()
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        if let Some(line) = crate::output::run_billed_line(&billed) {
+            lines.push(match &currency {
+                Some(c) => format!("{line} (in {c}, from usage tokens on {})", provider.display_name()),
+                None if ark_ids => format!(
+                    "{line} (in the currency of the Ark platform that ran it: CNY on Volcengine Ark, USD on BytePlus ModelArk; pass --provider to say which)"
+                ),
+                None => line,
+            });
+        }
         let all = manifest.jobs.len() <= LIST_ALL_UP_TO;
         for j in manifest.jobs.iter().filter(|j| all || attention(j)) {
-            lines.push(job_line(what, j));
+            lines.push(job_line(what, j, &unit));
         }
         if manifest.jobs.iter().any(may_have_task) {
             lines.push(
@@ -132,7 +156,7 @@ fn may_have_task(job: &seedance_workflows::manifest::JobRecord) -> bool {
     job.state == seedance_workflows::JobState::Submitting && job.task_id.is_none()
 }
 
-fn job_line(what: &str, j: &seedance_workflows::manifest::JobRecord) -> String {
+fn job_line(what: &str, j: &seedance_workflows::manifest::JobRecord, unit: &str) -> String {
     let mut line = format!("{what} {}  {}", j.index, state_name(j));
     if let Some(id) = &j.task_id {
         line.push_str(&format!("  {id}"));
@@ -141,7 +165,7 @@ fn job_line(what: &str, j: &seedance_workflows::manifest::JobRecord) -> String {
         line.push_str(&format!("  {} ({} bytes, {})", v.path, v.bytes, v.digest));
     }
     if let Some(c) = j.cost {
-        line.push_str(&format!("  cost {c:.4}"));
+        line.push_str(&format!("  cost {c:.4}{unit}"));
     }
     if let Some(e) = &j.error {
         line.push_str(&format!("  error: {e}"));

@@ -68,7 +68,7 @@ pub(crate) fn prepare(
     file: Option<&std::path::PathBuf>,
     flags: &RequestArgs,
     cost: &CostArgs,
-    local_av: bool,
+    local_av: seedance_workflows::LocalMediaPolicy,
     stdin: &mut dyn Read,
 ) -> Result<Prepared, Failure> {
     let raw = crate::request_args::read_request_with_flags(file, flags, local_av, stdin)?;

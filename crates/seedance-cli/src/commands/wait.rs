@@ -7,7 +7,7 @@ use crate::commands::interruptible;
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
-use crate::output::{printable, task_json, task_line, write_json};
+use crate::output::{printable, task_json_in, task_line_in, write_json};
 use crate::progress::{self, Mode, WaitBar};
 
 pub(crate) async fn run(
@@ -37,9 +37,9 @@ pub(crate) async fn run(
     drop(bar);
     let task = task?;
     let result = if global.json {
-        write_json(out, &task_json(&task))
+        write_json(out, &task_json_in(&task, &ctx.client))
     } else {
-        writeln!(out, "{}", task_line(&task))
+        writeln!(out, "{}", task_line_in(&task, &ctx.client))
     };
     result.map_err(Failure::output)
 }

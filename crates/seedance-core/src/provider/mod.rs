@@ -84,6 +84,10 @@ pub struct Capabilities {
     /// The task reports what it cost in money (apimart `cost`); Ark reports
     /// tokens (`usage.completion_tokens`) to multiply by a price.
     pub cost_in_money: bool,
+    /// apimart's discovery endpoints: the model list (`GET /v1/models`),
+    /// a model's input schema and its public price. Ark's data-plane API
+    /// (`/api/v3`) has none of them.
+    pub discovery: bool,
 }
 
 impl ProviderKind {
@@ -156,6 +160,18 @@ impl ProviderKind {
         }
     }
 
+    /// The environment variables read for the base URL, first set wins:
+    /// [`ProviderKind::base_url_env`], then, on BytePlus, `ARK_BASE_URL`
+    /// (as its key falls back to `ARK_API_KEY`: one Ark-style setting
+    /// serves either platform).
+    pub const fn base_url_envs(self) -> &'static [&'static str] {
+        match self {
+            ProviderKind::Apimart => &["APIMART_BASE_URL"],
+            ProviderKind::Ark => &["ARK_BASE_URL"],
+            ProviderKind::BytePlus => &["BYTEPLUS_BASE_URL", "ARK_BASE_URL"],
+        }
+    }
+
     /// The path a generation request is POSTed to, relative to the base URL.
     pub const fn submit_path(self) -> &'static str {
         match self {
@@ -196,6 +212,7 @@ impl ProviderKind {
                 callback: true,
                 inline_media: false,
                 cost_in_money: true,
+                discovery: true,
             },
             ProviderKind::Ark | ProviderKind::BytePlus => Capabilities {
                 list: true,
@@ -206,6 +223,7 @@ impl ProviderKind {
                 callback: true,
                 inline_media: true,
                 cost_in_money: false,
+                discovery: false,
             },
         }
     }

@@ -40,9 +40,10 @@ fn refused(response: &ApiResponse, message: String) -> ClientError {
         status: response.status,
         kind: None,
         code: None,
-        message,
+        message: message.into(),
         retry_after: None,
         request_id: seedance_core::request_id_of(&response.body).map(Into::into),
+        param: None,
     }
 }
 
@@ -66,6 +67,12 @@ impl Client {
     }
 
     async fn balance_at(&self, path: &str) -> Result<Balance, ClientError> {
+        if !self.capabilities().balance {
+            return Err(ClientError::NotOffered {
+                provider: self.provider(),
+                operation: "reading the balance",
+            });
+        }
         self.read(ApiRequest::get(path), |body| {
             match parse_balance_body(body) {
                 Ok(b) => Ok(Ok(b)),
@@ -86,8 +93,22 @@ impl Client {
         self.balance_at(ACCOUNT_BALANCE_PATH).await
     }
 
+    /// [`ClientError::NotOffered`] where the provider has none of apimart's
+    /// discovery endpoints (models, schema, public prices).
+    fn discovery_offered(&self, operation: &'static str) -> Result<(), ClientError> {
+        if self.capabilities().discovery {
+            Ok(())
+        } else {
+            Err(ClientError::NotOffered {
+                provider: self.provider(),
+                operation,
+            })
+        }
+    }
+
     /// The models the service lists (`GET /v1/models`).
     pub async fn models(&self) -> Result<Vec<ModelInfo>, ClientError> {
+        self.discovery_offered("a model list")?;
         self.read(ApiRequest::get(MODELS_PATH), discovery(parse_models_body))
             .await
     }
@@ -95,6 +116,7 @@ impl Client {
     /// The JSON Schema of `model`'s video generation input (`GET
     /// /v1/model-schema?model=&operation=video_generation`).
     pub async fn model_schema(&self, model: &str) -> Result<Value, ClientError> {
+        self.discovery_offered("model schemas")?;
         let request = ApiRequest::get(MODEL_SCHEMA_PATH)
             .with_query("model", model)
             .with_query("operation", VIDEO_OPERATION);
@@ -103,6 +125,7 @@ impl Client {
 
     /// `model`'s public price per second (`GET /api/pricing/model?model=`).
     pub async fn model_pricing(&self, model: &str) -> Result<ModelPrice, ClientError> {
+        self.discovery_offered("a public price list")?;
         let request = ApiRequest::get(PRICING_PATH).with_query("model", model);
         let model = model.to_owned();
         self.read(request, move |body| {

@@ -84,7 +84,7 @@ impl Client {
                 TaskStatus::Failed => {
                     return Err(ClientError::TaskFailed {
                         task_id: task_id.to_owned(),
-                        error: task.error,
+                        error: task.error.map(Box::new),
                     });
                 }
                 TaskStatus::Cancelled => {

@@ -55,20 +55,19 @@ impl Client {
                 status: response.status,
                 kind: e.kind,
                 code: e.code,
-                message: self.transport.redact(&e.message).into_owned(),
+                message: self.transport.redact(&e.message).into(),
                 retry_after,
                 request_id: self.request_id_of(response),
+                param: e.param.map(Into::into),
             },
             None => ClientError::Api {
                 status: response.status,
                 kind: None,
                 code: None,
-                message: self
-                    .transport
-                    .redact(&describe_body(&response.body))
-                    .into_owned(),
+                message: self.transport.redact(&describe_body(&response.body)).into(),
                 retry_after,
                 request_id: None,
+                param: None,
             },
         }
     }

@@ -31,7 +31,7 @@ pub enum ClientError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The API answered with an error status.
-    #[error("the API answered HTTP {status}{}: {message}{}", kind.as_ref().map(|k| format!(" ({k})")).unwrap_or_default(), request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+    #[error("the API answered HTTP {status}{}: {message}{}{}", kind.as_ref().map(|k| format!(" ({k})")).unwrap_or_default(), param.as_ref().map(|p| format!(" (field: {p})")).unwrap_or_default(), request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
     Api {
         /// HTTP status.
         status: u16,
@@ -39,12 +39,18 @@ pub enum ClientError {
         kind: Option<ErrorType>,
         /// The API's error code, when the body had one.
         code: Option<ErrorCode>,
-        /// The API's message, or a description of the body.
-        message: String,
+        /// The API's message, or a description of the body (boxed: the
+        /// error stays under 128 bytes, which every `Result` carries).
+        message: Box<str>,
         /// The server's `Retry-After`, when sent.
         retry_after: Option<Duration>,
         /// The envelope's `request_id`, when sent: quote it to support.
         request_id: Option<Box<str>>,
+        /// The request field the error is about, when the body named one
+        /// (Ark's `param`), in the project's own names where the client
+        /// knows the request (`image_urls[0]`, `size`); otherwise as the
+        /// service wrote it.
+        param: Option<Box<str>>,
     },
     /// The network failed and retrying did not help (or was not safe).
     #[error("network error: {source}")]
@@ -86,8 +92,9 @@ pub enum ClientError {
     TaskFailed {
         /// The task.
         task_id: String,
-        /// The server's reason.
-        error: Option<ApiError>,
+        /// The server's reason (boxed: it is the largest field of any
+        /// variant, and every `Result` carries the error's size).
+        error: Option<Box<ApiError>>,
     },
     /// The task ended `expired` (upstream's status for a task that ended
     /// without a result): there is nothing to download.

@@ -218,7 +218,8 @@ impl Client {
                     }
                 }
             })
-            .await?;
+            .await
+            .map_err(|e| self.in_request_terms(e, request))?;
         let replayed = is_replay(response.headers.get(IDEMPOTENCY_REPLAYED_HEADER));
         let resent = resent.load(Ordering::Relaxed);
         tracing::info!(task_id = %parsed.task_id, replayed, resent, "submitted");

@@ -194,6 +194,26 @@ impl Client {
         ark::priced(task, &table, &model, with_video)
     }
 
+    /// `error` with the field it names (Ark's `param`, a wire path such as
+    /// `content[1].image_url.url` or `ratio`) put in the request's own
+    /// terms (`image_urls[0]`, `size`), the wire name kept beside it.
+    pub(crate) fn in_request_terms(
+        &self,
+        mut error: ClientError,
+        request: &GenerationRequest,
+    ) -> ClientError {
+        if let ClientError::Api {
+            param: Some(param), ..
+        } = &mut error
+        {
+            let field = self.config.provider.request_field(request, param);
+            if field != **param {
+                *param = format!("{field}, sent as `{param}`").into();
+            }
+        }
+        error
+    }
+
     /// Reads an error body in the provider's envelope.
     pub(crate) fn parse_error_answer(&self, body: &[u8]) -> Option<ApiError> {
         self.config.provider.parse_error_body(body)
@@ -232,6 +252,41 @@ impl Client {
         let kind = check_uploadable(file_name, bytes)?;
         let mime = super::upload::content_type(kind);
         let data = ark::inline_data_url(mime, bytes)?;
+        let url = self.hold_inline(bytes, file_name, "image", data);
+        let now = self.unix_now();
+        Ok(UploadedImage {
+            url,
+            filename: file_name.to_owned(),
+            content_type: mime.to_owned(),
+            bytes: bytes.len() as u64,
+            created_at: now,
+            expires_at: now + UPLOAD_URL_TTL_SECS,
+        })
+    }
+
+    /// Registers a local audio clip (WAV or MP3, by its bytes) to be sent
+    /// inline as `data:audio/<format>;base64,...` (Ark takes audio so; see
+    /// docs/providers.md "Inline media") and returns the stand-in URL to put
+    /// in `audio_urls`. [`ClientError::NotOffered`] where the provider does
+    /// not take media inline (apimart). Nothing is sent.
+    pub fn inline_audio(&self, bytes: &[u8], file_name: &str) -> Result<String, ClientError> {
+        if !self.capabilities().inline_media {
+            return Err(ClientError::NotOffered {
+                provider: self.config.provider,
+                operation: "inline audio",
+            });
+        }
+        let format = audio_format(bytes).ok_or_else(|| {
+            ark::InlineMediaError::NotInlinable(format!(
+                "{file_name} (neither WAV nor MP3 by its bytes)"
+            ))
+        })?;
+        let data = ark::inline_data_url(&format!("audio/{format}"), bytes)?;
+        Ok(self.hold_inline(bytes, file_name, "audio", data))
+    }
+
+    /// Keeps `data` for the body and returns the stand-in URL naming it.
+    fn hold_inline(&self, bytes: &[u8], file_name: &str, fallback: &str, data: String) -> String {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(bytes);
         let safe: String = file_name
@@ -247,22 +302,14 @@ impl Client {
         let url = format!(
             "https://{INLINE_HOST}/{}/{}",
             seedance_core::hex::encode(&digest[..16]),
-            if safe.is_empty() { "image" } else { &safe }
+            if safe.is_empty() { fallback } else { &safe }
         );
         self.inline
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(url.clone(), data);
-        let now = self.unix_now();
-        Ok(UploadedImage {
-            url,
-            filename: file_name.to_owned(),
-            content_type: mime.to_owned(),
-            bytes: bytes.len() as u64,
-            created_at: now,
-            expires_at: now + UPLOAD_URL_TTL_SECS,
-        })
+        url
     }
 
     /// Whether `url` is an inlined image this client holds.
@@ -365,9 +412,39 @@ impl Client {
     }
 }
 
-/// Whether `url` is a stand-in made by [`Client::inline_image`].
+/// An audio clip's format by its first bytes, as Ark's data URLs name it:
+/// `wav` (RIFF/WAVE) or `mp3` (an ID3 tag, or an MPEG audio frame sync).
+fn audio_format(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
+        return Some("wav");
+    }
+    if bytes.starts_with(b"ID3")
+        || (bytes.len() >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0)
+    {
+        return Some("mp3");
+    }
+    None
+}
+
+/// Whether `url` is a stand-in made by [`Client::inline_image`] or
+/// [`Client::inline_audio`].
 pub(crate) fn is_inline_stand_in(url: &str) -> bool {
     url.strip_prefix("https://")
         .and_then(|rest| rest.strip_prefix(INLINE_HOST))
         .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audio_format;
+
+    #[test]
+    fn audio_formats_by_their_first_bytes() {
+        assert_eq!(audio_format(b"RIFF\x24\0\0\0WAVEfmt "), Some("wav"));
+        assert_eq!(audio_format(b"ID3\x04\0\0\0\0\0\0"), Some("mp3"));
+        assert_eq!(audio_format(&[0xFF, 0xFB, 0x90, 0x64]), Some("mp3"));
+        assert_eq!(audio_format(b"OggS\0\x02"), None);
+        assert_eq!(audio_format(b"\0\0\0\x18ftypmp42"), None);
+        assert_eq!(audio_format(b""), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! The run's records: what a manifest holds, as pure data. Nothing here
 //! reads or writes a file; the store ([`crate::manifest`]) makes these
-//! records durable, and reconciliation ([`crate::reconcile`],
+//! records durable, and reconciliation (plan changes and
 //! [`crate::takes`]) changes them.
 
 use std::collections::BTreeMap;

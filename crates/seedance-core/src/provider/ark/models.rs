@@ -173,6 +173,22 @@ mod tests {
     }
 
     #[test]
+    fn platform_ids_parse_as_the_project_model_and_serialize_as_it() {
+        for (given, model) in [
+            ("dreamina-seedance-2-0-fast-260128", Model::Seedance2Fast),
+            ("doubao-seedance-2-0-260128", Model::Seedance2),
+            ("dreamina-seedance-2-0-mini", Model::Seedance2Mini),
+        ] {
+            assert_eq!(given.parse::<Model>(), Ok(model.clone()), "{given}");
+            let from_json: Model = serde_json::from_value(serde_json::json!(given)).unwrap();
+            assert_eq!(from_json, model);
+        }
+        // Still strict on everything else.
+        assert!("seedance-2-0-260128".parse::<Model>().is_err());
+        assert!("doubao-seedance-2.0-pro".parse::<Model>().is_err());
+    }
+
+    #[test]
     fn face_variants_and_unknown_dotted_ids_are_refused_naming_the_provider() {
         let err = model_id(ProviderKind::BytePlus, &Model::Seedance2FastFace).unwrap_err();
         assert_eq!(err.provider, ProviderKind::BytePlus);

@@ -329,6 +329,8 @@ impl ArkCreateRequest {
         }
         match param {
             "ratio" => "size".to_owned(),
+            "content" => "prompt and media (image_urls, video_urls, audio_urls)".to_owned(),
+            "content.text" | "text" => "prompt".to_owned(),
             other => other.to_owned(),
         }
     }
@@ -414,6 +416,13 @@ mod tests {
         assert_eq!(body.project_path("content[4].audio_url"), "audio_urls[0]");
         assert_eq!(body.project_path("ratio"), "size");
         assert_eq!(body.project_path("content[9].x"), "content[9].x");
+        // The path inside an item, as Ark writes it in `param`.
+        assert_eq!(
+            body.project_path("content[1].image_url.url"),
+            "image_urls[0]"
+        );
+        assert_eq!(body.project_path("content[0].text"), "prompt");
+        assert!(body.project_path("content").starts_with("prompt and media"));
     }
 
     #[test]

@@ -148,3 +148,210 @@ fn core_does_no_io() {
         .collect();
     report(&found, "seedance-core does I/O or uses a runtime");
 }
+
+/// A crate's modules and who imports whom: each top-level module (a file,
+/// or a folder with its files) is a node, `lib` the root. An arrow A -> B
+/// is a `crate::B` path in A (a name the root re-exports counts as the
+/// module that defines it), or, in the root, a `use B::`.
+struct ModuleGraph {
+    /// (from, to) -> the first line that made the arrow.
+    arrows: std::collections::BTreeMap<(String, String), String>,
+}
+
+impl ModuleGraph {
+    fn of(crate_name: &str) -> ModuleGraph {
+        let src = seedance_tests::workspace_root()
+            .join("crates")
+            .join(crate_name)
+            .join("src");
+        // `file` as code_lines names it: relative to the workspace root.
+        let prefix = Path::new("crates").join(crate_name).join("src");
+        let module_of = |file: &str| -> String {
+            let rel = Path::new(file)
+                .strip_prefix(&prefix)
+                .unwrap_or(Path::new(file));
+            let first = rel.components().next().unwrap();
+            let first = first.as_os_str().to_string_lossy();
+            match first.strip_suffix(".rs") {
+                Some("lib" | "main") => "lib".to_owned(),
+                Some(stem) => stem.to_owned(),
+                None => first.into_owned(),
+            }
+        };
+        let lines = code_lines(crate_name);
+        let modules: std::collections::BTreeSet<String> =
+            lines.iter().map(|(f, _, _)| module_of(f)).collect();
+        // Names the root re-exports: `pub use module::{A, B};` -> A, B.
+        let mut reexported = std::collections::BTreeMap::new();
+        let root_text = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        for statement in root_text.split(';') {
+            let s = statement.trim();
+            let Some(rest) = s.strip_prefix("pub use ") else {
+                continue;
+            };
+            let Some((module, names)) = rest.split_once("::") else {
+                continue;
+            };
+            for name in names.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if !name.is_empty() {
+                    reexported.insert(name.to_owned(), module.trim().to_owned());
+                }
+            }
+        }
+        let mut arrows = std::collections::BTreeMap::new();
+        for (file, n, line) in &lines {
+            let from = module_of(file);
+            let mut targets = Vec::new();
+            for (i, _) in line.match_indices("crate::") {
+                if i > 0 && line[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    continue; // `seedance_crate::`, not `crate::`
+                }
+                let rest = &line[i + "crate::".len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    targets.extend(
+                        group
+                            .split(',')
+                            .map(|p| p.trim().split("::").next().unwrap_or("").to_owned()),
+                    );
+                } else {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    targets.push(name);
+                }
+            }
+            if from == "lib" {
+                let t = line.trim_start();
+                if let Some(rest) = t
+                    .strip_prefix("pub use ")
+                    .or_else(|| t.strip_prefix("use "))
+                {
+                    targets.push(rest.split("::").next().unwrap_or("").to_owned());
+                }
+            }
+            for name in targets {
+                let to = if modules.contains(&name) {
+                    name
+                } else if let Some(m) = reexported.get(&name) {
+                    m.clone()
+                } else if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+                    // An item the root defines itself.
+                    "lib".to_owned()
+                } else {
+                    continue;
+                };
+                if to != from {
+                    arrows
+                        .entry((from.clone(), to))
+                        .or_insert_with(|| format!("{file}:{n}: {}", line.trim()));
+                }
+            }
+        }
+        ModuleGraph { arrows }
+    }
+
+    /// Every circle of arrows, each as the modules on it with the line
+    /// behind each arrow.
+    fn circles(&self) -> Vec<Vec<String>> {
+        let next = |m: &str| -> Vec<&String> {
+            self.arrows
+                .keys()
+                .filter(|(from, _)| from == m)
+                .map(|(_, to)| to)
+                .collect()
+        };
+        let nodes: std::collections::BTreeSet<&String> =
+            self.arrows.keys().flat_map(|(a, b)| [a, b]).collect();
+        let mut found = Vec::new();
+        let mut seen_cycles = std::collections::BTreeSet::new();
+        for start in &nodes {
+            // Shortest way back to `start`, breadth first.
+            let mut parent: std::collections::BTreeMap<&String, &String> = Default::default();
+            let mut queue = std::collections::VecDeque::from([*start]);
+            let mut closed = None;
+            while let Some(m) = queue.pop_front() {
+                for to in next(m) {
+                    if to == *start {
+                        closed = Some(m);
+                        break;
+                    }
+                    if !parent.contains_key(to) {
+                        parent.insert(to, m);
+                        queue.push_back(to);
+                    }
+                }
+                if closed.is_some() {
+                    break;
+                }
+            }
+            let Some(mut m) = closed else { continue };
+            let mut path = vec![m.clone()];
+            while m != *start {
+                m = parent[m];
+                path.push(m.clone());
+            }
+            path.reverse();
+            let mut key = path.clone();
+            key.sort();
+            if seen_cycles.insert(key) {
+                let mut lines = Vec::new();
+                for (i, from) in path.iter().enumerate() {
+                    let to = &path[(i + 1) % path.len()];
+                    lines.push(format!(
+                        "{from} -> {to} ({})",
+                        self.arrows[&(from.clone(), to.clone())]
+                    ));
+                }
+                found.push(lines);
+            }
+        }
+        found
+    }
+}
+
+#[test]
+fn no_crate_has_an_import_circle_between_its_modules() {
+    let mut report_lines = Vec::new();
+    for crate_name in LIBRARIES.iter().chain(["seedance-cli"].iter()) {
+        let graph = ModuleGraph::of(crate_name);
+        assert!(
+            graph.arrows.len() > 5,
+            "{crate_name}: the graph reader found almost no imports; it is broken"
+        );
+        for circle in graph.circles() {
+            report_lines.push(format!("{crate_name}:\n    {}", circle.join("\n    ")));
+        }
+    }
+    assert!(
+        report_lines.is_empty(),
+        "modules import each other in a circle (move the shared piece below both):\n{}",
+        report_lines.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_finder_sees_a_circle() {
+    let arrows = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]
+        .into_iter()
+        .map(|(a, b)| ((a.to_owned(), b.to_owned()), format!("{a} uses {b}")))
+        .collect();
+    let circles = ModuleGraph { arrows }.circles();
+    assert_eq!(circles.len(), 1, "{circles:?}");
+    assert_eq!(circles[0].len(), 3);
+}
+
+#[test]
+fn a_runs_records_import_no_store_and_do_no_io() {
+    let banned = ["crate::", "std::fs", "tokio::", "std::io::Write"];
+    let found: Vec<_> = code_lines("seedance-workflows")
+        .into_iter()
+        .filter(|(f, _, _)| f.contains("/src/records/"))
+        .filter(|(_, _, l)| banned.iter().any(|b| l.contains(b)))
+        .filter(|(_, _, l)| !l.contains("crate::records"))
+        .collect();
+    report(
+        &found,
+        "records are pure data below the store: they import nothing else of the crate and do no I/O",
+    );
+}

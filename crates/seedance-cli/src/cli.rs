@@ -7,6 +7,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use seedance_core::provider::{PROVIDER_ENV, ProviderKind};
+
+use crate::failure::Failure;
 
 /// Seedance 2.0 video generation on the apimart gateway, Volcengine Ark or
 /// BytePlus ModelArk.
@@ -96,6 +99,21 @@ pub struct GlobalArgs {
     /// The command line as given to `run` (to show how to rerun it).
     #[arg(skip)]
     pub command_line: String,
+}
+
+impl GlobalArgs {
+    /// The provider: `--provider`, else `SEEDANCE_PROVIDER`, else apimart.
+    pub(crate) fn provider(&self) -> Result<ProviderKind, Failure> {
+        if let Some(p) = self.provider {
+            return Ok(p);
+        }
+        match std::env::var(PROVIDER_ENV) {
+            Ok(v) if !v.trim().is_empty() => v
+                .parse()
+                .map_err(|e| Failure::usage(format!("{PROVIDER_ENV}: {e}"))),
+            _ => Ok(ProviderKind::default()),
+        }
+    }
 }
 
 fn parse_provider(s: &str) -> Result<seedance_core::provider::ProviderKind, String> {

@@ -3,26 +3,13 @@
 
 use std::sync::Arc;
 
-use seedance_core::provider::{PROVIDER_ENV, ProviderKind};
+use seedance_core::provider::ProviderKind;
 use seedance_sim::SimTransport;
 use seedance_sim::{SimConfig, Simulator};
 use seedance_transport::{ApiKey, ApiKeyError, Client, ClientConfig, ReqwestTransport};
 
 use crate::cli::{Facts, GlobalArgs};
 use crate::failure::{Failure, key_vars};
-
-/// The provider: `--provider`, else `SEEDANCE_PROVIDER`, else apimart.
-pub(crate) fn provider(global: &GlobalArgs) -> Result<ProviderKind, Failure> {
-    if let Some(p) = global.provider {
-        return Ok(p);
-    }
-    match std::env::var(PROVIDER_ENV) {
-        Ok(v) if !v.trim().is_empty() => v
-            .parse()
-            .map_err(|e| Failure::usage(format!("{PROVIDER_ENV}: {e}"))),
-        _ => Ok(ProviderKind::default()),
-    }
-}
 
 /// Where `--mock` keeps the simulator's state under an output directory.
 pub(crate) const MOCK_STATE_DIR: &str = ".seedance-mock";
@@ -40,11 +27,10 @@ impl Context {
     /// where the media store will publish them, audio also where the
     /// provider takes it inside the request (Ark, BytePlus).
     pub(crate) fn local_media(&self) -> seedance_workflows::LocalMediaPolicy {
-        let store = self.media.store.is_some();
-        seedance_workflows::LocalMediaPolicy {
-            video: store,
-            audio: store || self.client.capabilities().inline_media,
-        }
+        crate::media::local_media_policy(
+            self.media.store.is_some(),
+            self.client.capabilities().inline_media,
+        )
     }
 }
 
@@ -80,7 +66,9 @@ fn with_ark_prefix(provider: ProviderKind, base_url: &str) -> String {
 /// Refuses `--api-key VALUE`: other users can read it from the process list.
 pub(crate) fn refuse_key_argument(global: &GlobalArgs) -> Result<(), Failure> {
     if global.api_key.is_some() {
-        let vars = provider(global).map_or_else(|_| "the key variable".to_owned(), key_vars);
+        let vars = global
+            .provider()
+            .map_or_else(|_| "the key variable".to_owned(), key_vars);
         return Err(Failure::usage(format!(
             "--api-key is refused: command-line arguments are visible to every user of this machine (ps). \
              Set {vars} or pass --api-key-file instead"
@@ -99,7 +87,7 @@ pub(crate) fn build(
     mock_state: Option<&std::path::Path>,
 ) -> Result<Context, Failure> {
     refuse_key_argument(global)?;
-    let provider = provider(global)?;
+    let provider = global.provider()?;
     let config = ClientConfig { provider, ..config };
     if global.mock {
         // Seeded from the clock so task ids (and file names) differ between runs.

@@ -140,7 +140,7 @@ fn serving(
     // Do not let a blocking thread (a file being fsynced, stdin being read)
     // hold the exit back: everything that matters was awaited above.
     runtime.shutdown_timeout(std::time::Duration::from_millis(300));
-    let provider = context::provider(&cli.global).unwrap_or_default();
+    let provider = cli.global.provider().unwrap_or_default();
     outcome
         .map(|()| ExitStatus::Ok)
         .map_err(|f| f.for_provider(provider))

@@ -86,7 +86,7 @@ where
     } else {
         meaningless_api_options(&cli.global, &name)
     };
-    if let Some(f) = refused.or_else(|| context::provider(&cli.global).err()) {
+    if let Some(f) = refused.or_else(|| cli.global.provider().err()) {
         let _ = writeln!(stderr, "error: {}", f.message);
         return f.status as i32;
     }

@@ -47,11 +47,24 @@ pub(crate) fn destination_of(
 /// store will publish them (from the options of this run, not a global);
 /// audio also where the provider takes it inline (Ark, BytePlus).
 pub(crate) fn local_av(global: &GlobalArgs) -> seedance_workflows::LocalMediaPolicy {
-    let store = store_url(global).is_some();
-    let inline = crate::context::provider(global).is_ok_and(|p| p.capabilities().inline_media);
+    local_media_policy(
+        store_url(global).is_some(),
+        global
+            .provider()
+            .is_ok_and(|p| p.capabilities().inline_media),
+    )
+}
+
+/// The one rule behind [`local_av`] and the context's policy: a store takes
+/// any clip; a provider that takes media inline (Ark) takes audio too, but
+/// a video must still be a URL.
+pub(crate) fn local_media_policy(
+    store: bool,
+    inline_media: bool,
+) -> seedance_workflows::LocalMediaPolicy {
     seedance_workflows::LocalMediaPolicy {
         video: store,
-        audio: store || inline,
+        audio: store || inline_media,
     }
 }
 

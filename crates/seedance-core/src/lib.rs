@@ -67,6 +67,8 @@ pub mod limits;
 pub mod media_check;
 pub mod media_url;
 pub mod model;
+pub mod model_ids;
+pub mod output_size;
 pub mod pacing;
 pub mod poll;
 pub mod pricing;

@@ -103,29 +103,6 @@ impl Model {
     }
 }
 
-impl std::str::FromStr for Model {
-    type Err = crate::wire_enum::UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "doubao-seedance-2.0" => Ok(Model::Seedance2),
-            "doubao-seedance-2.0-fast" => Ok(Model::Seedance2Fast),
-            "doubao-seedance-2.0-mini" => Ok(Model::Seedance2Mini),
-            "doubao-seedance-2.0-face" => Ok(Model::Seedance2Face),
-            "doubao-seedance-2.0-fast-face" => Ok(Model::Seedance2FastFace),
-            // The same models under their Ark ids (Volcengine
-            // `doubao-seedance-2-0-260128`, BytePlus `dreamina-...`, dated
-            // or not): what Ark users already write. Each provider then
-            // sends its own id for the model.
-            other => crate::provider::ark::project_model(other).ok_or_else(|| {
-                crate::wire_enum::UnknownValue {
-                    value: s.to_owned(),
-                    expected: Model::WIRE_VALUES,
-                }
-            }),
-        }
-    }
-}
-
 impl std::fmt::Display for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -97,7 +97,7 @@ pub struct SimConfig {
     /// message), as a service that refuses the content would.
     pub moderation: Option<crate::Moderation>,
     /// What goes wrong with webhook pushes (none by default).
-    pub webhook_faults: crate::WebhookFaults,
+    pub webhook_faults: WebhookFaults,
     /// Ark's face: the most tasks one account may have queued at once
     /// (BytePlus documents 120); a create beyond it answers 429
     /// `QuotaExceeded`.
@@ -247,7 +247,7 @@ impl Default for SimConfig {
             shapes: ResponseShapes::default(),
             ignore_idempotency_keys: false,
             moderation: None,
-            webhook_faults: crate::WebhookFaults::default(),
+            webhook_faults: WebhookFaults::default(),
             ark_max_queued: seedance_core::provider::ark::MAX_QUEUED_TASKS,
         }
     }
@@ -288,6 +288,36 @@ impl SimConfig {
             },
             queue_secs: (0.0, 0.5),
             ..SimConfig::default()
+        }
+    }
+}
+
+/// How pushes are made, and what can go wrong with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookFaults {
+    /// The waits before each retry of a push that got a 5xx or no answer
+    /// (the service: about 10, 30 and 60 s).
+    pub retry_delays: Vec<Duration>,
+    /// Push every status twice.
+    pub duplicate: bool,
+    /// After the final status, push a `processing` body (an earlier
+    /// status arriving late).
+    pub out_of_order: bool,
+    /// Never push (the receiver must fall back to polling).
+    pub never: bool,
+}
+
+impl Default for WebhookFaults {
+    fn default() -> Self {
+        WebhookFaults {
+            retry_delays: vec![
+                Duration::from_secs(10),
+                Duration::from_secs(30),
+                Duration::from_secs(60),
+            ],
+            duplicate: false,
+            out_of_order: false,
+            never: false,
         }
     }
 }

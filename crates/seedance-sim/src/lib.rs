@@ -85,6 +85,7 @@ mod webhooks;
 
 pub use config::{
     DEFAULT_SIM_KEY, GenerationTime, ProgressShape, ResponseShapes, SimConfig, StatusSpelling,
+    WebhookFaults,
 };
 pub use fault::{Fault, FaultRates, Route, parse_scripted};
 pub use http::{REFUSAL_WINDOW, STATS_PATH, SimServer};
@@ -95,7 +96,6 @@ pub use reply::{MediaBody, MediaReply, SimReply};
 pub use simulator::{RESPONSE_VERSION_HEADER, Simulator};
 pub use stats::SimStats;
 pub use transport::SimTransport;
-pub use webhooks::WebhookFaults;
 
 /// Checks a request body as the simulated service does: `Ok(())` when it
 /// would be accepted, or the field at fault and the message. Exposed so a

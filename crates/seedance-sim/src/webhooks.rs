@@ -4,7 +4,7 @@
 //! with `/callback` appended; a 5xx or no answer within 10 s is retried up
 //! to three times (about 10, 30 and 60 s later), a 4xx stops the retries.
 //! The simulator can also push twice, push an earlier status after the last
-//! one, or never push ([`WebhookFaults`]). Only loopback targets are pushed
+//! one, or never push ([`crate::WebhookFaults`]). Only loopback targets are pushed
 //! to: tests stay offline.
 
 use std::time::Duration;
@@ -12,36 +12,6 @@ use std::time::Duration;
 use seedance_transport::wire::ApiRequest;
 
 use crate::simulator::Simulator;
-
-/// How pushes are made, and what can go wrong with them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookFaults {
-    /// The waits before each retry of a push that got a 5xx or no answer
-    /// (the service: about 10, 30 and 60 s).
-    pub retry_delays: Vec<Duration>,
-    /// Push every status twice.
-    pub duplicate: bool,
-    /// After the final status, push a `processing` body (an earlier
-    /// status arriving late).
-    pub out_of_order: bool,
-    /// Never push (the receiver must fall back to polling).
-    pub never: bool,
-}
-
-impl Default for WebhookFaults {
-    fn default() -> Self {
-        WebhookFaults {
-            retry_delays: vec![
-                Duration::from_secs(10),
-                Duration::from_secs(30),
-                Duration::from_secs(60),
-            ],
-            duplicate: false,
-            out_of_order: false,
-            never: false,
-        }
-    }
-}
 
 impl Simulator {
     /// Schedules the pushes of task `id`, created from a request naming

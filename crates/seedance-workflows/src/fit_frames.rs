@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use seedance_core::provider::ark::output_dims;
+use seedance_core::output_size::output_dims;
 use seedance_core::{Resolution, Size};
 use serde_json::Value;
 

@@ -72,7 +72,7 @@ pub(crate) async fn run(
         ..config
     };
     let key = config.api_key.clone();
-    let provider = crate::context::provider(global)?;
+    let provider = global.provider()?;
     let api: SocketAddr = ([127, 0, 0, 1], args.port).into();
     let media: SocketAddr = ([127, 0, 0, 1], args.media_port).into();
     let sim = Simulator::new(config);

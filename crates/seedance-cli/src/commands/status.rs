@@ -58,7 +58,7 @@ pub(crate) fn run_dir(
     let billed = manifest.billed();
     // The manifest records amounts, not their currency: it is the
     // provider's (Ark's token prices: CNY on Volcengine, USD on BytePlus).
-    let provider = crate::context::provider(global).unwrap_or_default();
+    let provider = global.provider().unwrap_or_default();
     let currency =
         seedance_core::provider::ark::TokenPriceTable::builtin(provider).map(|t| t.currency);
     let ark_ids = manifest

@@ -50,7 +50,7 @@ fn classify(path: &std::path::Path, text: String) -> Result<Input, String> {
 /// The errors of the provider's own rules (`--provider`), beyond apimart's
 /// (which every request passes first): none on apimart.
 fn provider_errors(global: &GlobalArgs, request: &GenerationRequest) -> Vec<Violation> {
-    let provider = crate::context::provider(global).unwrap_or_default();
+    let provider = global.provider().unwrap_or_default();
     if provider == seedance_core::provider::ProviderKind::Apimart {
         return Vec::new();
     }

@@ -65,7 +65,7 @@ fn check_frame_sizes(
         };
         let message = match request.size {
             None | Some(crate::model::Size::Adaptive) => continue,
-            Some(size) => match crate::provider::ark::output_dims(resolution, size) {
+            Some(size) => match crate::output_size::output_dims(resolution, size) {
                 Some(d) if (d.width, d.height) != (w, h) => format!(
                     "is {w}x{h}; the {} {} video is {}x{}: the video jumps after the first frame (or before the last). Scale and crop it to the output (the CLI's frame fitting), or set size to adaptive so the video takes the frame's shape",
                     resolution.as_str(),

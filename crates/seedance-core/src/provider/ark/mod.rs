@@ -49,12 +49,13 @@ mod request;
 mod response;
 mod validate;
 
+pub use crate::model_ids::{MODEL_IDS, ModelIds, project_model};
+pub use crate::output_size::{OutputDims, output_dims};
 pub use cost::{
-    Billed, OutputDims, TokenEstimate, TokenPrice, TokenPriceTable, estimate_tokens, output_dims,
-    priced, tokens_for,
+    Billed, TokenEstimate, TokenPrice, TokenPriceTable, estimate_tokens, priced, tokens_for,
 };
 pub use inline::{InlineMediaError, inline_data_url};
-pub use models::{MODEL_IDS, ModelIds, model_id, project_model};
+pub use models::{model_id, platform_id};
 pub use request::{
     ArkContent, ArkCreateRequest, ArkRole, ArkUrl, Defaults, MapOptions, to_ark_request,
 };

@@ -1,60 +1,17 @@
-//! The project's model names and the ids Volcengine and BytePlus know them by.
+//! Which id a request sends on each Ark platform (the ids themselves are
+//! [`crate::model_ids`]), and the models a platform does not serve.
 
 use crate::model::Model;
+use crate::model_ids::{MODEL_IDS, ModelIds};
 use crate::provider::{ModelNotServed, ProviderKind};
 
-/// One model's ids on the two Ark platforms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelIds {
-    /// The project's model (apimart's id).
-    pub model: Model,
-    /// The dated id on Volcengine Ark.
-    pub volcengine: &'static str,
-    /// The dated id on BytePlus ModelArk.
-    pub byteplus: &'static str,
-}
-
-/// Every model both Ark platforms serve, with its dated ids (Volcengine
-/// `doubao-seedance-2-0-*`, BytePlus `dreamina-seedance-2-0-*`; see
-/// `docs/providers.md` for the sources). apimart's `-face` variants have
-/// no counterpart: on Ark, real people go through authorised assets.
-pub const MODEL_IDS: &[ModelIds] = &[
-    ModelIds {
-        model: Model::Seedance2,
-        volcengine: "doubao-seedance-2-0-260128",
-        byteplus: "dreamina-seedance-2-0-260128",
-    },
-    ModelIds {
-        model: Model::Seedance2Fast,
-        volcengine: "doubao-seedance-2-0-fast-260128",
-        byteplus: "dreamina-seedance-2-0-fast-260128",
-    },
-    ModelIds {
-        model: Model::Seedance2Mini,
-        volcengine: "doubao-seedance-2-0-mini-260615",
-        byteplus: "dreamina-seedance-2-0-mini-260615",
-    },
-];
-
-impl ModelIds {
-    /// The id on `provider` (apimart: the project's id).
-    pub fn id(&self, provider: ProviderKind) -> &str {
-        match provider {
-            ProviderKind::Apimart => self.model.as_str(),
-            ProviderKind::Ark => self.volcengine,
-            ProviderKind::BytePlus => self.byteplus,
-        }
-    }
-
-    /// Whether `id` names this model in any known spelling: the project's,
-    /// either platform's dated id, or either id without its date suffix.
-    fn matches(&self, id: &str) -> bool {
-        let undated = |dated: &str| dated.rsplit_once('-').map(|(head, _)| head.to_owned());
-        id == self.model.as_str()
-            || id == self.volcengine
-            || id == self.byteplus
-            || undated(self.volcengine).is_some_and(|u| u == id)
-            || undated(self.byteplus).is_some_and(|u| u == id)
+/// The id on `provider` of the model `ids` describe (apimart: the
+/// project's id).
+pub fn platform_id(ids: &ModelIds, provider: ProviderKind) -> &str {
+    match provider {
+        ProviderKind::Apimart => ids.model.as_str(),
+        ProviderKind::Ark => ids.volcengine,
+        ProviderKind::BytePlus => ids.byteplus,
     }
 }
 
@@ -85,13 +42,13 @@ pub fn model_id(provider: ProviderKind, model: &Model) -> Result<String, ModelNo
         Model::Other(id) => {
             let id = id.trim();
             if let Some(ids) = MODEL_IDS.iter().find(|m| m.matches(id)) {
-                return Ok(ids.id(provider).to_owned());
+                return Ok(platform_id(ids, provider).to_owned());
             }
             if id.contains("seedance-2.") {
                 return Err(refuse(format!(
                     "`{id}` is apimart's spelling of a model this version does not know; {} ids look like `{}`",
                     provider.display_name(),
-                    MODEL_IDS[0].id(provider)
+                    platform_id(&MODEL_IDS[0], provider)
                 )));
             }
             Ok(id.to_owned())
@@ -99,24 +56,15 @@ pub fn model_id(provider: ProviderKind, model: &Model) -> Result<String, ModelNo
         known => MODEL_IDS
             .iter()
             .find(|m| m.model == *known)
-            .map(|m| m.id(provider).to_owned())
+            .map(|m| platform_id(m, provider).to_owned())
             .ok_or_else(|| refuse("no id is known for it on this platform".to_owned())),
     }
-}
-
-/// The project's model for an id a task reports (`"model"` in a task body,
-/// which Ark writes as `name-version`), or `None` for an id not in
-/// [`MODEL_IDS`] (an endpoint id, a newer model).
-pub fn project_model(id: &str) -> Option<Model> {
-    MODEL_IDS
-        .iter()
-        .find(|m| m.matches(id.trim()))
-        .map(|m| m.model.clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model_ids::project_model;
 
     #[test]
     fn project_models_map_to_each_platforms_dated_id() {

@@ -355,3 +355,26 @@ fn a_runs_records_import_no_store_and_do_no_io() {
         "records are pure data below the store: they import nothing else of the crate and do no I/O",
     );
 }
+
+#[test]
+fn output_goes_to_the_streams_a_command_is_given() {
+    // `seedance_cli::run` takes its stdout and stderr as arguments (the MCP
+    // server and in-process tests hand it their own); a print to the
+    // process's streams would go around them. Ctrl-C's handler is the one
+    // exception: it runs outside any command.
+    let found: Vec<_> = LIBRARIES
+        .iter()
+        .chain(["seedance-cli"].iter())
+        .flat_map(|c| code_lines(c))
+        .filter(|(f, _, _)| !f.ends_with("seedance-cli/src/interrupt.rs"))
+        .filter(|(_, _, l)| {
+            ["println!(", "eprintln!(", "print!(", "eprint!("]
+                .iter()
+                .any(|p| l.contains(p))
+        })
+        .collect();
+    report(
+        &found,
+        "prints to the process's streams; write to the streams the command was given",
+    );
+}

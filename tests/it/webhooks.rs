@@ -158,6 +158,12 @@ async fn a_listener_that_was_down_gets_the_push_on_a_retry() {
     let id = client.submit(&request).await.unwrap().task_id;
     until("the push after two refusals", || inbox.says_ended(&id)).await;
     assert_eq!(seen.refused.load(Ordering::SeqCst), 2);
+    // The simulator counts a push once its answer is back, which can be
+    // just after the listener has read the body.
+    until("the third push counted", || {
+        server.simulator().stats().webhook_pushes >= 3
+    })
+    .await;
     assert_eq!(server.simulator().stats().webhook_pushes, 3);
 }
 

@@ -417,7 +417,9 @@ fn still_to_pay<'a>(
     out_dir: &std::path::Path,
 ) -> Vec<&'a GenerationRequest> {
     use seedance_workflows::manifest::JobState;
-    let sent: std::collections::HashSet<usize> = seedance_workflows::manifest::read_run(out_dir)
+    // An unreadable record counts as nothing sent: the estimate is then an
+    // upper bound, and the run itself stops on the same record, naming it.
+    let sent: std::collections::HashSet<usize> = seedance_workflows::read_run(out_dir)
         .ok()
         .flatten()
         .map(|m| {

@@ -28,11 +28,10 @@ pub(crate) async fn offer_cancel(
         return None;
     }
     let dir = out_dir.to_owned();
-    let manifest =
-        tokio::task::spawn_blocking(move || seedance_workflows::manifest::read_run(&dir))
-            .await
-            .ok()?
-            .ok()??;
+    let manifest = tokio::task::spawn_blocking(move || seedance_workflows::read_run(&dir))
+        .await
+        .ok()?
+        .ok()??;
     let submitted: std::collections::HashSet<&str> = manifest
         .jobs
         .iter()

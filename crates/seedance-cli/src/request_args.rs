@@ -112,15 +112,18 @@ pub(crate) struct RawRequest {
     pub(crate) value: Value,
     pub(crate) flagged: Vec<(&'static str, &'static str)>,
     pub(crate) local: Vec<seedance_workflows::LocalFile>,
+    /// What `--fit-frames` did, a line per frame.
+    pub(crate) fitted: Vec<String>,
 }
 
 /// Fits the local first and last frames of `value` (paths relative to
-/// `base`) to the output size of `sized`, saying on stderr what it did.
+/// `base`) to the output size of `sized`; returns a line for each frame
+/// fitted, for the command to print on its own error stream.
 fn fit_local_frames(
     value: &mut Value,
     sized: &Value,
     base: &std::path::Path,
-) -> Result<(), Failure> {
+) -> Result<Vec<String>, Failure> {
     let fitted = seedance_workflows::fit_frames::fit_request_frames_sized(
         value,
         sized,
@@ -128,18 +131,20 @@ fn fit_local_frames(
         &seedance_workflows::fit_frames::default_dir(),
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
-    for f in fitted {
-        eprintln!(
-            "fitted {}: {} ({}x{}) to {}x{}",
-            f.field,
-            f.from.display(),
-            f.from_size.0,
-            f.from_size.1,
-            f.size.0,
-            f.size.1
-        );
-    }
-    Ok(())
+    Ok(fitted
+        .into_iter()
+        .map(|f| {
+            format!(
+                "fitted {}: {} ({}x{}) to {}x{}",
+                f.field,
+                f.from.display(),
+                f.from_size.0,
+                f.from_size.1,
+                f.size.0,
+                f.size.1
+            )
+        })
+        .collect())
 }
 
 /// The request of `submit`/`generate`: the file (if any; its local paths
@@ -153,6 +158,7 @@ pub(crate) fn read_request_with_flags(
 ) -> Result<RawRequest, Failure> {
     let mut local = Vec::new();
     let mut violations = Vec::new();
+    let mut fitted = Vec::new();
     let base = match file {
         Some(path) => {
             let mut v = read_json(path, stdin).map_err(|e| Failure::usage(e.to_string()))?;
@@ -164,7 +170,7 @@ pub(crate) fn read_request_with_flags(
             if flags.fit_frames {
                 // Sized by the request as sent: the file with the flags over it.
                 let sized = flags.apply(v.clone()).0;
-                fit_local_frames(&mut v, &sized, &dir)?;
+                fitted.extend(fit_local_frames(&mut v, &sized, &dir)?);
             }
             match seedance_workflows::localize_media(&mut v, &dir, local_av) {
                 Ok(found) => local.extend(found),
@@ -182,7 +188,11 @@ pub(crate) fn read_request_with_flags(
     let (mut value, flagged) = flags.apply(base);
     if flags.fit_frames {
         let sized = value.clone();
-        fit_local_frames(&mut value, &sized, std::path::Path::new("."))?;
+        fitted.extend(fit_local_frames(
+            &mut value,
+            &sized,
+            std::path::Path::new("."),
+        )?);
     }
     match seedance_workflows::localize_media(&mut value, std::path::Path::new("."), local_av) {
         Ok(found) => local.extend(found),
@@ -228,6 +238,7 @@ pub(crate) fn read_request_with_flags(
         value,
         flagged,
         local,
+        fitted,
     })
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::commands::interruptible;
-use crate::commands::submit::{prepare, print_warnings, submit_through_interrupt};
+use crate::commands::submit::{prepare, submit_through_interrupt};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
@@ -52,10 +52,8 @@ pub(crate) async fn run(
             stdin,
         )?),
     };
-    if let Some(p) = &prepared
-        && !global.json
-    {
-        print_warnings(err, &p.read.warnings);
+    if let Some(p) = &prepared {
+        p.print_notes(global.json, err);
     }
     if args.cost.dry_run {
         return match prepared {

@@ -61,6 +61,8 @@ pub(crate) struct Prepared {
     pub(crate) wire_body: serde_json::Value,
     /// The provider takes local images inline.
     pub(crate) inline_images: bool,
+    /// What `--fit-frames` did, a line per frame.
+    pub(crate) fitted: Vec<String>,
 }
 
 /// Reads, validates and prices the request of `submit`/`generate`.
@@ -121,10 +123,22 @@ pub(crate) fn prepare(
         estimate,
         wire_body,
         inline_images: cost.inline_images(),
+        fitted: raw.fitted,
     })
 }
 
 impl Prepared {
+    /// Says on `err` what was done to the request (frames fitted) and,
+    /// outside `--json`, the validator's warnings.
+    pub(crate) fn print_notes(&self, json_mode: bool, err: &mut dyn Write) {
+        for line in &self.fitted {
+            let _ = writeln!(err, "{line}");
+        }
+        if !json_mode {
+            print_warnings(err, &self.read.warnings);
+        }
+    }
+
     /// Prints the dry run of this request.
     pub(crate) fn print_dry_run(
         self,
@@ -186,9 +200,7 @@ pub(crate) async fn run(
         crate::media::local_av(global),
         stdin,
     )?;
-    if !global.json {
-        print_warnings(err, &prepared.read.warnings);
-    }
+    prepared.print_notes(global.json, err);
     if args.cost.dry_run {
         return prepared.print_dry_run(global.json, &ctx.media, out);
     }

@@ -449,6 +449,8 @@ async fn generate(
         // The MCP server runs on the provider the client was built for; its
         // images are published as the client's capabilities say.
         inline_images: inner.ctx.client.inlines_images(),
+        // The MCP tools take no `fit_frames`: nothing was fitted.
+        fitted: Vec::new(),
     };
     let request = prepared.publish(&inner.ctx).await?;
     // Not raced against cancellation: a submit on the wire finishes, so the
@@ -831,7 +833,7 @@ async fn batch(inner: &Inner, args: BatchArgs, context: &RequestContext<RoleServ
     drop(options);
     forwarder.finish(reporter).await;
     let summary = summary.map_err(|e| workflow_error(e, "batch", &out))?;
-    let recorded = seedance_workflows::manifest::read_run(&out).ok().flatten();
+    let recorded = read_recorded(&out)?;
     let videos: Vec<Value> = recorded
         .as_ref()
         .map(|m| {
@@ -863,15 +865,20 @@ fn run_dir(inner: &Inner, out: &str) -> Result<PathBuf, ToolError> {
     inner.root.dir("out", out, false).map_err(ToolError::new)
 }
 
+/// The run recorded in `dir` (`None`: no run there yet); an unreadable
+/// record is an error naming the directory, never an empty run.
+fn read_recorded(dir: &std::path::Path) -> Result<Option<seedance_workflows::Manifest>, ToolError> {
+    seedance_workflows::read_run(dir).map_err(|e| {
+        ToolError::new(format!(
+            "out: cannot read the run in {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
 fn takes(inner: &Inner, args: OutArg) -> Outcome {
     let dir = run_dir(inner, &args.out)?;
-    let manifest = seedance_workflows::manifest::read_run(&dir)
-        .map_err(|e| {
-            ToolError::new(format!(
-                "out: cannot read the run in {}: {e}",
-                dir.display()
-            ))
-        })?
+    let manifest = read_recorded(&dir)?
         .ok_or_else(|| ToolError::new(format!("out: no run in {} (no manifest)", dir.display())))?;
     let stale = manifest.stale_links();
     let jobs: Vec<_> = manifest

@@ -26,18 +26,9 @@ pub(crate) fn today() -> String {
     civil_date(secs.div_euclid(86_400))
 }
 
-/// The civil date of `days` since 1970-01-01 (Howard Hinnant's algorithm).
+/// The civil date of `days` since 1970-01-01.
 fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    seedance_core::civil_time::CivilTime::from_unix(days * 86_400).date()
 }
 
 fn cache_path() -> Option<PathBuf> {

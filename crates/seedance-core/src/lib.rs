@@ -57,6 +57,7 @@
 
 pub mod account;
 pub mod asset;
+pub mod civil_time;
 pub mod digest;
 pub mod discovery;
 pub mod failure;

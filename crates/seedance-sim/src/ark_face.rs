@@ -305,9 +305,11 @@ impl Simulator {
         state.stats.tasks_created += 1;
         state.next_task += 1;
         let seq = state.next_task;
+        // Ark's ids carry the creation time (documented masked, as
+        // `cgt-2025******-****`); ours add a sequence number to stay unique.
         let id = format!(
             "cgt-{}-{:05x}{seq:06}",
-            20261204,
+            seedance_core::civil_time::CivilTime::from_unix(now_unix).compact(),
             state.rng.next_u64() & 0xfffff
         );
         // The body as received, without inline data (kept small).

@@ -196,3 +196,14 @@ pub fn generate_over_http(api_url: &str, prompt: &str) -> (CliOutput, tempfile::
     );
     (output, dir)
 }
+
+/// The run recorded in `dir`, read the way the CLI and the MCP server read
+/// it ([`seedance_workflows::read_run`]: a chain's manifest, or a batch's
+/// snapshot with its journal replayed). Panics when there is none.
+pub fn recorded_run(dir: &std::path::Path) -> seedance_workflows::Manifest {
+    match seedance_workflows::read_run(dir) {
+        Ok(Some(m)) => m,
+        Ok(None) => panic!("no run recorded in {}", dir.display()),
+        Err(e) => panic!("the run in {} cannot be read: {e}", dir.display()),
+    }
+}

@@ -11,7 +11,7 @@ use seedance_tests::{run_cli, sim_client, small_request};
 use seedance_transport::{
     ApiKey, Client, ClientConfig, IdempotencySupport, KeyedResend, ReqwestTransport,
 };
-use seedance_workflows::{ChainOptions, Manifest, Plan, run_chain};
+use seedance_workflows::{ChainOptions, Plan, run_chain};
 use serde_json::json;
 
 fn four_segments() -> Plan {
@@ -23,8 +23,8 @@ fn four_segments() -> Plan {
     .0
 }
 
-fn manifest(dir: &std::path::Path) -> Manifest {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+fn manifest(dir: &std::path::Path) -> seedance_workflows::Manifest {
+    seedance_tests::recorded_run(dir)
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,14 +2,12 @@
 //! with consent; every generated video is kept as a take; selecting a take
 //! marks the links after it stale; the storyboard page shows the run.
 
-use std::path::Path;
-
 use seedance_sim::SimConfig;
 use seedance_tests::matches_digest;
 use seedance_tests::sim_client;
 use seedance_transport::ClientConfig;
 use seedance_workflows::takes::select_take;
-use seedance_workflows::{ChainOptions, JobState, Manifest, Plan, WorkflowError, run_chain};
+use seedance_workflows::{ChainOptions, JobState, Plan, WorkflowError, run_chain};
 use serde_json::{Value, json};
 
 fn plan(segments: Value, start_image: Option<&str>) -> Plan {
@@ -27,8 +25,8 @@ fn four() -> Value {
     json!([{"prompt": "one"}, {"prompt": "two"}, {"prompt": "three"}, {"prompt": "four"}])
 }
 
-fn manifest(dir: &Path) -> Manifest {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+fn manifest(dir: &std::path::Path) -> seedance_workflows::Manifest {
+    seedance_tests::recorded_run(dir)
 }
 
 fn apply() -> ChainOptions {

@@ -181,5 +181,5 @@ async fn a_job_edited_twice_keeps_both_earlier_takes_under_their_own_numbers() {
 }
 
 fn manifest(dir: &std::path::Path) -> seedance_workflows::Manifest {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    seedance_tests::recorded_run(dir)
 }

@@ -28,8 +28,8 @@ fn four_segments() -> Plan {
     }))
 }
 
-fn manifest(dir: &Path) -> Manifest {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+fn manifest(dir: &std::path::Path) -> seedance_workflows::Manifest {
+    seedance_tests::recorded_run(dir)
 }
 
 fn assert_complete(dir: &Path, n: usize) {

@@ -53,7 +53,16 @@ fn the_readme_run_command_works_on_ark_with_the_last_frames_linked() {
             k - 1
         );
         assert!(jobs[k]["cost"].as_f64().unwrap() > 0.0);
+        assert_eq!(
+            jobs[k]["currency"], "CNY",
+            "each cost is recorded with its currency"
+        );
     }
+    // Read back without --provider (apimart by default), the run still
+    // says what its costs are in: the manifest records it.
+    let (code, status, err) = seedance(&["status", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("in CNY, from usage tokens"), "{status}");
 }
 
 #[test]
@@ -169,4 +178,102 @@ fn the_rules_and_the_cost_follow_the_provider_before_paying() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("does not offer an upload endpoint"), "{err}");
+}
+
+/// The built-in token table of `provider` with every price times `factor`,
+/// written to `path`.
+fn scaled_table(
+    provider: seedance_core::provider::ProviderKind,
+    factor: f64,
+    path: &std::path::Path,
+) {
+    let mut table = seedance_core::provider::ark::TokenPriceTable::builtin(provider).unwrap();
+    for by_res in table.per_million.values_mut() {
+        for p in by_res.values_mut() {
+            p.without_video *= factor;
+            p.with_video = p.with_video.map(|v| v * factor);
+        }
+    }
+    std::fs::write(path, serde_json::to_vec(&table).unwrap()).unwrap();
+}
+
+#[test]
+fn a_prices_file_prices_the_bill_as_well_as_the_estimate_and_must_be_for_the_provider() {
+    use seedance_core::provider::ProviderKind;
+    let dir = tempfile::tempdir().unwrap();
+    let request = workspace_root().join("examples/requests/01-text-to-video.json");
+    let request = request.to_str().unwrap();
+    let tenfold = dir.path().join("ark-x10.json");
+    scaled_table(ProviderKind::Ark, 10.0, &tenfold);
+    let generate = |out: &str, prices: Option<&std::path::Path>| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "--provider".to_owned(),
+            "ark".to_owned(),
+            "--mock".to_owned(),
+            "--json".to_owned(),
+            "generate".to_owned(),
+            request.to_owned(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ];
+        if let Some(p) = prices {
+            args.extend(["--prices".to_owned(), p.display().to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = seedance(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        (
+            v["estimate"].as_f64().unwrap(),
+            v["task"]["billed"].as_f64().unwrap(),
+        )
+    };
+    let (estimate, billed) = generate("builtin", None);
+    let (estimate_x10, billed_x10) = generate("tenfold", Some(&tenfold));
+    assert!(billed > 0.0);
+    assert!(
+        (estimate_x10 / estimate - 10.0).abs() < 1e-6,
+        "{estimate} -> {estimate_x10}"
+    );
+    assert!(
+        (billed_x10 / billed - 10.0).abs() < 1e-6,
+        "what the task cost follows the file too: {billed} -> {billed_x10}"
+    );
+
+    // A BytePlus table (USD) under Volcengine Ark (CNY) would hold
+    // --max-cost in the wrong currency: refused before anything is sent.
+    let byteplus = dir.path().join("byteplus.json");
+    scaled_table(ProviderKind::BytePlus, 1.0, &byteplus);
+    let (code, _, err) = seedance(&[
+        "--provider",
+        "ark",
+        "--mock",
+        "submit",
+        request,
+        "--prices",
+        byteplus.to_str().unwrap(),
+        "--max-cost",
+        "100",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("BytePlus ModelArk"), "{err}");
+    assert!(err.contains("Volcengine Ark"), "{err}");
+}
+
+#[test]
+fn a_base_url_on_another_providers_host_is_refused_before_any_request() {
+    // Nothing listens there from this sandbox: a refusal that names both
+    // platforms (exit 2) shows no request was tried.
+    let (code, _, err) = seedance(&[
+        "--provider",
+        "byteplus",
+        "--base-url",
+        "https://ark.cn-beijing.volces.com/api/v3",
+        "status",
+        "cgt-20261205000000-abcde",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("Volcengine Ark's host"), "{err}");
+    assert!(err.contains("BytePlus ModelArk"), "{err}");
 }

@@ -837,6 +837,23 @@ pub struct CostArgs {
     pub provider: std::sync::OnceLock<seedance_core::provider::ProviderKind>,
 }
 
+/// The `--prices` value that asks for the service's public prices.
+const LIVE_PRICES: &str = "live";
+
+impl CostArgs {
+    /// Whether `--prices live` was given.
+    pub(crate) fn wants_live(&self) -> bool {
+        self.prices
+            .as_deref()
+            .is_some_and(|p| p == std::path::Path::new(LIVE_PRICES))
+    }
+
+    /// The price table file `--prices` names (not `live`).
+    pub(crate) fn prices_file(&self) -> Option<&std::path::Path> {
+        self.prices.as_deref().filter(|_| !self.wants_live())
+    }
+}
+
 /// The request fields as flags.
 #[derive(Debug, Default, Args)]
 pub struct RequestArgs {

@@ -128,6 +128,19 @@ pub(crate) fn build(
             "--base-url must start with http:// or https://, not `{base_url}`"
         )));
     }
+    // The key and the base URL are read from separate variables (BytePlus
+    // falls back to Ark's for both): a BytePlus key must not be sent to
+    // Volcengine's host, which bills in another currency, or the reverse.
+    if let Some(owner) = ProviderKind::official_for(base_url.trim())
+        && owner != provider
+    {
+        return Err(Failure::usage(format!(
+            "the base URL is {}'s host, but the provider is {}: set the provider's own base URL (or --provider {})",
+            owner.display_name(),
+            provider.display_name(),
+            owner.as_str()
+        )));
+    }
     let base_url = with_ark_prefix(provider, base_url.trim());
     let mut builder = ReqwestTransport::builder().base_url(base_url.trim());
     match api_key(global, provider) {
@@ -145,6 +158,33 @@ pub(crate) fn build(
     })
 }
 
+/// The token price table in `path` (`--prices FILE`), refused unless it is
+/// for `provider`: a BytePlus table (USD) under Volcengine Ark (CNY) would
+/// hold `--max-cost` in the wrong currency.
+pub(crate) fn token_table_file(
+    path: &std::path::Path,
+    provider: ProviderKind,
+) -> Result<seedance_core::provider::ark::TokenPriceTable, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read --prices {}: {e}", path.display())))?;
+    let table = seedance_core::provider::ark::TokenPriceTable::from_json(&text).map_err(|e| {
+        Failure::usage(format!(
+            "--prices {}: not a token price table: {e}",
+            path.display()
+        ))
+    })?;
+    if table.provider != provider {
+        return Err(Failure::usage(format!(
+            "--prices {}: a table for {} ({}), but the provider is {}",
+            path.display(),
+            table.provider.display_name(),
+            table.currency,
+            provider.display_name()
+        )));
+    }
+    Ok(table)
+}
+
 /// The context `facts`' command runs with: the client of the global
 /// options, waiting as long as the command allows, and under `--mock` the
 /// simulator's state kept next to the run it serves (so a rerun finds the
@@ -156,6 +196,15 @@ pub(crate) fn for_command(global: &GlobalArgs, facts: &Facts<'_>) -> Result<Cont
     };
     if let Some(timeout) = facts.wait_timeout {
         config.wait_timeout = timeout;
+    }
+    // `--prices FILE` on a provider that bills tokens prices what tasks
+    // report too, not only the estimate: one table for the guard and the
+    // bill.
+    if let (Some(path), Ok(provider)) =
+        (facts.cost.and_then(|c| c.prices_file()), global.provider())
+        && !provider.capabilities().cost_in_money
+    {
+        config.token_prices = Some(token_table_file(path, provider)?);
     }
     let mock_state = global
         .mock_state

@@ -17,9 +17,6 @@ use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::{printable, write_json};
 
-/// The `--prices` value that asks for the service's public prices.
-const LIVE: &str = "live";
-
 impl CostArgs {
     /// Estimates `requests` with the provider's table: apimart's price per
     /// second, or a token table (Ark, BytePlus; `--prices` then names a
@@ -38,25 +35,14 @@ impl CostArgs {
     fn token_table(&self) -> Result<TokenPriceTable, Failure> {
         // `--prices live` reads apimart's public prices; Ark has no such
         // API (`resolve` said so): the built-in token table stands.
-        let file = self.prices.as_ref().filter(|_| !self.wants_live());
-        match file {
+        match self.prices_file() {
             None => TokenPriceTable::builtin(self.provider()).ok_or_else(|| {
                 Failure::usage(format!(
                     "no built-in token prices for {}",
                     self.provider().display_name()
                 ))
             }),
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Failure::usage(format!("cannot read --prices {}: {e}", path.display()))
-                })?;
-                TokenPriceTable::from_json(&text).map_err(|e| {
-                    Failure::usage(format!(
-                        "--prices {}: not a token price table: {e}",
-                        path.display()
-                    ))
-                })
-            }
+            Some(path) => crate::context::token_table_file(path, self.provider()),
         }
     }
 
@@ -99,13 +85,6 @@ impl CostArgs {
                 })
             }
         }
-    }
-
-    /// Whether `--prices live` was given.
-    pub(crate) fn wants_live(&self) -> bool {
-        self.prices
-            .as_deref()
-            .is_some_and(|p| p == std::path::Path::new(LIVE))
     }
 
     /// Settles what these options leave to the run, before anything reads

@@ -174,6 +174,7 @@ impl JobRunner<'_> {
                 j.last_frame = None;
                 j.cost = None;
                 j.credits_cost = None;
+                j.currency = None;
                 j.refunded = false;
                 j.submissions += 1;
                 j.sent_at = Some(self.client.unix_now());
@@ -353,6 +354,7 @@ impl JobRunner<'_> {
         match waited {
             Ok(task) => {
                 let result = task.result.as_ref();
+                let currency = self.client.cost_currency();
                 self.store
                     .update_job_async(index, |j| {
                         j.state = JobState::Completed;
@@ -364,6 +366,7 @@ impl JobRunner<'_> {
                         j.expires_at = result.and_then(|r| r.expires_at());
                         j.cost = task.billed();
                         j.credits_cost = task.credits_cost;
+                        j.currency = currency.clone();
                         j.error = None;
                     })
                     .await?;

@@ -107,6 +107,7 @@ pub(crate) fn archive_files(
         expires_at: job.expires_at,
         cost: job.cost,
         credits_cost: job.credits_cost,
+        currency: job.currency.clone(),
         refunded: job.refunded,
         linked_from: job.linked_from,
     }))
@@ -177,6 +178,7 @@ pub(crate) fn swap_in(
     job.expires_at = chosen.expires_at;
     job.cost = chosen.cost;
     job.credits_cost = chosen.credits_cost;
+    job.currency = chosen.currency;
     job.refunded = chosen.refunded;
     job.linked_from = chosen.linked_from;
     Ok(())

@@ -40,6 +40,56 @@ pub(crate) fn is_dir_argument(arg: &str) -> bool {
 /// attention (the counts cover all).
 const LIST_ALL_UP_TO: usize = 100;
 
+/// The currency of a run's recorded costs.
+enum RunCurrency {
+    /// Every cost recorded with this currency.
+    Recorded(String),
+    /// Costs recorded in more than one (a run resumed on another platform).
+    Mixed(Vec<String>),
+    /// None recorded (a run from before currencies were recorded): the
+    /// given provider's, its task ids agreeing that it ran there.
+    Assumed(String),
+    /// Not known.
+    Unknown,
+}
+
+impl RunCurrency {
+    /// The one currency every amount is in, if there is one.
+    fn single(&self) -> Option<&str> {
+        match self {
+            RunCurrency::Recorded(c) | RunCurrency::Assumed(c) => Some(c),
+            RunCurrency::Mixed(_) | RunCurrency::Unknown => None,
+        }
+    }
+}
+
+/// The currency of `manifest`'s costs: as recorded with them; for a run
+/// that recorded none, the given provider's only where the task ids show
+/// the run was on that family of platforms (Ark's ids start `cgt-`), so
+/// an apimart run read with `SEEDANCE_PROVIDER=ark` is not said to be in
+/// CNY.
+fn run_currency(
+    manifest: &seedance_workflows::Manifest,
+    provider: seedance_core::provider::ProviderKind,
+    ark_ids: bool,
+) -> RunCurrency {
+    let recorded: Vec<String> = manifest
+        .cost_currencies()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    match recorded.as_slice() {
+        [one] => return RunCurrency::Recorded(one.clone()),
+        [_, _, ..] => return RunCurrency::Mixed(recorded),
+        [] => {}
+    }
+    let on_ark = provider != seedance_core::provider::ProviderKind::Apimart;
+    match seedance_core::provider::ark::TokenPriceTable::builtin(provider) {
+        Some(table) if on_ark && ark_ids => RunCurrency::Assumed(table.currency),
+        _ => RunCurrency::Unknown,
+    }
+}
+
 /// `seedance status DIR`: every job's state as recorded, what was billed,
 /// and which jobs need attention; no request is sent.
 pub(crate) fn run_dir(
@@ -56,16 +106,13 @@ pub(crate) fn run_dir(
         *counts.entry(state_name(job)).or_default() += 1;
     }
     let billed = manifest.billed();
-    // The manifest records amounts, not their currency: it is the
-    // provider's (Ark's token prices: CNY on Volcengine, USD on BytePlus).
     let provider = global.provider().unwrap_or_default();
-    let currency =
-        seedance_core::provider::ark::TokenPriceTable::builtin(provider).map(|t| t.currency);
     let ark_ids = manifest
         .jobs
         .iter()
         .filter_map(|j| j.task_id.as_deref())
         .any(|id| id.starts_with("cgt-"));
+    let currency = run_currency(&manifest, provider, ark_ids);
     let attention = |j: &JobRecord| state_name(j) != "downloaded";
     let written = if global.json {
         let jobs: Vec<_> = manifest
@@ -98,7 +145,9 @@ pub(crate) fn run_dir(
                 "billed": billed.total,
                 "credits_billed": billed.credits,
                 "billed_selected": billed.selected,
-                "currency": currency,
+                "currency": currency.single(),
+                // The provider given (flag or environment), not necessarily
+                // the one the run was on.
                 "provider": provider.as_str(),
                 "jobs": jobs,
             }),
@@ -115,16 +164,24 @@ pub(crate) fn run_dir(
                 .join(", ")
         )];
         let unit = currency
-            .as_deref()
+            .single()
             .map(|c| format!(" {c}"))
             .unwrap_or_default();
         if let Some(line) = crate::output::run_billed_line(&billed) {
             lines.push(match &currency {
-                Some(c) => format!("{line} (in {c}, from usage tokens on {})", provider.display_name()),
-                None if ark_ids => format!(
+                RunCurrency::Recorded(c) => format!("{line} (in {c}, from usage tokens)"),
+                RunCurrency::Mixed(all) => format!(
+                    "{line} (the run was billed in {} on different platforms: the totals add them as they are)",
+                    all.join(" and ")
+                ),
+                RunCurrency::Assumed(c) => format!(
+                    "{line} (in {c}, from usage tokens on {}, the provider given)",
+                    provider.display_name()
+                ),
+                RunCurrency::Unknown if ark_ids => format!(
                     "{line} (in the currency of the Ark platform that ran it: CNY on Volcengine Ark, USD on BytePlus ModelArk; pass --provider to say which)"
                 ),
-                None => line,
+                RunCurrency::Unknown => line,
             });
         }
         let all = manifest.jobs.len() <= LIST_ALL_UP_TO;
@@ -132,9 +189,14 @@ pub(crate) fn run_dir(
             lines.push(job_line(what, j, &unit));
         }
         if manifest.jobs.iter().any(may_have_task) {
-            lines.push(
-                "a submit without a recorded task id may have created a billed task: check your apimart task list, then rerun with --resubmit-uncertain".to_owned(),
-            );
+            let task_list = if provider.capabilities().list {
+                format!("seedance --provider {} list", provider.as_str())
+            } else {
+                "your apimart task list".to_owned()
+            };
+            lines.push(format!(
+                "a submit without a recorded task id may have created a billed task: check {task_list}, then rerun with --resubmit-uncertain"
+            ));
         }
         lines
             .iter()

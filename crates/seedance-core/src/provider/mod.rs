@@ -139,6 +139,32 @@ impl ProviderKind {
         }
     }
 
+    /// The provider whose official API host `base_url` names (by domain:
+    /// `apimart.ai`, `volces.com`, `bytepluses.com`), or `None` for any
+    /// other host (a proxy, a simulator, a gateway).
+    pub fn official_for(base_url: &str) -> Option<ProviderKind> {
+        let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, h)| h)
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+        if under("apimart.ai") {
+            Some(ProviderKind::Apimart)
+        } else if under("volces.com") {
+            Some(ProviderKind::Ark)
+        } else if under("bytepluses.com") {
+            Some(ProviderKind::BytePlus)
+        } else {
+            None
+        }
+    }
+
     /// The environment variables the API key is read from, first set wins.
     /// Both ByteDance SDKs read `ARK_API_KEY`; BytePlus also accepts
     /// `BYTEPLUS_API_KEY` first, so one shell can hold keys for both regions
@@ -386,6 +412,42 @@ pub struct ModelNotServed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_official_hosts_are_known_by_domain_and_nothing_else_is() {
+        for (url, owner) in [
+            ("https://api.apimart.ai", Some(ProviderKind::Apimart)),
+            (
+                "https://ark.cn-beijing.volces.com/api/v3",
+                Some(ProviderKind::Ark),
+            ),
+            (
+                "https://ARK.cn-beijing.volces.com.:443/api/v3",
+                Some(ProviderKind::Ark),
+            ),
+            (
+                "https://ark.ap-southeast.bytepluses.com/api/v3",
+                Some(ProviderKind::BytePlus),
+            ),
+            (
+                "https://user:pw@ark.ap-southeast.bytepluses.com",
+                Some(ProviderKind::BytePlus),
+            ),
+            ("http://127.0.0.1:8080", None),
+            ("https://volces.com.evil.example/api/v3", None),
+            ("https://notvolces.com/api/v3", None),
+            ("https://proxy.example/ark.volces.com", None),
+        ] {
+            assert_eq!(ProviderKind::official_for(url), owner, "{url}");
+        }
+        for p in [
+            ProviderKind::Apimart,
+            ProviderKind::Ark,
+            ProviderKind::BytePlus,
+        ] {
+            assert_eq!(ProviderKind::official_for(p.default_base_url()), Some(p));
+        }
+    }
 
     #[test]
     fn names_round_trip_and_unknown_names_list_the_choices() {

@@ -101,6 +101,13 @@ impl Client {
             .or_else(|| TokenPriceTable::builtin(self.config.provider))
     }
 
+    /// The currency of the costs this client reports ([`Task::billed`]):
+    /// the token price table's on a provider that bills tokens; `None` on
+    /// apimart, whose tasks report the amount in the account's own units.
+    pub fn cost_currency(&self) -> Option<String> {
+        self.token_prices().map(|t| t.currency)
+    }
+
     /// Every rule of the provider for `request`.
     pub fn validate(&self, request: &GenerationRequest) -> ValidationReport {
         match self.config.provider {

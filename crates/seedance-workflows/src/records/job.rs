@@ -98,6 +98,11 @@ pub struct JobRecord {
     /// The credits it cost, as reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits_cost: Option<f64>,
+    /// The currency of `cost`, where the client knew it (a provider that
+    /// bills tokens prices them in its currency: CNY on Volcengine Ark,
+    /// USD on BytePlus); `None` where the service reported money itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// The task ended `failed` (or cancelled/expired) and was refunded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub refunded: bool,
@@ -165,6 +170,11 @@ pub struct Take {
     /// The credits it cost, as reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits_cost: Option<f64>,
+    /// The currency of `cost`, where the client knew it (a provider that
+    /// bills tokens prices them in its currency: CNY on Volcengine Ark,
+    /// USD on BytePlus); `None` where the service reported money itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// Its task ended `failed` (or cancelled, expired) and was refunded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub refunded: bool,
@@ -261,6 +271,7 @@ impl JobRecord {
             error: None,
             cost: None,
             credits_cost: None,
+            currency: None,
             refunded: false,
             submissions: 0,
             spec: None,

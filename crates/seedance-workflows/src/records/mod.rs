@@ -107,6 +107,21 @@ impl Manifest {
             selected: round_sum(self.jobs.iter().map(|j| j.cost)),
         }
     }
+
+    /// The currencies the recorded costs are in (jobs and kept takes):
+    /// empty where none was recorded (the service reported money, or the
+    /// run predates the record); two where a run was resumed on another
+    /// platform, and its totals mix them.
+    pub fn cost_currencies(&self) -> std::collections::BTreeSet<&str> {
+        self.jobs
+            .iter()
+            .flat_map(|j| {
+                std::iter::once(j.currency.as_deref())
+                    .chain(j.takes.iter().map(|t| t.currency.as_deref()))
+            })
+            .flatten()
+            .collect()
+    }
 }
 
 /// What a run was billed, as the service reported it.

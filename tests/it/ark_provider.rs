@@ -334,3 +334,65 @@ async fn the_client_reads_the_published_bodies() {
     let err = client.submit(&small_request()).await.unwrap_err();
     assert!(!err.may_have_created_task(), "{err:?}");
 }
+
+/// The simulator, with every `DELETE` answered 503 (and counted).
+#[derive(Debug)]
+struct DeletesFail {
+    inner: SimTransport,
+    deletes: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait]
+impl Transport for DeletesFail {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        if request.method == seedance_transport::Method::Delete {
+            self.deletes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Ok(ApiResponse {
+                status: 503,
+                headers: seedance_transport::Headers::new(),
+                body: br#"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#
+                    .to_vec()
+                    .into(),
+            });
+        }
+        self.inner.send(request).await
+    }
+    async fn fetch(&self, url: &str) -> Result<MediaResponse, TransportError> {
+        self.inner.fetch(url).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_is_sent_once_because_a_late_retry_could_delete_a_paid_result() {
+    // On Ark the DELETE that cancels a queued task deletes the record of a
+    // finished one: a retry after the task succeeded would lose the video.
+    let config = slow_queue();
+    let key = ApiKey::new(config.api_key.clone()).unwrap();
+    let sim = Simulator::new(config);
+    let transport = Arc::new(DeletesFail {
+        inner: SimTransport::new(sim.clone(), Some(key)),
+        deletes: Default::default(),
+    });
+    let clock = sim.clone();
+    let client = Client::with_config(
+        transport.clone(),
+        ClientConfig {
+            provider: ProviderKind::Ark,
+            ..ClientConfig::default()
+        },
+    )
+    .with_unix_clock(Arc::new(move || clock.unix_now()));
+    let queued = client.submit(&small_request()).await.unwrap().task_id;
+    let err = client.cancel(&queued).await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    assert_eq!(
+        transport.deletes.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(
+        client.task(&queued).await.unwrap().status,
+        TaskStatus::Pending,
+        "still queued: the user can try again"
+    );
+}

@@ -35,8 +35,14 @@ pub(crate) fn destination_of(
                 file.format
             )
         }
-        _ if inline_images && file.format != "mp4" && file.format != "mov" => {
+        _ if inline_images && image => "the request itself (inline, base64)".to_owned(),
+        // Audio goes inline as WAV or MP3 only (checked again by its bytes
+        // before the request is sent).
+        _ if inline_images && matches!(file.format.as_str(), "wav" | "mp3") => {
             "the request itself (inline, base64)".to_owned()
+        }
+        _ if inline_images && !matches!(file.format.as_str(), "mp4" | "mov") => {
+            "nowhere: audio goes inline as WAV or MP3 only; publish other formats with --media-store".to_owned()
         }
         _ if image => "apimart's upload endpoint".to_owned(),
         _ => "nowhere: no --media-store".to_owned(),

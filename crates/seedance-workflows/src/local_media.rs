@@ -265,7 +265,8 @@ fn one(v: &mut Value, field: &str, slot: Slot, walk: &mut Walk<'_>) {
                 Code::InvalidUrl,
                 field,
                 format!(
-                    "`{text}` is a local file, and apimart has no upload endpoint for video or audio: publish it through a media store (seedance_workflows::media_store), or give a URL the service can fetch"
+                    "`{text}` is a local file, and there is no upload endpoint for video or audio (apimart uploads images; Ark takes images and WAV/MP3 audio inline, never {}): publish it through a media store (seedance_workflows::media_store), or give a URL the service can fetch",
+                    if slot == Slot::Audio { "other audio" } else { "video" }
                 ),
             ));
             return;
@@ -411,7 +412,7 @@ pub enum PublishError {
         source: std::io::Error,
     },
     /// A video or audio clip, and no media store to publish it to.
-    #[error("{}: apimart has no upload endpoint for video or audio, and no media store is configured", .0.display())]
+    #[error("{}: there is no upload endpoint for video or audio (apimart uploads images only; Ark takes video only as a URL), and no media store is configured", .0.display())]
     NoStore(PathBuf),
     /// Publishing to the media store failed.
     #[error(transparent)]

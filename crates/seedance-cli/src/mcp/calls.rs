@@ -150,12 +150,9 @@ fn invalid(what: &str, errors: Vec<Violation>, warnings: Vec<Violation>) -> Tool
 /// Replaces local image paths in `value` (relative to the root) with
 /// placeholders, refusing files outside the root.
 fn localize(inner: &Inner, value: &mut Value) -> Result<Vec<LocalFile>, ToolError> {
-    let local = seedance_workflows::localize_media(
-        value,
-        inner.root.path(),
-        inner.ctx.media.store.is_some(),
-    )
-    .map_err(|errors| invalid("the input", errors, Vec::new()))?;
+    let local =
+        seedance_workflows::localize_media(value, inner.root.path(), inner.ctx.local_media())
+            .map_err(|errors| invalid("the input", errors, Vec::new()))?;
     check_local(inner, &local)?;
     Ok(local)
 }
@@ -288,7 +285,7 @@ fn jobs_requests(
     let (requests, local) = seedance_workflows::parse_jobs_with_local_media(
         &text,
         Some(inner.root.path()),
-        inner.ctx.media.store.is_some(),
+        inner.ctx.local_media(),
     )
     .map_err(|e| invalid("the jobs", e.errors, e.warnings))?;
     check_local(inner, &local)?;

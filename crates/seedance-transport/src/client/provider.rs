@@ -391,13 +391,16 @@ impl Client {
                 )));
             }
         }
+        // Sent once, never retried: on Ark the same DELETE that cancels a
+        // queued task deletes the record of a finished one, so a retry that
+        // lands after the task succeeded would delete a paid result.
         let deleted = self
-            .call_parsed(
-                ApiRequest::delete(provider.task_path(task_id)),
+            .exchange(
+                &ApiRequest::delete(provider.task_path(task_id)),
                 Idempotency::Idempotent,
-                |_| Ok(()),
             )
-            .await;
+            .await
+            .map_err(|failed| failed.error);
         if let Err(e) = deleted {
             // It may have started between the read and the DELETE, or an
             // earlier attempt may have cancelled it: the task says which.
@@ -420,13 +423,15 @@ impl Client {
 }
 
 /// An audio clip's format by its first bytes, as Ark's data URLs name it:
-/// `wav` (RIFF/WAVE) or `mp3` (an ID3 tag, or an MPEG audio frame sync).
+/// `wav` (RIFF/WAVE) or `mp3` (an ID3 tag, or an MPEG audio frame sync
+/// with a layer set: AAC's ADTS header shares the sync but its layer bits
+/// are 00, and it is not MP3).
 fn audio_format(bytes: &[u8]) -> Option<&'static str> {
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
         return Some("wav");
     }
     if bytes.starts_with(b"ID3")
-        || (bytes.len() >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0)
+        || (bytes.len() >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0 && bytes[1] & 0x06 != 0)
     {
         return Some("mp3");
     }
@@ -453,5 +458,8 @@ mod tests {
         assert_eq!(audio_format(b"OggS\0\x02"), None);
         assert_eq!(audio_format(b"\0\0\0\x18ftypmp42"), None);
         assert_eq!(audio_format(b""), None);
+        // AAC's ADTS header shares the frame sync, with layer bits 00.
+        assert_eq!(audio_format(&[0xFF, 0xF1, 0x50, 0x80]), None);
+        assert_eq!(audio_format(&[0xFF, 0xF9, 0x50, 0x80]), None);
     }
 }

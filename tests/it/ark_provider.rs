@@ -396,3 +396,40 @@ async fn a_cancel_is_sent_once_because_a_late_retry_could_delete_a_paid_result()
         "still queued: the user can try again"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_resumed_by_another_client_is_priced_at_the_rate_it_was_sent_with() {
+    // A run resumed in a new process waits on a task that process did not
+    // submit: told what it was sent with, the client prices it at the rate
+    // with a reference video (lower on Ark), not the rate without.
+    let config = SimConfig::quick();
+    let key = ApiKey::new(config.api_key.clone()).unwrap();
+    let sim = Simulator::new(config);
+    let client = || {
+        let clock = sim.clone();
+        Client::with_config(
+            Arc::new(SimTransport::new(sim.clone(), Some(key.clone()))),
+            ClientConfig {
+                provider: ProviderKind::Ark,
+                ..ClientConfig::default()
+            },
+        )
+        .with_unix_clock(Arc::new(move || clock.unix_now()))
+    };
+    let request = small_request().with_video_url(
+        seedance_core::MediaUrl::parse("https://media.example/motion.mp4").unwrap(),
+    );
+    let id = client().submit(&request).await.unwrap().task_id;
+    let told = client();
+    told.remember_task(&id, request.model.as_str(), true);
+    let with_video = told.wait(&id).await.unwrap().billed().unwrap();
+    let without = client().wait(&id).await.unwrap().billed().unwrap();
+    let table = seedance_core::provider::ark::TokenPriceTable::builtin(ProviderKind::Ark).unwrap();
+    let resolution = request.resolution.unwrap();
+    let rate = |video| table.price(&request.model, resolution, video).unwrap();
+    assert!(rate(true) < rate(false));
+    assert!(
+        (with_video / without - rate(true) / rate(false)).abs() < 1e-9,
+        "{with_video} vs {without}"
+    );
+}

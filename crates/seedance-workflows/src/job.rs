@@ -338,6 +338,19 @@ impl JobRunner<'_> {
                 sent_at: job.sent_at,
             });
         };
+        // A task recorded by an earlier process: the client learns what it
+        // was sent with, so its cost is priced at the right rate (on Ark, a
+        // reference video lowers it).
+        if let Some(sent) = job.request.as_ref().map(JsonText::parse) {
+            let model = sent.get("model").and_then(serde_json::Value::as_str);
+            let with_video = sent
+                .get("video_urls")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|v| !v.is_empty());
+            if let Some(model) = model {
+                self.client.remember_task(&task_id, model, with_video);
+            }
+        }
         let events = self.events.clone();
         let wait = self.client.wait_with(&task_id, |e| {
             events(&Event::Progress {

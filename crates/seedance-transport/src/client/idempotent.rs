@@ -230,7 +230,7 @@ impl Client {
                 parsed.task_id.clone(),
                 Submission {
                     model: request.model.as_str().to_owned(),
-                    at: tokio::time::Instant::now(),
+                    at: Some(tokio::time::Instant::now()),
                     with_video: !request.video_urls.is_empty(),
                 },
             );

@@ -204,7 +204,9 @@ pub struct Client {
 #[derive(Debug, Clone)]
 pub(crate) struct Submission {
     pub(crate) model: String,
-    pub(crate) at: tokio::time::Instant,
+    /// When this client submitted it; `None` for a task submitted
+    /// elsewhere ([`Client::remember_task`]).
+    pub(crate) at: Option<tokio::time::Instant>,
     /// Whether it sent a reference video (Ark's lower token rate).
     pub(crate) with_video: bool,
 }
@@ -265,6 +267,24 @@ impl Client {
             .unwrap_or_else(|e| e.into_inner())
             .get(task_id)
             .cloned()
+    }
+
+    /// Tells the client what a task it did not submit was sent with (a run
+    /// resumed in a new process): its `model` and whether the request
+    /// carried a reference video. A provider that bills tokens prices the
+    /// task at that model's rate (Ark's rate with a reference video is
+    /// lower), and the wait's calibration is the model's. A task this
+    /// client submitted itself is left as it is.
+    pub fn remember_task(&self, task_id: &str, model: &str, with_video: bool) {
+        self.submissions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(task_id.to_owned())
+            .or_insert_with(|| Submission {
+                model: model.to_owned(),
+                at: None,
+                with_video,
+            });
     }
 
     pub(crate) fn forget_submission(&self, task_id: &str) {

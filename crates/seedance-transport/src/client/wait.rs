@@ -62,12 +62,11 @@ impl Client {
         // A task this client just submitted is pending for a while: the
         // schedule's first delay (counted from the submit) is a request
         // saved. A task from elsewhere (a resumed run) is asked about at once.
-        let started = match &submission {
-            Some(s) => {
-                let first =
-                    (s.at + schedule.next_delay(Duration::ZERO, self.jitter())).min(deadline);
+        let started = match submission.as_ref().and_then(|s| s.at) {
+            Some(at) => {
+                let first = (at + schedule.next_delay(Duration::ZERO, self.jitter())).min(deadline);
                 tokio::time::sleep_until(first).await;
-                s.at
+                at
             }
             None => Instant::now(),
         };

@@ -311,6 +311,11 @@ class Fake:
             roles.append(role)
         if counts["image_url"] > 9 or counts["video_url"] > 3 or counts["audio_url"] > 3:
             raise ArkError(400, "InvalidParameter", "too many media items", "content")
+        for frame in ("first_frame", "last_frame"):
+            # Two images without a role both default to first_frame: Ark
+            # refuses that as it refuses two explicit first frames.
+            if roles.count(frame) > 1:
+                raise ArkError(400, "InvalidParameter", f"more than one {frame}", "content")
         if "last_frame" in roles and "first_frame" not in roles:
             raise ArkError(400, "InvalidParameter", "last_frame needs a first_frame", "content")
         if ("first_frame" in roles) and ({"reference_image", "reference_video", "reference_audio"} & set(roles)):
@@ -428,8 +433,12 @@ class Fake:
                            f"The task {tid} is running and cannot be cancelled.", "id")
         elif st == "cancelled":
             raise ArkError(400, "InvalidParameter", f"The task {tid} is already cancelled.", "id")
-        else:
+        elif st in ("succeeded", "failed", "expired"):
             rec["deleted"] = True
+        else:
+            # A status Ark documents for neither cancelling nor deleting.
+            raise ArkError(400, "InvalidParameter",
+                           f"The task {tid} is {st} and cannot be cancelled or deleted.", "id")
         return {}
 
 

@@ -433,3 +433,37 @@ async fn a_task_resumed_by_another_client_is_priced_at_the_rate_it_was_sent_with
         "{with_video} vs {without}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn inline_images_that_together_overflow_the_body_are_refused_before_sending() {
+    // Each image fits (under the 20 MB image limit, under 64 MB encoded);
+    // three of them encode to about 72 MB, over Ark's 64 MB body. The
+    // service would answer 413 or cut the connection, which proves nothing
+    // about a task: refused while the body is built, nothing sent.
+    let (client, sim, recording) = ark_client(SimConfig::quick(), ProviderKind::Ark);
+    let mut image = seedance_sim::SAMPLE_PNG.to_vec();
+    image.resize(18 * 1024 * 1024, 0);
+    let urls: Vec<_> = (0..3)
+        .map(|k| {
+            let mut bytes = image.clone();
+            bytes[image.len() - 1] = k; // three different files
+            client
+                .inline_image(&bytes, &format!("ref{k}.png"))
+                .unwrap()
+                .url
+        })
+        .collect();
+    let mut request = small_request();
+    for url in &urls {
+        request = request.with_image_url(seedance_core::MediaUrl::parse(url).unwrap());
+    }
+    let err = client.submit(&request).await.unwrap_err();
+    assert!(matches!(err, ClientError::InlineRefused(_)), "{err:?}");
+    assert_eq!(
+        err.submit_phase(),
+        seedance_transport::SubmitPhase::NotBuilt
+    );
+    assert!(!err.may_have_created_task());
+    assert!(recording.sent.lock().unwrap().is_empty());
+    assert_eq!(sim.stats().submits_received, 0);
+}

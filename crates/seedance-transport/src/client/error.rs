@@ -229,7 +229,10 @@ impl ClientError {
     /// How far a submit that returned this error got.
     pub fn submit_phase(&self) -> SubmitPhase {
         match self {
-            ClientError::Invalid(_) => SubmitPhase::NotBuilt,
+            // Refused while the body was built: nothing was sent.
+            ClientError::Invalid(_)
+            | ClientError::InlineRefused(_)
+            | ClientError::ModelNotServed(_) => SubmitPhase::NotBuilt,
             ClientError::SubmitUncertain { phase, .. } => *phase,
             ClientError::Transport { source } if !source.may_have_reached_server() => {
                 SubmitPhase::NotSent

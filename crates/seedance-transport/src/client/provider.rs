@@ -159,6 +159,16 @@ impl Client {
         }
         drop(inline);
         let body = serde_json::to_vec(&body).map_err(unserializable)?;
+        // Each inline item fits on its own; together they may not. Over
+        // the limit the service answers 413 (or cuts the connection), which
+        // proves nothing about a task: refused here, nothing is sent.
+        if body.len() > ark::MAX_BODY_BYTES {
+            return Err(ark::InlineMediaError::TooLarge {
+                bytes: body.len(),
+                max: ark::MAX_BODY_BYTES,
+            }
+            .into());
+        }
         Ok(ApiRequest::post_json(provider.submit_path(), body))
     }
 

@@ -13,8 +13,11 @@ pub enum InlineMediaError {
         "`{0}` cannot be sent inline: Ark takes images and audio as data URLs, videos only as URLs"
     )]
     NotInlinable(String),
-    /// Encoded, it would not fit in one request body (64 MB).
-    #[error("{bytes} bytes encode to more than a request body may carry ({max} bytes): send a URL")]
+    /// Encoded, it (or the whole request with it) would not fit in one
+    /// request body (64 MB).
+    #[error(
+        "{bytes} bytes encode to more than a request body may carry ({max} bytes): send a URL (a media store publishes local files)"
+    )]
     TooLarge {
         /// The media's size.
         bytes: usize,

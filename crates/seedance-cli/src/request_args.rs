@@ -131,20 +131,7 @@ fn fit_local_frames(
         &seedance_workflows::fit_frames::default_dir(),
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(fitted
-        .into_iter()
-        .map(|f| {
-            format!(
-                "fitted {}: {} ({}x{}) to {}x{}",
-                f.field,
-                f.from.display(),
-                f.from_size.0,
-                f.from_size.1,
-                f.size.0,
-                f.size.1
-            )
-        })
-        .collect())
+    Ok(fitted.iter().map(ToString::to_string).collect())
 }
 
 /// The request of `submit`/`generate`: the file (if any; its local paths

@@ -29,6 +29,23 @@ pub struct FittedFrame {
     pub size: (u32, u32),
 }
 
+impl std::fmt::Display for FittedFrame {
+    /// `fitted start_image: boat.png (640x480) to 864x496`: the line a
+    /// front end prints for it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "fitted {}: {} ({}x{}) to {}x{}",
+            self.field,
+            self.from.display(),
+            self.from_size.0,
+            self.from_size.1,
+            self.size.0,
+            self.size.1
+        )
+    }
+}
+
 /// Why frames could not be fitted.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -449,24 +449,8 @@ pub async fn publish_file(
     {
         return Ok(r.url);
     }
-    let owned = path.to_owned();
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&owned))
-        .await
-        .map_err(|e| PublishError::Io {
-            path: path.to_owned(),
-            source: std::io::Error::other(e.to_string()),
-        })?
-        .map_err(|source| PublishError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-    if crate::records::sha256_hex(&bytes) != sha256 {
-        return Err(PublishError::Changed(path.to_owned()));
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "image".to_owned());
+    let bytes = read_unchanged(path, sha256).await?;
+    let name = file_name_or(path, "image");
     let upload_error = |source| PublishError::Upload {
         path: path.to_owned(),
         source: Box::new(source),
@@ -547,10 +531,10 @@ fn is_video(path: &Path) -> bool {
     )
 }
 
-/// Reads the audio clip at `path` (whose content must hash to `sha256`)
-/// into the request, as the client sends it inline: read again on every
-/// run, like inlined images.
-async fn inline_audio(client: &Client, path: &Path, sha256: &str) -> Result<String, PublishError> {
+/// The bytes of the local file at `path`, read on the blocking pool,
+/// refused if they no longer hash to the `sha256` recorded when the
+/// request was read (the file changed since it was validated and priced).
+async fn read_unchanged(path: &Path, sha256: &str) -> Result<Vec<u8>, PublishError> {
     let owned = path.to_owned();
     let bytes = tokio::task::spawn_blocking(move || std::fs::read(&owned))
         .await
@@ -562,13 +546,24 @@ async fn inline_audio(client: &Client, path: &Path, sha256: &str) -> Result<Stri
             path: path.to_owned(),
             source,
         })?;
-    if crate::manifest::sha256_hex(&bytes) != sha256 {
+    if crate::records::sha256_hex(&bytes) != sha256 {
         return Err(PublishError::Changed(path.to_owned()));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "audio".to_owned());
+    Ok(bytes)
+}
+
+/// The file name of `path`, as the upload or inline item names it.
+fn file_name_or(path: &Path, fallback: &str) -> String {
+    path.file_name()
+        .map_or_else(|| fallback.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Reads the audio clip at `path` (whose content must hash to `sha256`)
+/// into the request, as the client sends it inline: read again on every
+/// run, like inlined images.
+async fn inline_audio(client: &Client, path: &Path, sha256: &str) -> Result<String, PublishError> {
+    let bytes = read_unchanged(path, sha256).await?;
+    let name = file_name_or(path, "audio");
     let url = client
         .inline_audio(&bytes, &name)
         .map_err(|source| PublishError::Upload {

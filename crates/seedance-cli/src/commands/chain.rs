@@ -33,16 +33,7 @@ pub(crate) async fn run(
         )
         .map_err(|e| Failure::usage(e.to_string()))?;
         for f in fitted {
-            let _ = writeln!(
-                err,
-                "fitted {}: {} ({}x{}) to {}x{}",
-                f.field,
-                f.from.display(),
-                f.from_size.0,
-                f.from_size.1,
-                f.size.0,
-                f.size.1
-            );
+            let _ = writeln!(err, "{f}");
         }
     }
     let local = seedance_workflows::localize_media(
